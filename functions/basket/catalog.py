@@ -1,0 +1,42 @@
+"""Read-only access to the products table: prices come from here, never the client."""
+
+import os
+
+from shop_common.clients import client
+from shop_common.dynamo import from_item
+
+_FIELDS = "productId, #name, price"
+
+
+def _table() -> str:
+    return os.environ["PRODUCTS_TABLE_NAME"]
+
+
+def product(product_id: str) -> dict | None:
+    response = client("dynamodb").get_item(
+        TableName=_table(),
+        Key={"productId": {"S": product_id}},
+        ProjectionExpression=_FIELDS,
+        ExpressionAttributeNames={"#name": "name"},
+    )
+    return from_item(response["Item"]) if "Item" in response else None
+
+
+def products(product_ids: list[str]) -> dict[str, dict]:
+    """The existing products among product_ids (at most 100: a basket holds fewer)."""
+    table = _table()
+    request = {
+        table: {
+            "Keys": [{"productId": {"S": pid}} for pid in product_ids],
+            "ProjectionExpression": _FIELDS,
+            "ExpressionAttributeNames": {"#name": "name"},
+        }
+    }
+    found: dict[str, dict] = {}
+    while request:
+        response = client("dynamodb").batch_get_item(RequestItems=request)
+        for item in response["Responses"].get(table, []):
+            record = from_item(item)
+            found[record["productId"]] = record
+        request = response.get("UnprocessedKeys") or {}
+    return found

@@ -1,0 +1,32 @@
+"""SQS consumer: order outcomes empty (OrderPaid) or reopen (failed, cancelled) baskets."""
+
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from basket import service
+from shop_common.inbound import read_event
+from shop_common.observability import logger, metrics
+
+ORDER_OUTCOMES = ("OrderPaid", "OrderPaymentFailed", "OrderCancelled")
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def handle_record(record: SQSRecord) -> None:
+    detail_type, data = read_event(record.body, ORDER_OUTCOMES)
+    applied = service.on_order_event(detail_type, data["orderId"], data["userId"])
+    logger.info(
+        "order event applied" if applied else "order event no longer concerns the basket",
+        extra={"detailType": detail_type, "orderId": data["orderId"]},
+    )
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def lambda_handler(event, context):
+    return process_partial_response(
+        event=event, record_handler=handle_record, processor=processor, context=context
+    )

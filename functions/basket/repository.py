@@ -1,0 +1,115 @@
+"""Baskets table access. Key: userId. Writes are optimistic: `version` must match."""
+
+import os
+from datetime import UTC, datetime
+
+from shop_common.clients import client
+from shop_common.dynamo import from_item, to_attribute, to_item
+
+ACTIVE = "ACTIVE"
+CHECKED_OUT = "CHECKED_OUT"
+
+
+class ConcurrentUpdate(RuntimeError):
+    """The basket changed between read and write."""
+
+
+def _table() -> str:
+    return os.environ["TABLE_NAME"]
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _conditional_failure() -> type[Exception]:
+    return client("dynamodb").exceptions.ConditionalCheckFailedException
+
+
+def get(user_id: str) -> dict | None:
+    response = client("dynamodb").get_item(
+        TableName=_table(), Key={"userId": {"S": user_id}}, ConsistentRead=True
+    )
+    return from_item(response["Item"]) if "Item" in response else None
+
+
+def save(basket: dict) -> dict:
+    """Write basket if nobody else wrote since it was read; returns what was written."""
+    expected = basket.get("version", 0)
+    written = basket | {"version": expected + 1, "updatedAt": now()}
+    condition = "attribute_not_exists(userId)" if expected == 0 else "version = :expected"
+    values = {} if expected == 0 else {":expected": to_attribute(expected)}
+    try:
+        client("dynamodb").put_item(
+            TableName=_table(),
+            Item=to_item(written),
+            ConditionExpression=condition,
+            **({"ExpressionAttributeValues": values} if values else {}),
+        )
+    except _conditional_failure():
+        raise ConcurrentUpdate(basket["userId"]) from None
+    return written
+
+
+def delete(basket: dict) -> None:
+    try:
+        client("dynamodb").delete_item(
+            TableName=_table(),
+            Key={"userId": {"S": basket["userId"]}},
+            ConditionExpression="version = :expected",
+            ExpressionAttributeValues={":expected": to_attribute(basket["version"])},
+        )
+    except _conditional_failure():
+        raise ConcurrentUpdate(basket["userId"]) from None
+
+
+def mark_checkout_published(user_id: str, order_id: str) -> None:
+    """The CheckoutBasket event went out: forget its pending copy (and the token)."""
+    try:
+        client("dynamodb").update_item(
+            TableName=_table(),
+            Key={"userId": {"S": user_id}},
+            UpdateExpression="REMOVE pendingCheckout",
+            ConditionExpression="orderId = :orderId",
+            ExpressionAttributeValues={":orderId": {"S": order_id}},
+        )
+    except _conditional_failure():
+        pass  # the order already closed and released the basket
+
+
+def delete_for_order(user_id: str, order_id: str) -> bool:
+    """Empty the basket that was checked out as order_id; False if it is not (any more)."""
+    try:
+        client("dynamodb").delete_item(
+            TableName=_table(),
+            Key={"userId": {"S": user_id}},
+            ConditionExpression="orderId = :orderId",
+            ExpressionAttributeValues={":orderId": {"S": order_id}},
+        )
+    except _conditional_failure():
+        return False
+    return True
+
+
+def unlock_for_order(user_id: str, order_id: str) -> bool:
+    """Reopen (items kept) the basket checked out as order_id; False if it is not."""
+    try:
+        client("dynamodb").update_item(
+            TableName=_table(),
+            Key={"userId": {"S": user_id}},
+            UpdateExpression=(
+                "SET #status = :active, version = version + :one, updatedAt = :now "
+                "REMOVE orderId, pendingCheckout"
+            ),
+            ConditionExpression="orderId = :orderId",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={
+                ":orderId": {"S": order_id},
+                ":active": {"S": ACTIVE},
+                ":one": {"N": "1"},
+                ":now": {"S": now()},
+            },
+        )
+    except _conditional_failure():
+        return False
+    return True

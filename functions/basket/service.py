@@ -1,0 +1,203 @@
+"""Basket rules: server-side prices, a lock while checked out, idempotent checkout."""
+
+import os
+import uuid
+from collections.abc import Callable
+from decimal import Decimal
+
+from basket import catalog, repository
+from basket.repository import ACTIVE, CHECKED_OUT, ConcurrentUpdate
+from shop_common import events
+
+_ATTEMPTS = 3
+
+
+class BasketLocked(Exception):
+    def __init__(self, order_id: str):
+        super().__init__(
+            f"The basket is checked out as order {order_id}; it reopens if the payment fails"
+        )
+
+
+class BasketEmpty(Exception):
+    def __init__(self):
+        super().__init__("The basket is empty")
+
+
+class UnknownProduct(Exception):
+    def __init__(self, product_id: str):
+        super().__init__(f"Product {product_id} not found")
+
+
+class ProductsUnavailable(Exception):
+    def __init__(self, product_ids: list[str]):
+        super().__init__(f"No longer available: {', '.join(product_ids)}; remove them and retry")
+
+
+class BusyBasket(Exception):
+    def __init__(self):
+        super().__init__("The basket is being changed by another request; retry")
+
+
+def _currency() -> str:
+    return os.environ.get("CURRENCY", "USD")
+
+
+def _empty(user_id: str) -> dict:
+    return {"userId": user_id, "status": ACTIVE, "items": {}, "version": 0}
+
+
+def view(basket: dict) -> dict:
+    """The API representation (DESIGN §3 Basket)."""
+    items = sorted(basket.get("items", {}).values(), key=lambda i: (i["addedAt"], i["productId"]))
+    lines = [
+        {
+            "productId": item["productId"],
+            "name": item["name"],
+            "unitPrice": item["unitPrice"],
+            "quantity": item["quantity"],
+            "lineTotal": item["unitPrice"] * item["quantity"],
+        }
+        for item in items
+    ]
+    result = {
+        "items": lines,
+        "totalPrice": sum((line["lineTotal"] for line in lines), Decimal(0)),
+        "currency": _currency(),
+        "status": basket["status"],
+    }
+    if basket.get("orderId"):
+        result["orderId"] = basket["orderId"]
+    return result
+
+
+def get(user_id: str) -> dict:
+    return view(repository.get(user_id) or _empty(user_id))
+
+
+def _change(user_id: str, edit: Callable[[dict], dict | None]) -> dict | None:
+    """Read, edit, write back; retried when another request wrote in between."""
+    for _ in range(_ATTEMPTS):
+        basket = repository.get(user_id) or _empty(user_id)
+        if basket["status"] == CHECKED_OUT:
+            raise BasketLocked(basket["orderId"])
+        changed = edit(basket)
+        try:
+            if changed is None:
+                if basket["version"]:
+                    repository.delete(basket)
+                return None
+            return repository.save(changed)
+        except ConcurrentUpdate:
+            continue
+    raise BusyBasket()
+
+
+def set_quantity(user_id: str, product_id: str, quantity: int) -> dict:
+    product = catalog.product(product_id)
+    if product is None:
+        raise UnknownProduct(product_id)
+
+    def edit(basket: dict) -> dict:
+        items = dict(basket["items"])
+        added_at = items.get(product_id, {}).get("addedAt") or repository.now()
+        items[product_id] = {
+            "productId": product_id,
+            "name": product["name"],
+            "unitPrice": product["price"],
+            "quantity": quantity,
+            "addedAt": added_at,
+        }
+        return basket | {"items": items}
+
+    return view(_change(user_id, edit))
+
+
+def remove_item(user_id: str, product_id: str) -> dict:
+    def edit(basket: dict) -> dict:
+        items = {pid: item for pid, item in basket["items"].items() if pid != product_id}
+        return basket | {"items": items}
+
+    return view(_change(user_id, edit))
+
+
+def clear(user_id: str) -> None:
+    _change(user_id, lambda basket: None)
+
+
+def checkout(user_id: str, request: dict) -> str:
+    """Turn the basket into an order id and publish CheckoutBasket, exactly once."""
+    for _ in range(_ATTEMPTS):
+        basket = repository.get(user_id)
+        if basket and basket["status"] == CHECKED_OUT:
+            _publish_pending(basket)
+            return basket["orderId"]
+        if not basket or not basket["items"]:
+            raise BasketEmpty()
+        data = _order_data(basket, request)
+        locked = basket | {
+            "status": CHECKED_OUT,
+            "orderId": data["orderId"],
+            "pendingCheckout": data,
+        }
+        try:
+            written = repository.save(locked)
+        except ConcurrentUpdate:
+            continue
+        _publish_pending(written)
+        return data["orderId"]
+    raise BusyBasket()
+
+
+def _order_data(basket: dict, request: dict) -> dict:
+    product_ids = list(basket["items"])
+    current = catalog.products(product_ids)
+    missing = [pid for pid in product_ids if pid not in current]
+    if missing:
+        raise ProductsUnavailable(missing)
+    items = [
+        {
+            "productId": pid,
+            "name": current[pid]["name"],
+            "unitPrice": current[pid]["price"],
+            "quantity": basket["items"][pid]["quantity"],
+            "lineTotal": current[pid]["price"] * basket["items"][pid]["quantity"],
+        }
+        for pid in product_ids
+    ]
+    return {
+        "orderId": str(uuid.uuid4()),
+        "userId": basket["userId"],
+        "email": request["email"],
+        "items": items,
+        "totalPrice": sum((item["lineTotal"] for item in items), Decimal(0)),
+        "currency": _currency(),
+        "shippingAddress": request["shippingAddress"],
+        "paymentToken": request["paymentToken"],
+    }
+
+
+def _publish_pending(basket: dict) -> None:
+    """Publish the checkout event that is recorded on the basket but not yet sent.
+
+    A failure leaves it recorded, so the customer's retry publishes the same
+    event (same orderId and eventId) instead of creating a second order.
+    """
+    data = basket.get("pendingCheckout")
+    if not data:
+        return
+    order_id = data["orderId"]
+    events.publish(
+        "CheckoutBasket",
+        data,
+        correlation_id=order_id,
+        event_id=events.stable_event_id(order_id, "CheckoutBasket"),
+    )
+    repository.mark_checkout_published(basket["userId"], order_id)
+
+
+def on_order_event(detail_type: str, order_id: str, user_id: str) -> bool:
+    """Apply an order outcome to the basket; False when it no longer concerns it."""
+    if detail_type == "OrderPaid":
+        return repository.delete_for_order(user_id, order_id)
+    return repository.unlock_for_order(user_id, order_id)

@@ -1,0 +1,1 @@
+"""Serves the API's OpenAPI document, generated from the routes by scripts/generate.py."""

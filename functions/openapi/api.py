@@ -1,0 +1,32 @@
+"""GET /openapi.json: the document bundled next to this module, read once."""
+
+from functools import cache
+from pathlib import Path
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.logging import correlation_paths
+
+from shop_common.observability import logger
+
+app = APIGatewayHttpResolver()
+DOCUMENT = Path(__file__).with_name("openapi.json")
+
+
+@cache
+def _document() -> str:
+    return DOCUMENT.read_text(encoding="utf-8")
+
+
+@app.get("/openapi.json", include_in_schema=False)
+def openapi_document():
+    return Response(
+        status_code=200,
+        content_type=content_types.APPLICATION_JSON,
+        body=_document(),
+        headers={"Cache-Control": "public, max-age=300"},
+    )
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+def lambda_handler(event, context):
+    return app.resolve(event, context)

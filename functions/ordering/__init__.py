@@ -1,0 +1,1 @@
+"""Ordering: the consumer that turns checkouts into orders, and the orders API."""

@@ -1,0 +1,33 @@
+"""SQS consumer: each CheckoutBasket event becomes one order and one workflow execution."""
+
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from ordering import service
+from shop_common.inbound import read_event
+from shop_common.observability import logger, metrics
+
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def handle_record(record: SQSRecord) -> None:
+    _, checkout = read_event(record.body, ("CheckoutBasket",))
+    logger.append_keys(orderId=checkout["orderId"])
+    if service.place(checkout):
+        metrics.add_metric(name="OrderPlaced", unit="Count", value=1)
+        logger.info("order placed")
+    else:
+        logger.info("duplicate checkout: the order already exists")
+    logger.remove_keys(["orderId"])
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def lambda_handler(event, context):
+    return process_partial_response(
+        event=event, record_handler=handle_record, processor=processor, context=context
+    )

@@ -1,0 +1,79 @@
+"""Orders table access. Key: orderId; GSI byUser (userId, createdAt) for "my orders"."""
+
+import os
+from datetime import UTC, datetime
+
+from shop_common.clients import client
+from shop_common.dynamo import decode_page_token, encode_page_token, from_item, to_item
+
+USER_INDEX = "byUser"
+PENDING = "PENDING"
+CANCELLED = "CANCELLED"
+_USER_PAGE_KEYS = {"orderId", "userId", "createdAt"}
+
+
+def _table() -> str:
+    return os.environ["TABLE_NAME"]
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _conditional_failure() -> type[Exception]:
+    return client("dynamodb").exceptions.ConditionalCheckFailedException
+
+
+def create(order: dict) -> dict | None:
+    """Store a new order; if it already exists, store nothing and return the existing one."""
+    try:
+        client("dynamodb").put_item(
+            TableName=_table(),
+            Item=to_item(order),
+            ConditionExpression="attribute_not_exists(orderId)",
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+    except _conditional_failure() as error:
+        return from_item(error.response.get("Item", {}))
+    return None
+
+
+def get(order_id: str) -> dict | None:
+    response = client("dynamodb").get_item(TableName=_table(), Key={"orderId": {"S": order_id}})
+    return from_item(response["Item"]) if "Item" in response else None
+
+
+def page_for_user(user_id: str, limit: int, token: str | None) -> tuple[list[dict], str | None]:
+    start = decode_page_token(token, _USER_PAGE_KEYS)
+    response = client("dynamodb").query(
+        TableName=_table(),
+        IndexName=USER_INDEX,
+        KeyConditionExpression="userId = :userId",
+        ExpressionAttributeValues={":userId": {"S": user_id}},
+        ScanIndexForward=False,
+        Limit=limit,
+        **({"ExclusiveStartKey": start} if start else {}),
+    )
+    items = [from_item(item) for item in response.get("Items", [])]
+    return items, encode_page_token(response.get("LastEvaluatedKey"))
+
+
+def update_if_open(order_id: str, user_id: str, changes: dict) -> dict | None:
+    """Apply changes to the caller's order unless it is cancelled; None if refused."""
+    changes = changes | {"updatedAt": now()}
+    names = {f"#{key}": key for key in changes} | {"#status": "status"}
+    values = {f":{key}": value for key, value in to_item(changes).items()}
+    try:
+        response = client("dynamodb").update_item(
+            TableName=_table(),
+            Key={"orderId": {"S": order_id}},
+            UpdateExpression="SET " + ", ".join(f"#{key} = :{key}" for key in changes),
+            ConditionExpression="userId = :caller AND #status <> :cancelled",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values
+            | {":caller": {"S": user_id}, ":cancelled": {"S": CANCELLED}},
+            ReturnValues="ALL_NEW",
+        )
+    except _conditional_failure():
+        return None
+    return from_item(response["Attributes"])

@@ -1,0 +1,115 @@
+"""Order rules: one order per checkout, caller-scoped access, sticky cancellation."""
+
+from ordering import repository, workflow
+from ordering.repository import CANCELLED, PENDING
+from shop_common import events
+
+_FIELDS = (
+    "orderId",
+    "userId",
+    "status",
+    "items",
+    "totalPrice",
+    "currency",
+    "shippingAddress",
+    "email",
+    "createdAt",
+    "updatedAt",
+    "paymentFailureReason",
+)
+
+
+class OrderNotFound(Exception):
+    def __init__(self, order_id: str):
+        super().__init__(f"Order {order_id} not found")
+
+
+class OrderCancelled(Exception):
+    def __init__(self, order_id: str):
+        super().__init__(f"Order {order_id} is cancelled and can no longer be changed")
+
+
+def view(order: dict) -> dict:
+    return {key: order[key] for key in _FIELDS if key in order}
+
+
+def place(checkout: dict) -> bool:
+    """Create the order of a CheckoutBasket event and start its workflow.
+
+    Safe to repeat: the conditional put creates the order once, and a repeat
+    only re-drives the steps that may not have happened (same event id, same
+    execution name) while the order is still PENDING. Returns True if created.
+    """
+    now = repository.now()
+    order = {
+        "orderId": checkout["orderId"],
+        "userId": checkout["userId"],
+        "status": PENDING,
+        "items": checkout["items"],
+        "totalPrice": checkout["totalPrice"],
+        "currency": checkout["currency"],
+        "shippingAddress": checkout["shippingAddress"],
+        "email": checkout["email"],
+        "createdAt": now,
+        "updatedAt": now,
+    }
+    existing = repository.create(order)
+    if existing is not None:
+        if existing.get("status") != PENDING:
+            return False  # its workflow has already run
+        order = existing
+    order_id = order["orderId"]
+    events.publish(
+        "OrderCreated",
+        view(order),
+        correlation_id=order_id,
+        event_id=events.stable_event_id(order_id, "OrderCreated"),
+    )
+    workflow.start(
+        order_id,
+        {
+            "orderId": order_id,
+            "userId": order["userId"],
+            "email": order["email"],
+            "totalPrice": order["totalPrice"],
+            "currency": order["currency"],
+            "paymentToken": checkout["paymentToken"],
+        },
+    )
+    return existing is None
+
+
+def get(user_id: str, order_id: str) -> dict:
+    order = repository.get(order_id)
+    if order is None or order["userId"] != user_id:
+        raise OrderNotFound(order_id)  # another customer's order does not exist for you
+    return view(order)
+
+
+def page(user_id: str, limit: int, token: str | None) -> dict:
+    orders, next_token = repository.page_for_user(user_id, limit, token)
+    return {"items": [view(order) for order in orders], "nextToken": next_token}
+
+
+def change_address(user_id: str, order_id: str, address: dict) -> dict:
+    updated = repository.update_if_open(order_id, user_id, {"shippingAddress": address})
+    if updated is None:
+        get(user_id, order_id)  # raises OrderNotFound for a missing or foreign order
+        raise OrderCancelled(order_id)
+    return view(updated)
+
+
+def cancel(user_id: str, order_id: str) -> dict:
+    cancelled = repository.update_if_open(order_id, user_id, {"status": CANCELLED})
+    if cancelled is None:
+        order = get(user_id, order_id)
+        if order["status"] == CANCELLED:
+            return order  # cancelling twice is harmless
+        raise OrderCancelled(order_id)  # unreachable unless the store changed underneath
+    events.publish(
+        "OrderCancelled",
+        {"orderId": order_id, "userId": user_id},
+        correlation_id=order_id,
+        event_id=events.stable_event_id(order_id, "OrderCancelled"),
+    )
+    return view(cancelled)

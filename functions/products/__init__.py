@@ -1,0 +1,1 @@
+"""Product catalogue: admin-managed products, publicly readable."""

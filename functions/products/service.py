@@ -1,0 +1,62 @@
+"""Product rules: ids and timestamps are the server's, every change is an event."""
+
+import uuid
+from datetime import UTC, datetime
+
+from products import repository
+from shop_common import events
+from shop_common.validation import require_cents
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _product(product_id: str, data: dict, created_at: str, updated_at: str) -> dict:
+    return {
+        "productId": product_id,
+        "name": data["name"],
+        "description": data.get("description", ""),
+        "price": require_cents(data["price"], "price"),
+        "category": data["category"],
+        "imageUrl": data.get("imageUrl", ""),
+        "stock": data.get("stock", 0),
+        "createdAt": created_at,
+        "updatedAt": updated_at,
+    }
+
+
+def create(data: dict) -> dict:
+    now = _now()
+    product = _product(str(uuid.uuid4()), data, now, now)
+    repository.put(product)
+    events.publish("ProductCreated", product, correlation_id=product["productId"])
+    return product
+
+
+def update(product_id: str, data: dict) -> dict | None:
+    current = repository.get(product_id)
+    if current is None:
+        return None
+    product = _product(product_id, data, current["createdAt"], _now())
+    if not repository.replace(product):
+        return None
+    events.publish("ProductUpdated", product, correlation_id=product_id)
+    return product
+
+
+def delete(product_id: str) -> bool:
+    product = repository.delete(product_id)
+    if product is None:
+        return False
+    events.publish("ProductDeleted", product, correlation_id=product_id)
+    return True
+
+
+def get(product_id: str) -> dict | None:
+    return repository.get(product_id)
+
+
+def page(limit: int, token: str | None, category: str | None) -> dict:
+    items, next_token = repository.page(limit, token, category)
+    return {"items": items, "nextToken": next_token}

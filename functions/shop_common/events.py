@@ -1,0 +1,58 @@
+"""Publishing shop events: the envelope of DESIGN §4 and a loud PutEvents."""
+
+import os
+import uuid
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from shop_common.clients import client
+from shop_common.contracts import SCHEMA_VERSION
+from shop_common.serialization import dumps
+
+# Event ids derived from (correlation id, detail type) make a re-published
+# event recognisable as the same event by every consumer.
+_EVENT_ID_NAMESPACE = uuid.UUID("6f1c1f5e-3c1a-4f55-9d0b-5b8c7a3e2d10")
+
+
+class EventPublishError(RuntimeError):
+    """EventBridge rejected an entry: the event was not published."""
+
+
+def stable_event_id(correlation_id: str, detail_type: str) -> str:
+    return str(uuid.uuid5(_EVENT_ID_NAMESPACE, f"{correlation_id}:{detail_type}"))
+
+
+def envelope(data: dict[str, Any], correlation_id: str, event_id: str | None = None) -> dict:
+    return {
+        "metadata": {
+            "eventId": event_id or str(uuid.uuid4()),
+            "correlationId": correlation_id,
+            "version": SCHEMA_VERSION,
+        },
+        "data": data,
+    }
+
+
+def publish(
+    detail_type: str,
+    data: dict[str, Any],
+    correlation_id: str,
+    event_id: str | None = None,
+) -> dict:
+    """Put one event on the shop bus; raise EventPublishError unless it was accepted."""
+    detail = envelope(data, correlation_id, event_id)
+    entry = {
+        "EventBusName": os.environ["EVENT_BUS_NAME"],
+        "Source": os.environ["EVENT_SOURCE"],
+        "DetailType": detail_type,
+        "Detail": dumps(detail),
+    }
+    try:
+        response = client("events").put_events(Entries=[entry])
+    except (BotoCoreError, ClientError) as error:
+        raise EventPublishError(f"{detail_type} was not published: {error}") from error
+    if response.get("FailedEntryCount", 0):
+        failed = [e for e in response["Entries"] if e.get("ErrorCode")]
+        raise EventPublishError(f"{detail_type} was not published: {failed}")
+    return detail

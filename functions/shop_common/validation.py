@@ -1,0 +1,53 @@
+"""Request validation against JSON Schema, reporting the offending field.
+
+fastjsonschema is what Powertools' validation utility uses; validators are
+compiled once per schema and kept for the life of the execution environment.
+"""
+
+from decimal import Decimal
+from typing import Any
+
+import fastjsonschema
+
+_compiled: dict[int, Any] = {}
+
+
+class RequestValidationError(ValueError):
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field} {message}")
+        self.field = field
+        self.message = message
+
+
+def _field_error(error: fastjsonschema.JsonSchemaValueException) -> RequestValidationError:
+    path = ".".join(str(part) for part in error.path[1:])
+    if error.rule == "required":
+        present = set(error.value) if isinstance(error.value, dict) else set()
+        missing = [name for name in error.definition["required"] if name not in present]
+        name = missing[0] if missing else "?"
+        return RequestValidationError(f"{path}.{name}" if path else name, "is required")
+    if error.rule == "additionalProperties":
+        allowed = set(error.definition.get("properties", {}))
+        extra = sorted(set(error.value) - allowed)
+        name = extra[0] if extra else "?"
+        return RequestValidationError(f"{path}.{name}" if path else name, "is not allowed")
+    message = error.message.removeprefix(error.name).strip()
+    return RequestValidationError(path or "body", message)
+
+
+def validate(data: Any, schema: dict) -> Any:
+    validator = _compiled.get(id(schema))
+    if validator is None:
+        validator = _compiled[id(schema)] = fastjsonschema.compile(schema)
+    try:
+        return validator(data)
+    except fastjsonschema.JsonSchemaValueException as error:
+        raise _field_error(error) from None
+
+
+def require_cents(value: Decimal | int, field: str) -> Decimal:
+    """Money has at most two decimal places (JSON Schema's multipleOf is float-inexact)."""
+    amount = Decimal(value)
+    if amount.as_tuple().exponent < -2:
+        raise RequestValidationError(field, "must have at most 2 decimal places")
+    return amount

@@ -1,0 +1,256 @@
+"""Basket API: server-side prices, the checkout lock, idempotent checkout."""
+
+import json
+
+import pytest
+
+from tests.functions.conftest import ADDRESS, ADMIN, assert_valid_event
+
+CHECKOUT = {"shippingAddress": ADDRESS, "email": "ada@example.com", "paymentToken": "tok_visa"}
+
+
+def add_product(shop, name="Lamp", price=10.5, category="home"):
+    response = shop.request(
+        "products",
+        "POST",
+        "/products",
+        user="admin",
+        groups=ADMIN,
+        body={"name": name, "price": price, "category": category},
+    )
+    assert response.status == 201
+    shop.published()  # drain ProductCreated
+    return response.json["productId"]
+
+
+def put_item(shop, product_id, quantity, user="ada"):
+    return shop.request(
+        "basket", "PUT", f"/basket/items/{product_id}", user=user, body={"quantity": quantity}
+    )
+
+
+def checkout(shop, user="ada", body=CHECKOUT):
+    return shop.request("basket", "POST", "/basket/checkout", user=user, body=body)
+
+
+def basket(shop, user="ada"):
+    response = shop.request("basket", "GET", "/basket", user=user)
+    assert response.status == 200
+    return response.json
+
+
+def test_a_new_customer_has_an_empty_basket(shop):
+    assert basket(shop) == {"items": [], "totalPrice": 0, "currency": "USD", "status": "ACTIVE"}
+
+
+def test_items_are_priced_from_the_products_table(shop):
+    lamp, mug = add_product(shop, "Lamp", 10.5), add_product(shop, "Mug", 3)
+
+    put_item(shop, lamp, 2)
+    response = put_item(shop, mug, 1)
+
+    assert response.status == 200
+    assert response.json["items"] == [
+        {"productId": lamp, "name": "Lamp", "unitPrice": 10.5, "quantity": 2, "lineTotal": 21},
+        {"productId": mug, "name": "Mug", "unitPrice": 3, "quantity": 1, "lineTotal": 3},
+    ]
+    assert response.json["totalPrice"] == 24
+    assert basket(shop) == response.json
+
+
+def test_a_client_cannot_send_its_own_price(shop):
+    lamp = add_product(shop)
+    response = shop.request(
+        "basket",
+        "PUT",
+        f"/basket/items/{lamp}",
+        user="ada",
+        body={"quantity": 1, "unitPrice": 0.01},
+    )
+    assert response.status == 422
+    assert response.json["errors"][0]["field"] == "unitPrice"
+
+
+def test_putting_an_item_again_sets_its_quantity(shop):
+    lamp = add_product(shop)
+    put_item(shop, lamp, 2)
+    assert put_item(shop, lamp, 5).json["items"][0]["quantity"] == 5
+
+
+@pytest.mark.parametrize(
+    "body", [{"quantity": 0}, {"quantity": 100}, {"quantity": "2"}, {"quantity": 1.5}, {}]
+)
+def test_quantity_must_be_1_to_99(shop, body):
+    lamp = add_product(shop)
+    response = shop.request("basket", "PUT", f"/basket/items/{lamp}", user="ada", body=body)
+    assert response.status == 422
+    assert response.json["errors"][0]["field"] == "quantity"
+
+
+def test_unknown_product_is_404(shop):
+    response = put_item(shop, "no-such-product", 1)
+    assert response.status == 404
+    assert "no-such-product" in response.json["message"]
+
+
+def test_removing_an_item_is_idempotent(shop):
+    lamp, mug = add_product(shop), add_product(shop, "Mug", 3)
+    put_item(shop, lamp, 1)
+    put_item(shop, mug, 1)
+
+    first = shop.request("basket", "DELETE", f"/basket/items/{lamp}", user="ada")
+    again = shop.request("basket", "DELETE", f"/basket/items/{lamp}", user="ada")
+
+    assert first.status == again.status == 200
+    assert [i["productId"] for i in again.json["items"]] == [mug]
+
+
+def test_deleting_the_basket_empties_it(shop):
+    put_item(shop, add_product(shop), 1)
+    assert shop.request("basket", "DELETE", "/basket", user="ada").status == 204
+    assert basket(shop)["items"] == []
+
+
+def test_baskets_belong_to_their_customer(shop):
+    put_item(shop, add_product(shop), 1, user="ada")
+    assert basket(shop, user="bob")["items"] == []
+
+
+def test_checkout_of_an_empty_basket_is_409(shop):
+    response = checkout(shop)
+    assert response.status == 409
+    assert "empty" in response.json["message"]
+    assert shop.published() == []
+
+
+def test_checkout_locks_the_basket_and_publishes_checkout_basket(shop):
+    lamp = add_product(shop, "Lamp", 10.5)
+    put_item(shop, lamp, 2)
+
+    response = checkout(shop)
+
+    assert response.status == 202
+    order_id = response.json["orderId"]
+    assert response.json["status"] == "PENDING"
+    assert basket(shop)["status"] == "CHECKED_OUT"
+    assert basket(shop)["orderId"] == order_id
+    [event] = shop.published_of("CheckoutBasket")
+    assert event["source"] == "shop.basket"
+    assert_valid_event(event)
+    data = event["detail"]["data"]
+    assert data["orderId"] == order_id
+    assert data["userId"] == "ada"
+    assert data["totalPrice"] == 21
+    assert data["items"][0]["unitPrice"] == 10.5
+    assert data["paymentToken"] == "tok_visa"
+    assert data["shippingAddress"] == ADDRESS
+    assert event["detail"]["metadata"]["correlationId"] == order_id
+
+
+def test_a_second_checkout_answers_the_same_order_and_publishes_nothing(shop):
+    put_item(shop, add_product(shop), 1)
+    first = checkout(shop)
+    second = checkout(shop, body={**CHECKOUT, "email": "other@example.com"})
+
+    assert second.status == 202
+    assert second.json["orderId"] == first.json["orderId"]
+    assert len(shop.published_of("CheckoutBasket")) == 1
+
+
+def test_checkout_uses_the_current_price(shop):
+    lamp = add_product(shop, "Lamp", 10)
+    put_item(shop, lamp, 1)
+    shop.request(
+        "products",
+        "PUT",
+        f"/products/{lamp}",
+        user="admin",
+        groups=ADMIN,
+        body={"name": "Lamp", "price": 12, "category": "home"},
+    )
+
+    checkout(shop)
+
+    [event] = shop.published_of("CheckoutBasket")
+    assert event["detail"]["data"]["totalPrice"] == 12
+
+
+def test_checkout_refuses_products_that_no_longer_exist(shop):
+    lamp = add_product(shop)
+    put_item(shop, lamp, 1)
+    shop.request("products", "DELETE", f"/products/{lamp}", user="admin", groups=ADMIN)
+
+    response = checkout(shop)
+
+    assert response.status == 409
+    assert lamp in response.json["message"]
+    assert basket(shop)["status"] == "ACTIVE"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({k: v for k, v in CHECKOUT.items() if k != "email"}, "email"),
+        ({**CHECKOUT, "email": "not-an-email"}, "email"),
+        ({**CHECKOUT, "paymentToken": ""}, "paymentToken"),
+        ({**CHECKOUT, "shippingAddress": {**ADDRESS, "country": "gb"}}, "shippingAddress.country"),
+        (
+            {**CHECKOUT, "shippingAddress": {k: v for k, v in ADDRESS.items() if k != "city"}},
+            "shippingAddress.city",
+        ),
+    ],
+)
+def test_checkout_input_is_validated_with_the_field_named(shop, body, field):
+    put_item(shop, add_product(shop), 1)
+    response = checkout(shop, body=body)
+    assert response.status == 422
+    assert response.json["errors"][0]["field"] == field
+    assert basket(shop)["status"] == "ACTIVE"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("PUT", "/basket/items/{p}", {"quantity": 3}),
+        ("DELETE", "/basket/items/{p}", None),
+        ("DELETE", "/basket", None),
+    ],
+)
+def test_a_checked_out_basket_cannot_change(shop, method, path, body):
+    lamp = add_product(shop)
+    put_item(shop, lamp, 1)
+    order_id = checkout(shop).json["orderId"]
+
+    response = shop.request("basket", method, path.format(p=lamp), user="ada", body=body)
+
+    assert response.status == 409
+    assert order_id in response.json["message"]
+
+
+def test_a_failed_publish_is_503_and_the_retry_publishes_the_same_order_once(shop, monkeypatch):
+    put_item(shop, add_product(shop), 1)
+    real_environment = shop.environment_of
+
+    def broken_bus(function):
+        return real_environment(function) | {"EVENT_BUS_NAME": "missing-bus"}
+
+    monkeypatch.setattr(shop, "environment_of", broken_bus)
+    failed = checkout(shop)
+    monkeypatch.setattr(shop, "environment_of", real_environment)
+    retried = checkout(shop)
+    again = checkout(shop)
+
+    assert failed.status == 503
+    assert "retry" in failed.json["message"]
+    assert retried.status == again.status == 202
+    assert retried.json["orderId"] == again.json["orderId"] == basket(shop)["orderId"]
+    [event] = shop.published_of("CheckoutBasket")
+    assert event["detail"]["data"]["orderId"] == retried.json["orderId"]
+
+
+def test_checkout_does_not_keep_the_payment_token_once_published(shop):
+    put_item(shop, add_product(shop), 1)
+    checkout(shop)
+    item = shop.dynamodb.get_item(TableName="baskets-test", Key={"userId": {"S": "ada"}})["Item"]
+    assert "pendingCheckout" not in item
+    assert "tok_visa" not in json.dumps(item)

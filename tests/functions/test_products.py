@@ -1,0 +1,182 @@
+"""Products API: public reads, admin writes, validation, pagination, events."""
+
+import pytest
+
+from tests.functions.conftest import ADMIN, assert_valid_event
+
+LAMP = {
+    "name": "Desk lamp",
+    "description": "Warm light",
+    "price": 39.9,
+    "category": "home",
+    "imageUrl": "https://img.example/lamp.png",
+    "stock": 12,
+}
+
+
+def create(shop, product=LAMP):
+    response = shop.request("products", "POST", "/products", user="ada", groups=ADMIN, body=product)
+    assert response.status == 201, response.text
+    return response.json
+
+
+def test_admin_creates_a_product_with_a_server_made_id_and_location(shop):
+    response = shop.request("products", "POST", "/products", user="ada", groups=ADMIN, body=LAMP)
+
+    assert response.status == 201
+    product = response.json
+    assert product["price"] == 39.9
+    assert product["name"] == "Desk lamp"
+    assert product["stock"] == 12
+    assert product["createdAt"] == product["updatedAt"]
+    assert response.headers["Location"] == f"/products/{product['productId']}"
+    fetched = shop.request("products", "GET", f"/products/{product['productId']}")
+    assert fetched.status == 200
+    assert fetched.json == product
+
+
+def test_create_publishes_a_valid_product_created_event(shop):
+    product = create(shop)
+
+    [event] = shop.published_of("ProductCreated")
+    assert event["source"] == "shop.products"
+    assert event["detail"]["data"] == product
+    assert event["detail"]["metadata"]["correlationId"] == product["productId"]
+    assert_valid_event(event)
+
+
+def test_optional_fields_get_defaults(shop):
+    product = create(shop, {"name": "Mug", "price": 5, "category": "kitchen"})
+    assert (product["description"], product["imageUrl"], product["stock"]) == ("", "", 0)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"price": 5, "category": "home"}, "name"),
+        ({**LAMP, "price": 19.999}, "price"),
+        ({**LAMP, "price": 0}, "price"),
+        ({**LAMP, "price": "5"}, "price"),
+        ({**LAMP, "category": "Not A Slug"}, "category"),
+        ({**LAMP, "stock": -1}, "stock"),
+        ({**LAMP, "imageUrl": "ftp://x"}, "imageUrl"),
+        ({**LAMP, "color": "red"}, "color"),
+    ],
+)
+def test_invalid_products_are_rejected_with_the_field_named(shop, body, field):
+    response = shop.request("products", "POST", "/products", user="ada", groups=ADMIN, body=body)
+
+    assert response.status == 422
+    assert response.json["errors"][0]["field"] == field
+    assert field in response.json["message"]
+    assert shop.published() == []
+
+
+def test_a_body_that_is_not_json_is_a_400(shop):
+    response = shop.request(
+        "products", "POST", "/products", user="ada", groups=ADMIN, body="{not json"
+    )
+    assert response.status == 400
+    assert "JSON" in response.json["message"]
+
+
+def test_customers_may_not_write_products(shop):
+    product = create(shop)
+    path = f"/products/{product['productId']}"
+    for method, body in (("POST", LAMP), ("PUT", LAMP), ("DELETE", None)):
+        target = "/products" if method == "POST" else path
+        response = shop.request("products", method, target, user="bob", body=body)
+        assert response.status == 403, method
+        assert response.json["message"]
+
+
+def test_writes_without_an_identity_are_401(shop):
+    response = shop.request("products", "POST", "/products", body=LAMP)
+    assert response.status == 401
+
+
+def test_unknown_product_is_404(shop):
+    response = shop.request("products", "GET", "/products/nope")
+    assert response.status == 404
+    assert "nope" in response.json["message"]
+
+
+def test_admin_replaces_a_product_and_an_event_is_published(shop):
+    product = create(shop)
+    changed = {**LAMP, "price": 29.5, "stock": 3}
+
+    response = shop.request(
+        "products",
+        "PUT",
+        f"/products/{product['productId']}",
+        user="ada",
+        groups=ADMIN,
+        body=changed,
+    )
+
+    assert response.status == 200
+    assert response.json["price"] == 29.5
+    assert response.json["createdAt"] == product["createdAt"]
+    [event] = shop.published_of("ProductUpdated")
+    assert event["detail"]["data"]["price"] == 29.5
+    assert_valid_event(event)
+
+
+def test_replacing_or_deleting_a_missing_product_is_404(shop):
+    put = shop.request("products", "PUT", "/products/nope", user="ada", groups=ADMIN, body=LAMP)
+    delete = shop.request("products", "DELETE", "/products/nope", user="ada", groups=ADMIN)
+    assert (put.status, delete.status) == (404, 404)
+    assert shop.published() == []
+
+
+def test_admin_deletes_a_product(shop):
+    product = create(shop)
+    path = f"/products/{product['productId']}"
+
+    response = shop.request("products", "DELETE", path, user="ada", groups=ADMIN)
+
+    assert response.status == 204
+    assert response.text == ""
+    assert shop.request("products", "GET", path).status == 404
+    [event] = shop.published_of("ProductDeleted")
+    assert event["detail"]["data"]["productId"] == product["productId"]
+    assert_valid_event(event)
+
+
+def test_listing_pages_through_every_product(shop):
+    created = {create(shop, {**LAMP, "name": f"Lamp {i}"})["productId"] for i in range(5)}
+
+    seen, token, pages = set(), None, 0
+    while True:
+        query = {"limit": "2"} | ({"nextToken": token} if token else {})
+        response = shop.request("products", "GET", "/products", query=query)
+        assert response.status == 200
+        assert len(response.json["items"]) <= 2
+        seen |= {item["productId"] for item in response.json["items"]}
+        token, pages = response.json["nextToken"], pages + 1
+        if token is None:
+            break
+    assert seen == created
+    assert pages >= 3
+
+
+def test_listing_filters_by_category(shop):
+    create(shop, {**LAMP, "category": "home"})
+    mug = create(shop, {"name": "Mug", "price": 5, "category": "kitchen"})
+
+    response = shop.request("products", "GET", "/products", query={"category": "kitchen"})
+
+    assert [item["productId"] for item in response.json["items"]] == [mug["productId"]]
+
+
+@pytest.mark.parametrize("limit", ["0", "101", "ten", "-1"])
+def test_limit_outside_1_to_100_is_rejected(shop, limit):
+    response = shop.request("products", "GET", "/products", query={"limit": limit})
+    assert response.status == 422
+    assert response.json["errors"][0]["field"] == "limit"
+
+
+def test_a_forged_next_token_is_a_400(shop):
+    response = shop.request("products", "GET", "/products", query={"nextToken": "garbage!!"})
+    assert response.status == 400
+    assert response.json["errors"][0]["field"] == "nextToken"

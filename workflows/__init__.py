@@ -1,0 +1,1 @@
+"""State machine definitions (Amazon States Language), built as plain data."""

@@ -1,0 +1,315 @@
+"""The order workflow of DESIGN §5, as Amazon States Language.
+
+Direct service integrations only (DynamoDB, EventBridge, SNS): no Lambda.
+Input: {orderId, userId, email, totalPrice, currency, paymentToken}.
+
+    LoadOrder → CheckOrderStatus → AuthorizePayment → (Approve | Decline…)
+      → MarkOrderPaid → PublishOrderPaid → NotifyOrderPaid → OrderPaid
+      → MarkPaymentFailed → PublishOrderPaymentFailed → NotifyPaymentFailed → PaymentFailed
+
+Status updates are conditional on PENDING, so a replayed execution or a
+cancelled order never flips back. Every task retries transient errors and
+catches the rest into a named end state; the order is then PENDING (still
+cancellable), PAID or PAYMENT_FAILED, never anything else.
+"""
+
+from typing import Any
+
+DECLINED_TOKEN = "tok_declined"  # noqa: S105 - a test card token, not a secret
+EVENT_SOURCE = "shop.ordering"
+_RANDOM_SCALE = 10000
+
+_BACKOFF = {"IntervalSeconds": 1, "MaxAttempts": 3, "BackoffRate": 2.0, "JitterStrategy": "FULL"}
+DYNAMODB_TRANSIENT = [
+    "DynamoDB.ProvisionedThroughputExceededException",
+    "DynamoDB.ThrottlingException",
+    "DynamoDB.RequestLimitExceeded",
+    "DynamoDB.InternalServerErrorException",
+    "DynamoDB.InternalServerError",
+]
+EVENTS_TRANSIENT = [
+    "EventBridge.FailedEntry",
+    "EventBridge.ThrottlingException",
+    "EventBridge.InternalException",
+]
+SNS_TRANSIENT = [
+    "SNS.ThrottledException",
+    "SNS.InternalErrorException",
+    "SNS.KMSThrottlingException",
+]
+
+
+def _retry(errors: list[str]) -> list[dict]:
+    return [{"ErrorEquals": [*errors, "States.Timeout"], **_BACKOFF}]
+
+
+def _catch_all(next_state: str) -> dict:
+    return {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": next_state}
+
+
+def _set_status(table: str, status: str, next_state: str, extra: dict[str, str]) -> dict:
+    """UpdateItem status (+ extra attributes from paths) only while the order is PENDING."""
+    assignments = ", ".join(
+        ["#status = :status", "updatedAt = :now"] + [f"{name} = :{name}" for name in extra]
+    )
+    return {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::dynamodb:updateItem",
+        "Parameters": {
+            "TableName": table,
+            "Key": {"orderId": {"S.$": "$.orderId"}},
+            "UpdateExpression": f"SET {assignments}",
+            "ConditionExpression": "#status = :pending",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": {
+                ":status": {"S": status},
+                ":pending": {"S": "PENDING"},
+                ":now": {"S.$": "$$.State.EnteredTime"},
+                **{f":{name}": {"S.$": path} for name, path in extra.items()},
+            },
+        },
+        "ResultPath": None,
+        "Retry": _retry(DYNAMODB_TRANSIENT),
+        "Next": next_state,
+    }
+
+
+def _publish(bus: str, detail_type: str, data: dict[str, str], next_state: str) -> dict:
+    return {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::events:putEvents",
+        "Parameters": {
+            "Entries": [
+                {
+                    "EventBusName": bus,
+                    "Source": EVENT_SOURCE,
+                    "DetailType": detail_type,
+                    "Detail": {
+                        "metadata": {
+                            "eventId.$": "States.UUID()",
+                            "correlationId.$": "$.orderId",
+                            "version": "1",
+                        },
+                        "data": {f"{key}.$": path for key, path in data.items()},
+                    },
+                }
+            ]
+        },
+        "ResultPath": None,
+        "Retry": _retry(EVENTS_TRANSIENT),
+        "Catch": [_catch_all("EventNotPublished")],
+        "Next": next_state,
+    }
+
+
+def _notify(topic_arn: str, event_type: str, subject: str, message: str, next_state: str) -> dict:
+    return {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::sns:publish",
+        "Parameters": {
+            "TopicArn": topic_arn,
+            "Subject": subject,
+            "Message.$": message,
+            "MessageAttributes": {
+                "eventType": {"DataType": "String", "StringValue": event_type},
+                "email": {"DataType": "String", "StringValue.$": "$.email"},
+            },
+        },
+        "ResultPath": None,
+        "Retry": _retry(SNS_TRANSIENT),
+        "Catch": [_catch_all("NotificationFailed")],
+        "Next": next_state,
+    }
+
+
+def _decline(reason: str) -> dict:
+    return {
+        "Type": "Pass",
+        "Result": {"approved": False, "reason": reason},
+        "ResultPath": "$.payment",
+        "Next": "MarkPaymentFailed",
+    }
+
+
+def definition(
+    *,
+    orders_table: str,
+    event_bus: str,
+    topic_arn: str,
+    payment_limit: float,
+    payment_failure_rate: float = 0.0,
+) -> dict[str, Any]:
+    if not 0 <= payment_failure_rate <= 1:
+        raise ValueError("payment_failure_rate must be between 0 and 1")
+    approve_or_roll = "RollForIssuerDecline" if payment_failure_rate > 0 else "ApprovePayment"
+    states: dict[str, Any] = {
+        "LoadOrder": {
+            "Type": "Task",
+            "Comment": "Validate: the order exists and is still PENDING (not cancelled).",
+            "Resource": "arn:aws:states:::dynamodb:getItem",
+            "Parameters": {
+                "TableName": orders_table,
+                "Key": {"orderId": {"S.$": "$.orderId"}},
+                "ConsistentRead": True,
+                "ProjectionExpression": "#status",
+                "ExpressionAttributeNames": {"#status": "status"},
+            },
+            "ResultPath": "$.stored",
+            "Retry": _retry(DYNAMODB_TRANSIENT),
+            "Catch": [_catch_all("ProcessingError")],
+            "Next": "CheckOrderStatus",
+        },
+        "CheckOrderStatus": {
+            "Type": "Choice",
+            "Choices": [
+                {"Variable": "$.stored.Item", "IsPresent": False, "Next": "OrderNotFound"},
+                {
+                    "Variable": "$.stored.Item.status.S",
+                    "StringEquals": "PENDING",
+                    "Next": "AuthorizePayment",
+                },
+            ],
+            "Default": "OrderNoLongerPending",
+        },
+        "AuthorizePayment": {
+            "Type": "Choice",
+            "Comment": "Simulated payment provider: deterministic declines first.",
+            "Choices": [
+                {
+                    "Variable": "$.paymentToken",
+                    "StringEquals": DECLINED_TOKEN,
+                    "Next": "DeclineCard",
+                },
+                {
+                    "Variable": "$.totalPrice",
+                    "NumericGreaterThan": payment_limit,
+                    "Next": "DeclineOverLimit",
+                },
+            ],
+            "Default": approve_or_roll,
+        },
+        "DeclineCard": _decline("card_declined"),
+        "DeclineOverLimit": _decline("amount_limit_exceeded"),
+        "ApprovePayment": {
+            "Type": "Pass",
+            "Result": {"approved": True},
+            "ResultPath": "$.payment",
+            "Next": "MarkOrderPaid",
+        },
+        "MarkOrderPaid": _set_status(orders_table, "PAID", "PublishOrderPaid", {})
+        | {
+            "Catch": [
+                {
+                    "ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"],
+                    "ResultPath": "$.error",
+                    "Next": "OrderNoLongerPending",
+                },
+                _catch_all("ProcessingError"),
+            ]
+        },
+        "PublishOrderPaid": _publish(
+            event_bus,
+            "OrderPaid",
+            {"orderId": "$.orderId", "userId": "$.userId", "totalPrice": "$.totalPrice"},
+            "NotifyOrderPaid",
+        ),
+        "NotifyOrderPaid": _notify(
+            topic_arn,
+            "OrderPaid",
+            "Your order is paid",
+            "States.Format('Thank you! Order {} is paid: {} {}.', $.orderId, $.totalPrice, "
+            "$.currency)",
+            "OrderPaid",
+        ),
+        "OrderPaid": {"Type": "Succeed"},
+        "ProcessingError": {
+            "Type": "Pass",
+            "Comment": "An unexpected failure before payment completed: fail the payment.",
+            "Result": {"approved": False, "reason": "processing_error"},
+            "ResultPath": "$.payment",
+            "Next": "MarkPaymentFailed",
+        },
+        "MarkPaymentFailed": _set_status(
+            orders_table,
+            "PAYMENT_FAILED",
+            "PublishOrderPaymentFailed",
+            {"paymentFailureReason": "$.payment.reason"},
+        )
+        | {
+            "Catch": [
+                {
+                    "ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"],
+                    "ResultPath": "$.error",
+                    "Next": "OrderNoLongerPending",
+                },
+                _catch_all("OrderLeftPending"),
+            ]
+        },
+        "PublishOrderPaymentFailed": _publish(
+            event_bus,
+            "OrderPaymentFailed",
+            {"orderId": "$.orderId", "userId": "$.userId", "reason": "$.payment.reason"},
+            "NotifyPaymentFailed",
+        ),
+        "NotifyPaymentFailed": _notify(
+            topic_arn,
+            "OrderPaymentFailed",
+            "Your payment failed",
+            "States.Format('The payment for order {} failed ({}). Your basket is kept: "
+            "try again with another card.', $.orderId, $.payment.reason)",
+            "PaymentFailed",
+        ),
+        "PaymentFailed": {
+            "Type": "Succeed",
+            "Comment": "A declined payment is a business outcome.",
+        },
+        "OrderNoLongerPending": {
+            "Type": "Succeed",
+            "Comment": "Cancelled, or already settled by an earlier execution: change nothing.",
+        },
+        "OrderNotFound": {
+            "Type": "Fail",
+            "Error": "OrderNotFound",
+            "Cause": "No order with this id exists.",
+        },
+        "OrderLeftPending": {
+            "Type": "Fail",
+            "Error": "OrderLeftPending",
+            "Cause": "The order status could not be updated; it stays PENDING.",
+        },
+        "EventNotPublished": {
+            "Type": "Fail",
+            "Error": "EventNotPublished",
+            "Cause": "The order status is final but its event was not published.",
+        },
+        "NotificationFailed": {
+            "Type": "Fail",
+            "Error": "NotificationFailed",
+            "Cause": "The order status is final but the customer was not notified.",
+        },
+    }
+    if payment_failure_rate > 0:
+        states["RollForIssuerDecline"] = {
+            "Type": "Pass",
+            "Comment": "paymentFailureRate: random declines for demos.",
+            "Parameters": {"value.$": f"States.MathRandom(0, {_RANDOM_SCALE})"},
+            "ResultPath": "$.roll",
+            "Next": "IssuerDecision",
+        }
+        states["IssuerDecision"] = {
+            "Type": "Choice",
+            "Choices": [
+                {
+                    "Variable": "$.roll.value",
+                    "NumericLessThan": round(payment_failure_rate * _RANDOM_SCALE),
+                    "Next": "DeclineByIssuer",
+                }
+            ],
+            "Default": "ApprovePayment",
+        }
+        states["DeclineByIssuer"] = _decline("issuer_declined")
+    return {
+        "Comment": "Order workflow: payment, status, OrderPaid/OrderPaymentFailed, notification.",
+        "StartAt": "LoadOrder",
+        "States": states,
+    }
