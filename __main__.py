@@ -1,0 +1,257 @@
+"""The shop: reads the stack's configuration, composes the components, exports
+the outputs. Nothing else happens here (DESIGN §2)."""
+
+from decimal import Decimal
+
+import pulumi
+import pulumi_aws as aws
+
+from components.crud_service import CrudService, CrudServiceArgs, Route, TableArgs, TableIndex
+from components.event_bus import EventBus, EventBusArgs
+from components.function import FunctionSettings, powertools_layer_arn
+from components.http_api import HttpApi, HttpApiArgs
+from components.iam import allow
+from components.identity import Identity, IdentityArgs
+from components.notifications import Notifications, NotificationsArgs
+from components.order_workflow import OrderWorkflow, OrderWorkflowArgs
+from components.queue_consumer import QueueConsumer, QueueConsumerArgs
+
+config = pulumi.Config()
+prefix = f"shop-{pulumi.get_stack()}"
+deletion_protection = config.require_bool("deletionProtection")
+log_retention_days = config.require_int("logRetentionDays")
+layer_version = config.require_int("powertoolsLayerVersion")
+
+settings = FunctionSettings(
+    name_prefix=prefix,
+    powertools_layer_arn=aws.get_region_output().region.apply(
+        lambda region: powertools_layer_arn(region, layer_version)
+    ),
+    log_retention_days=log_retention_days,
+    memory_size=config.require_int("lambdaMemorySize"),
+    timeout_seconds=config.require_int("lambdaTimeoutSeconds"),
+)
+
+# --- shared infrastructure -------------------------------------------------------------
+bus = EventBus(
+    "events",
+    EventBusArgs(
+        bus_name=prefix,
+        archive_retention_days=config.require_int("archiveRetentionDays"),
+        audit_log_retention_days=log_retention_days,
+    ),
+)
+identity = Identity(
+    "identity", IdentityArgs(pool_name=prefix, deletion_protection=deletion_protection)
+)
+api = HttpApi(
+    "http",
+    HttpApiArgs(
+        api_name=prefix,
+        jwt_issuer=identity.issuer,
+        jwt_audience=identity.client_id,
+        cors_allow_origins=[o.strip() for o in config.require("corsAllowOrigins").split(",")],
+        throttling_rate_limit=config.require_int("apiThrottlingRateLimit"),
+        throttling_burst_limit=config.require_int("apiThrottlingBurstLimit"),
+        log_retention_days=log_retention_days,
+    ),
+)
+notifications = Notifications(
+    "notifications",
+    NotificationsArgs(
+        topic_name=f"{prefix}-order-notifications", email=config.get("notificationEmail") or None
+    ),
+)
+
+
+def publisher(source: str) -> tuple[dict, list]:
+    """Environment and permission for a function that publishes `source` events."""
+    environment = {"EVENT_BUS_NAME": bus.bus_name, "EVENT_SOURCE": source}
+    return environment, [allow("PublishEvents", ["events:PutEvents"], bus.bus_arn)]
+
+
+# --- services ----------------------------------------------------------------------------
+products_env, products_publish = publisher("shop.products")
+products = CrudService(
+    "products",
+    CrudServiceArgs(
+        api=api,
+        handler_module="products.api",
+        description="Product catalogue",
+        settings=settings,
+        deletion_protection=deletion_protection,
+        table=TableArgs(
+            hash_key="productId",
+            indexes=[TableIndex("byCategory", "category", "productId")],
+            actions=[
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
+                "dynamodb:DeleteItem",
+                "dynamodb:Query",
+                "dynamodb:Scan",
+            ],
+        ),
+        routes=[
+            Route("GET /products", public=True),
+            Route("GET /products/{productId}", public=True),
+            Route("POST /products"),
+            Route("PUT /products/{productId}"),
+            Route("DELETE /products/{productId}"),
+        ],
+        environment=products_env,
+        policy_statements=products_publish,
+    ),
+)
+
+basket_env, basket_publish = publisher("shop.basket")
+baskets = CrudService(
+    "basket",
+    CrudServiceArgs(
+        api=api,
+        handler_module="basket.api",
+        description="Baskets and checkout",
+        settings=settings,
+        deletion_protection=deletion_protection,
+        table=TableArgs(
+            hash_key="userId",
+            actions=[
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
+                "dynamodb:UpdateItem",
+                "dynamodb:DeleteItem",
+            ],
+        ),
+        routes=[
+            Route("GET /basket"),
+            Route("PUT /basket/items/{productId}"),
+            Route("DELETE /basket/items/{productId}"),
+            Route("DELETE /basket"),
+            Route("POST /basket/checkout"),
+        ],
+        environment={
+            **basket_env,
+            "PRODUCTS_TABLE_NAME": products.table_name,
+            "CURRENCY": config.require("currency"),
+        },
+        policy_statements=[
+            *basket_publish,
+            allow(
+                "ReadCatalogue", ["dynamodb:GetItem", "dynamodb:BatchGetItem"], products.table_arn
+            ),
+        ],
+    ),
+)
+
+ordering_env, ordering_publish = publisher("shop.ordering")
+orders = CrudService(
+    "orders",
+    CrudServiceArgs(
+        api=api,
+        handler_module="ordering.api",
+        description="The caller's orders: query, change address, cancel",
+        settings=settings,
+        deletion_protection=deletion_protection,
+        table=TableArgs(
+            hash_key="orderId",
+            indexes=[TableIndex("byUser", "userId", "createdAt")],
+            actions=["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"],
+        ),
+        routes=[
+            Route("GET /orders"),
+            Route("GET /orders/{orderId}"),
+            Route("PATCH /orders/{orderId}"),
+            Route("DELETE /orders/{orderId}"),
+        ],
+        environment=ordering_env,
+        policy_statements=ordering_publish,
+    ),
+)
+
+openapi = CrudService(
+    "openapi",
+    CrudServiceArgs(
+        api=api,
+        handler_module="openapi.api",
+        description="The API's OpenAPI document",
+        settings=settings,
+        routes=[Route("GET /openapi.json", public=True)],
+    ),
+)
+
+# --- the order workflow and the event-driven consumers -----------------------------------
+workflow = OrderWorkflow(
+    "order-workflow",
+    OrderWorkflowArgs(
+        state_machine_name=f"{prefix}-order-workflow",
+        orders_table_name=orders.table_name,
+        orders_table_arn=orders.table_arn,
+        event_bus_name=bus.bus_name,
+        event_bus_arn=bus.bus_arn,
+        topic_arn=notifications.topic_arn,
+        payment_limit=float(Decimal(config.require("paymentLimit"))),
+        payment_failure_rate=float(Decimal(config.require("paymentFailureRate"))),
+        workflow_type=config.require("workflowType"),
+        log_retention_days=log_retention_days,
+    ),
+)
+
+max_concurrency = config.require_int("consumerMaxConcurrency")
+ordering = QueueConsumer(
+    "ordering",
+    QueueConsumerArgs(
+        bus=bus,
+        event_pattern={"source": ["shop.basket"], "detail-type": ["CheckoutBasket"]},
+        handler_module="ordering.consumer",
+        description="CheckoutBasket → order (PENDING) → order workflow",
+        settings=settings,
+        max_concurrency=max_concurrency,
+        environment={
+            **ordering_env,
+            "TABLE_NAME": orders.table_name,
+            "STATE_MACHINE_ARN": workflow.arn,
+        },
+        policy_statements=[
+            *ordering_publish,
+            allow("CreateOrders", ["dynamodb:PutItem"], orders.table_arn),
+            allow("StartOrderWorkflow", ["states:StartExecution"], workflow.arn),
+        ],
+    ),
+)
+basket_events = QueueConsumer(
+    "basket-events",
+    QueueConsumerArgs(
+        bus=bus,
+        event_pattern={
+            "source": ["shop.ordering"],
+            "detail-type": ["OrderPaid", "OrderPaymentFailed", "OrderCancelled"],
+        },
+        handler_module="basket.consumer",
+        description="Order outcomes → empty (paid) or reopen (failed, cancelled) the basket",
+        settings=settings,
+        max_concurrency=max_concurrency,
+        environment={"TABLE_NAME": baskets.table_name, "CURRENCY": config.require("currency")},
+        policy_statements=[
+            allow(
+                "SettleBaskets", ["dynamodb:DeleteItem", "dynamodb:UpdateItem"], baskets.table_arn
+            ),
+        ],
+    ),
+)
+
+# --- outputs (pulumi stack output --json; the local cloud writes the same) -------------
+pulumi.export("apiUrl", api.url)
+pulumi.export("openapiUrl", pulumi.Output.concat(api.url, "openapi.json"))
+pulumi.export("userPoolId", identity.user_pool_id)
+pulumi.export("userPoolClientId", identity.client_id)
+pulumi.export("eventBusName", bus.bus_name)
+pulumi.export("auditLogGroupName", bus.audit_log_group.name)
+pulumi.export("auditDlqUrl", bus.audit_dlq.url)
+pulumi.export("productsTableName", products.table_name)
+pulumi.export("basketsTableName", baskets.table_name)
+pulumi.export("ordersTableName", orders.table_name)
+pulumi.export("stateMachineArn", workflow.arn)
+pulumi.export("notificationTopicArn", notifications.topic_arn)
+for key, consumer in (("ordering", ordering), ("basketEvents", basket_events)):
+    pulumi.export(f"{key}QueueUrl", consumer.queue.url)
+    pulumi.export(f"{key}DlqUrl", consumer.dlq.url)
+    pulumi.export(f"{key}TargetDlqUrl", consumer.target_dlq.url)

@@ -1,0 +1,1 @@
+"""The shop's Pulumi ComponentResources, one per file, composed in __main__.py."""

@@ -1,0 +1,94 @@
+"""EventBus: the shop's custom bus, an archive for replay, and an audit trail of
+every shop.* event in a log group (a rule whose target has its own DLQ)."""
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.iam import policy_document
+from components.queues import EVENT_TARGET_RETRY_POLICY, allow_rule_to_send, dead_letter_queue
+
+
+@dataclass
+class EventBusArgs:
+    bus_name: str
+    archive_retention_days: int = 7
+    audit_log_retention_days: int = 14
+    source_prefix: str = "shop."
+
+
+class EventBus(pulumi.ComponentResource):
+    def __init__(self, name: str, args: EventBusArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("shop:index:EventBus", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        shop_events = json.dumps({"source": [{"prefix": args.source_prefix}]})
+
+        self.bus = aws.cloudwatch.EventBus(f"{name}-bus", name=args.bus_name, opts=child)
+        self.archive = aws.cloudwatch.EventArchive(
+            f"{name}-archive",
+            name=f"{args.bus_name}-archive",
+            description="Every shop event, for replay",
+            event_source_arn=self.bus.arn,
+            event_pattern=shop_events,
+            retention_days=args.archive_retention_days,
+            opts=child,
+        )
+
+        # EventBridge writes to log groups named /aws/events/… under a resource policy.
+        self.audit_log_group = aws.cloudwatch.LogGroup(
+            f"{name}-audit-logs",
+            name=f"/aws/events/{args.bus_name}/audit",
+            retention_in_days=args.audit_log_retention_days,
+            opts=child,
+        )
+        self.audit_log_policy = aws.cloudwatch.LogResourcePolicy(
+            f"{name}-audit-logs-policy",
+            policy_name=f"{args.bus_name}-audit",
+            policy_document=policy_document(
+                [
+                    {
+                        "Sid": "EventBridgeWritesAudit",
+                        "Effect": "Allow",
+                        "Principal": {
+                            "Service": ["events.amazonaws.com", "delivery.logs.amazonaws.com"]
+                        },
+                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                        "Resource": pulumi.Output.concat(self.audit_log_group.arn, ":*"),
+                    }
+                ]
+            ),
+            opts=child,
+        )
+        self.audit_rule = aws.cloudwatch.EventRule(
+            f"{name}-audit-rule",
+            description="Audit trail: every shop event",
+            event_bus_name=self.bus.name,
+            event_pattern=shop_events,
+            opts=child,
+        )
+        self.audit_dlq = dead_letter_queue(f"{name}-audit-dlq", self)
+        self.audit_dlq_policy = allow_rule_to_send(
+            f"{name}-audit-dlq-policy", self.audit_dlq, self.audit_rule.arn, self
+        )
+        self.audit_target = aws.cloudwatch.EventTarget(
+            f"{name}-audit-target",
+            rule=self.audit_rule.name,
+            event_bus_name=self.bus.name,
+            arn=self.audit_log_group.arn,
+            dead_letter_config={"arn": self.audit_dlq.arn},
+            retry_policy=EVENT_TARGET_RETRY_POLICY,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.audit_log_policy]),
+        )
+
+        self.bus_name = self.bus.name
+        self.bus_arn = self.bus.arn
+        self.register_outputs(
+            {
+                "name": self.bus.name,
+                "arn": self.bus.arn,
+                "auditLogGroup": self.audit_log_group.name,
+                "auditDlqUrl": self.audit_dlq.url,
+            }
+        )

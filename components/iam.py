@@ -1,0 +1,31 @@
+"""IAM policy documents (helpers, not components). Statements may hold Outputs."""
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pulumi
+
+
+def assume_role_policy(service: str) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": service},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+    )
+
+
+def policy_document(statements: Sequence[Mapping[str, Any]]) -> pulumi.Output[str]:
+    return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def allow(sid: str, actions: Sequence[str], resources: Sequence[Any] | Any) -> dict[str, Any]:
+    """An Allow statement for named actions on named resources."""
+    return {"Sid": sid, "Effect": "Allow", "Action": list(actions), "Resource": resources}

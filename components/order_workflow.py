@@ -1,0 +1,143 @@
+"""OrderWorkflow: the order state machine (definition in workflows/order_workflow.py),
+its least-privilege role, its log group, tracing, and an alarm on failed executions."""
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.iam import allow, assume_role_policy, policy_document
+from workflows.order_workflow import definition
+
+WORKFLOW_TYPES = ("STANDARD", "EXPRESS")
+
+
+@dataclass
+class OrderWorkflowArgs:
+    state_machine_name: str
+    orders_table_name: pulumi.Input[str]
+    orders_table_arn: pulumi.Input[str]
+    event_bus_name: pulumi.Input[str]
+    event_bus_arn: pulumi.Input[str]
+    topic_arn: pulumi.Input[str]
+    payment_limit: float
+    payment_failure_rate: float = 0.0
+    workflow_type: str = "STANDARD"
+    log_retention_days: int = 14
+
+    def __post_init__(self):
+        if self.workflow_type not in WORKFLOW_TYPES:
+            raise ValueError(f"workflow_type must be one of {WORKFLOW_TYPES}")
+        if self.payment_limit <= 0:
+            raise ValueError("payment_limit must be positive")
+        if not 0 <= self.payment_failure_rate <= 1:
+            raise ValueError("payment_failure_rate must be between 0 and 1")
+
+
+class OrderWorkflow(pulumi.ComponentResource):
+    def __init__(
+        self, name: str, args: OrderWorkflowArgs, opts: pulumi.ResourceOptions | None = None
+    ):
+        super().__init__("shop:index:OrderWorkflow", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        self.log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs",
+            name=f"/aws/vendedlogs/states/{args.state_machine_name}",
+            retention_in_days=args.log_retention_days,
+            opts=child,
+        )
+        self.role = aws.iam.Role(
+            f"{name}-role",
+            assume_role_policy=assume_role_policy("states.amazonaws.com"),
+            description=f"Runs {args.state_machine_name}",
+            opts=child,
+        )
+        self.policy = aws.iam.RolePolicy(
+            f"{name}-policy",
+            role=self.role.id,
+            policy=policy_document(
+                [
+                    allow(
+                        "ReadAndSettleOrders",
+                        ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+                        args.orders_table_arn,
+                    ),
+                    allow("PublishOrderOutcomes", ["events:PutEvents"], args.event_bus_arn),
+                    allow("NotifyCustomers", ["sns:Publish"], args.topic_arn),
+                    # Log delivery and X-Ray APIs support no resource-level permissions.
+                    allow(
+                        "DeliverExecutionLogs",
+                        [
+                            "logs:CreateLogDelivery",
+                            "logs:GetLogDelivery",
+                            "logs:UpdateLogDelivery",
+                            "logs:DeleteLogDelivery",
+                            "logs:ListLogDeliveries",
+                            "logs:PutResourcePolicy",
+                            "logs:DescribeResourcePolicies",
+                            "logs:DescribeLogGroups",
+                        ],
+                        "*",
+                    ),
+                    allow(
+                        "Tracing",
+                        [
+                            "xray:PutTraceSegments",
+                            "xray:PutTelemetryRecords",
+                            "xray:GetSamplingRules",
+                            "xray:GetSamplingTargets",
+                        ],
+                        "*",
+                    ),
+                ]
+            ),
+            opts=child,
+        )
+        rendered = pulumi.Output.all(
+            args.orders_table_name, args.event_bus_name, args.topic_arn
+        ).apply(
+            lambda values: json.dumps(
+                definition(
+                    orders_table=values[0],
+                    event_bus=values[1],
+                    topic_arn=values[2],
+                    payment_limit=args.payment_limit,
+                    payment_failure_rate=args.payment_failure_rate,
+                ),
+                indent=2,
+            )
+        )
+        self.state_machine = aws.sfn.StateMachine(
+            f"{name}-state-machine",
+            name=args.state_machine_name,
+            type=args.workflow_type,
+            role_arn=self.role.arn,
+            definition=rendered,
+            logging_configuration={
+                "log_destination": pulumi.Output.concat(self.log_group.arn, ":*"),
+                "include_execution_data": True,
+                # EXPRESS keeps no execution history: its log is the only record.
+                "level": "ALL" if args.workflow_type == "EXPRESS" else "ERROR",
+            },
+            tracing_configuration={"enabled": True},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.policy]),
+        )
+        self.failures_alarm = aws.cloudwatch.MetricAlarm(
+            f"{name}-failures-alarm",
+            alarm_description="Order workflow executions failed: orders may need attention",
+            namespace="AWS/States",
+            metric_name="ExecutionsFailed",
+            dimensions={"StateMachineArn": self.state_machine.arn},
+            statistic="Sum",
+            period=300,
+            evaluation_periods=1,
+            threshold=1,
+            comparison_operator="GreaterThanOrEqualToThreshold",
+            treat_missing_data="notBreaching",
+            opts=child,
+        )
+
+        self.arn = self.state_machine.arn
+        self.register_outputs({"stateMachineArn": self.state_machine.arn})

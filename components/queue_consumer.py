@@ -1,0 +1,122 @@
+"""QueueConsumer: events matching a pattern → rule → queue → Lambda consumer.
+
+Nothing is lost on the way: the rule's target has its own DLQ and an explicit
+retry policy; the queue redrives to a DLQ after max_receive_count receives; the
+event source mapping reports partial batch failures (only failed records are
+retried) and caps the consumer's concurrency. The visibility timeout is six
+times the function timeout plus the batching window, as AWS recommends.
+"""
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.event_bus import EventBus
+from components.function import Function, FunctionArgs, FunctionSettings
+from components.iam import allow
+from components.queues import EVENT_TARGET_RETRY_POLICY, allow_rule_to_send, dead_letter_queue
+
+
+@dataclass
+class QueueConsumerArgs:
+    bus: EventBus
+    event_pattern: Mapping[str, Any]
+    handler_module: str
+    settings: FunctionSettings
+    description: str = ""
+    environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    policy_statements: Sequence[Mapping[str, Any]] = ()
+    batch_size: int = 10
+    batching_window_seconds: int = 1
+    max_concurrency: int = 5
+    max_receive_count: int = 5
+
+    def __post_init__(self):
+        if self.max_receive_count < 5:
+            raise ValueError("max_receive_count must be at least 5 (DESIGN §6)")
+        if not 2 <= self.max_concurrency <= 1000:
+            raise ValueError("max_concurrency must be between 2 and 1000 (an SQS ESM limit)")
+
+
+class QueueConsumer(pulumi.ComponentResource):
+    def __init__(
+        self, name: str, args: QueueConsumerArgs, opts: pulumi.ResourceOptions | None = None
+    ):
+        super().__init__("shop:index:QueueConsumer", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        self.dlq = dead_letter_queue(f"{name}-dlq", self)
+        function_timeout = args.settings.timeout_seconds
+        self.queue = aws.sqs.Queue(
+            f"{name}-queue",
+            visibility_timeout_seconds=6 * function_timeout + args.batching_window_seconds,
+            redrive_policy=pulumi.Output.json_dumps(
+                {"deadLetterTargetArn": self.dlq.arn, "maxReceiveCount": args.max_receive_count}
+            ),
+            sqs_managed_sse_enabled=True,
+            opts=child,
+        )
+        self.rule = aws.cloudwatch.EventRule(
+            f"{name}-rule",
+            description=args.description,
+            event_bus_name=args.bus.bus_name,
+            event_pattern=json.dumps(args.event_pattern),
+            opts=child,
+        )
+        self.queue_policy = allow_rule_to_send(
+            f"{name}-queue-policy", self.queue, self.rule.arn, self
+        )
+        self.target_dlq = dead_letter_queue(f"{name}-target-dlq", self)
+        self.target_dlq_policy = allow_rule_to_send(
+            f"{name}-target-dlq-policy", self.target_dlq, self.rule.arn, self
+        )
+        self.target = aws.cloudwatch.EventTarget(
+            f"{name}-target",
+            rule=self.rule.name,
+            event_bus_name=args.bus.bus_name,
+            arn=self.queue.arn,
+            dead_letter_config={"arn": self.target_dlq.arn},
+            retry_policy=EVENT_TARGET_RETRY_POLICY,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.queue_policy]),
+        )
+        self.consumer = Function(
+            f"{name}-consumer",
+            FunctionArgs(
+                handler_module=args.handler_module,
+                settings=args.settings,
+                description=args.description,
+                environment=args.environment,
+                policy_statements=[
+                    allow(
+                        "ConsumeOwnQueue",
+                        ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+                        self.queue.arn,
+                    ),
+                    *args.policy_statements,
+                ],
+            ),
+            opts=child,
+        )
+        self.event_source_mapping = aws.lambda_.EventSourceMapping(
+            f"{name}-esm",
+            event_source_arn=self.queue.arn,
+            function_name=self.consumer.arn,
+            batch_size=args.batch_size,
+            maximum_batching_window_in_seconds=args.batching_window_seconds,
+            function_response_types=["ReportBatchItemFailures"],
+            scaling_config={"maximum_concurrency": args.max_concurrency},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.consumer]),
+        )
+
+        self.register_outputs(
+            {
+                "queueUrl": self.queue.url,
+                "dlqUrl": self.dlq.url,
+                "targetDlqUrl": self.target_dlq.url,
+                "functionName": self.consumer.function_name,
+            }
+        )

@@ -1,0 +1,64 @@
+"""SQS building blocks shared by components (helpers, not components): dead-letter
+queues that keep messages 14 days and raise an alarm, and the queue policy
+that lets one EventBridge rule deliver to a queue."""
+
+import pulumi
+import pulumi_aws as aws
+
+from components.iam import policy_document
+
+DLQ_RETENTION_SECONDS = 14 * 24 * 60 * 60
+# EventBridge retries a failing delivery with backoff for up to a day, then
+# hands the event to the target's DLQ: explicit rather than the implicit default.
+EVENT_TARGET_RETRY_POLICY = {
+    "maximum_event_age_in_seconds": 24 * 60 * 60,
+    "maximum_retry_attempts": 185,
+}
+
+
+def dead_letter_queue(name: str, parent: pulumi.Resource) -> aws.sqs.Queue:
+    """An encrypted queue that keeps failed messages 14 days, with an alarm when used."""
+    queue = aws.sqs.Queue(
+        name,
+        message_retention_seconds=DLQ_RETENTION_SECONDS,
+        sqs_managed_sse_enabled=True,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    aws.cloudwatch.MetricAlarm(
+        f"{name}-alarm",
+        alarm_description=pulumi.Output.concat("Messages are waiting in ", queue.name),
+        namespace="AWS/SQS",
+        metric_name="ApproximateNumberOfMessagesVisible",
+        dimensions={"QueueName": queue.name},
+        statistic="Maximum",
+        period=300,
+        evaluation_periods=1,
+        threshold=1,
+        comparison_operator="GreaterThanOrEqualToThreshold",
+        treat_missing_data="notBreaching",
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    return queue
+
+
+def allow_rule_to_send(
+    name: str, queue: aws.sqs.Queue, rule_arn: pulumi.Input[str], parent: pulumi.Resource
+) -> aws.sqs.QueuePolicy:
+    """Only this EventBridge rule may send to the queue."""
+    return aws.sqs.QueuePolicy(
+        name,
+        queue_url=queue.url,
+        policy=policy_document(
+            [
+                {
+                    "Sid": "EventBridgeRuleDelivers",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "events.amazonaws.com"},
+                    "Action": "sqs:SendMessage",
+                    "Resource": queue.arn,
+                    "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}},
+                }
+            ]
+        ),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )

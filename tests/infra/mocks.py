@@ -1,0 +1,179 @@
+"""Pulumi mocks that answer like AWS: provider-computed outputs (arn, url,
+invokeArn, …, in camelCase) and the invokes the program makes. Every
+registration is recorded with its URN, so tests can check inputs, parents and
+wiring after the program has run."""
+
+import runpy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime.mocks import MockMonitor
+
+from localcloud import stack_config
+
+ROOT = Path(__file__).resolve().parents[2]
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+
+
+@dataclass
+class Registered:
+    typ: str
+    name: str
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+    id: str = ""
+    urn: str = ""
+
+    @property
+    def parent_types(self) -> list[str]:
+        """Types of the ancestors, outermost first (from the URN's type chain)."""
+        return self.urn.split("::")[2].split("$")[:-1]
+
+
+def _physical(args: pulumi.runtime.MockResourceArgs) -> str:
+    return args.inputs.get("name") or f"{args.name}-0a1b2c3"
+
+
+def _outputs(args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:  # noqa: PLR0911, PLR0912 - a case per type
+    """(id, computed outputs) for a resource, shaped like the AWS provider's."""
+    name = _physical(args)
+    arn = f"arn:aws:{{}}:{REGION}:{ACCOUNT}:{{}}"
+    match args.typ:
+        case "aws:sqs/queue:Queue":
+            url = f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{name}"
+            return url, {"name": name, "url": url, "arn": arn.format("sqs", name)}
+        case "aws:dynamodb/table:Table":
+            return name, {"name": name, "arn": arn.format("dynamodb", f"table/{name}")}
+        case "aws:lambda/function:Function":
+            function_arn = arn.format("lambda", f"function:{name}")
+            return name, {
+                "name": name,
+                "arn": function_arn,
+                "qualifiedArn": f"{function_arn}:$LATEST",
+                "invokeArn": f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/"
+                f"{function_arn}/invocations",
+            }
+        case "aws:iam/role:Role":
+            return name, {"name": name, "arn": f"arn:aws:iam::{ACCOUNT}:role/{name}"}
+        case "aws:cloudwatch/logGroup:LogGroup":
+            return name, {"name": name, "arn": arn.format("logs", f"log-group:{name}")}
+        case "aws:cloudwatch/eventBus:EventBus":
+            return name, {"name": name, "arn": arn.format("events", f"event-bus/{name}")}
+        case "aws:cloudwatch/eventRule:EventRule":
+            bus = args.inputs.get("eventBusName", "default")
+            return name, {"name": name, "arn": arn.format("events", f"rule/{bus}/{name}")}
+        case "aws:cloudwatch/eventArchive:EventArchive":
+            return name, {"name": name, "arn": arn.format("events", f"archive/{name}")}
+        case "aws:sfn/stateMachine:StateMachine":
+            return name, {"name": name, "arn": arn.format("states", f"stateMachine:{name}")}
+        case "aws:sns/topic:Topic":
+            return name, {"name": name, "arn": arn.format("sns", name)}
+        case "aws:cognito/userPool:UserPool":
+            pool_id = f"{REGION}_AbCdEf123"
+            return pool_id, {
+                "arn": arn.format("cognito-idp", f"userpool/{pool_id}"),
+                "endpoint": f"cognito-idp.{REGION}.amazonaws.com/{pool_id}",
+            }
+        case "aws:cognito/userPoolClient:UserPoolClient":
+            return "client0123456789abcdef", {}
+        case "aws:apigatewayv2/api:Api":
+            api_id = "a1b2c3d4e5"
+            return api_id, {
+                "apiEndpoint": f"https://{api_id}.execute-api.{REGION}.amazonaws.com",
+                "executionArn": f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api_id}",
+            }
+        case "aws:apigatewayv2/stage:Stage":
+            api_id = args.inputs["apiId"]
+            return name, {"invokeUrl": f"https://{api_id}.execute-api.{REGION}.amazonaws.com/"}
+        case _:
+            return f"{args.name}-id", {}
+
+
+class ShopMocks(pulumi.runtime.Mocks):
+    def __init__(self):
+        self.registered: list[Registered] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+        resource_id, computed = _outputs(args)
+        outputs = {**args.inputs, **computed}
+        self.registered.append(
+            Registered(args.typ, args.name, dict(args.inputs), outputs, resource_id)
+        )
+        return resource_id, outputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs):
+        if args.token == "aws:index/getRegion:getRegion":
+            return {
+                "name": REGION,
+                "region": REGION,
+                "id": REGION,
+                "endpoint": f"ec2.{REGION}.amazonaws.com",
+                "description": "US East",
+            }
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {
+                "accountId": ACCOUNT,
+                "arn": f"arn:aws:iam::{ACCOUNT}:user/ci",
+                "userId": "AIDEXAMPLE",
+                "id": ACCOUNT,
+            }
+        raise NotImplementedError(f"the shop does not call {args.token}")
+
+
+@dataclass
+class Deployment:
+    """What a program run registered, and its stack outputs."""
+
+    resources: list[Registered]
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    def of_type(self, typ: str) -> list[Registered]:
+        return [r for r in self.resources if r.typ == typ]
+
+    def named(self, name: str) -> Registered:
+        [match] = [r for r in self.resources if r.name == name]
+        return match
+
+    def with_output(self, key: str, value: Any, typ: str) -> Registered:
+        [match] = [r for r in self.of_type(typ) if r.outputs.get(key) == value]
+        return match
+
+
+def start(mocks: ShopMocks, stack: str, config: dict[str, str]) -> MockMonitor:
+    monitor = MockMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project="shop", stack=stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_all_config(config)
+    return monitor
+
+
+def attach_urns(mocks: ShopMocks, monitor: MockMonitor) -> None:
+    by_identity = {}
+    for urn in monitor.resources:
+        parts = urn.split("::")
+        by_identity[(parts[2].split("$")[-1], parts[3])] = urn
+    for resource in mocks.registered:
+        resource.urn = by_identity[(resource.typ, resource.name)]
+
+
+def run_program(stack: str, overrides: dict[str, Any] | None = None) -> Deployment:
+    """Evaluate __main__.py for the stack under mocks (not a preview: applies run)."""
+    mocks = ShopMocks()
+    monitor = start(mocks, stack, stack_config.load(stack, overrides))
+    exported: dict[str, Any] = {}
+
+    @pulumi.runtime.test
+    def program():
+        root = pulumi.runtime.get_root_resource()
+        root.outputs.clear()
+        runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")
+        names = list(root.outputs)
+        return pulumi.Output.all(*(root.outputs[n] for n in names)).apply(
+            lambda values: exported.update(zip(names, values, strict=True))
+        )
+
+    program()
+    attach_urns(mocks, monitor)
+    return Deployment(mocks.registered, exported)

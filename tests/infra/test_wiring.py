@@ -1,0 +1,280 @@
+"""How the program wires components together (DESIGN §1), checked on the dev stack."""
+
+import json
+
+import pytest
+
+from tests.infra.helpers import (
+    ESM,
+    FUNCTION,
+    INTEGRATION,
+    QUEUE,
+    ROLE,
+    ROLE_POLICY,
+    ROUTE,
+    TABLE,
+    TARGET,
+    function,
+    granted_actions,
+    grants,
+    queue_by_arn,
+    statements,
+)
+
+SERVICE_OF_ROUTE = {
+    "/products": "products.api",
+    "/basket": "basket.api",
+    "/orders": "ordering.api",
+    "/openapi.json": "openapi.api",
+}
+REQUIRED_OUTPUTS = {
+    "apiUrl",
+    "userPoolId",
+    "userPoolClientId",
+    "eventBusName",
+    "productsTableName",
+    "basketsTableName",
+    "ordersTableName",
+    "orderingQueueUrl",
+    "orderingDlqUrl",
+    "basketEventsQueueUrl",
+    "basketEventsDlqUrl",
+    "stateMachineArn",
+    "notificationTopicArn",
+}
+
+
+def table(dev, output_key):
+    return dev.with_output("name", dev.outputs[output_key], TABLE)
+
+
+@pytest.mark.parametrize(
+    ("rule_prefix", "sources", "detail_types", "handler", "queue_output"),
+    [
+        ("ordering", ["shop.basket"], ["CheckoutBasket"], "ordering.consumer", "orderingQueueUrl"),
+        (
+            "basket-events",
+            ["shop.ordering"],
+            ["OrderPaid", "OrderPaymentFailed", "OrderCancelled"],
+            "basket.consumer",
+            "basketEventsQueueUrl",
+        ),
+    ],
+)
+def test_each_rule_feeds_its_queue_and_the_queue_its_consumer(
+    dev, rule_prefix, sources, detail_types, handler, queue_output
+):
+    rule = dev.named(f"{rule_prefix}-rule")
+    assert rule.inputs["eventBusName"] == dev.outputs["eventBusName"]
+    assert json.loads(rule.inputs["eventPattern"]) == {
+        "source": sources,
+        "detail-type": detail_types,
+    }
+    [target] = [t for t in dev.of_type(TARGET) if t.inputs["rule"] == rule.outputs["name"]]
+    queue = queue_by_arn(dev, target.inputs["arn"])
+    assert queue.outputs["url"] == dev.outputs[queue_output]
+    [mapping] = [m for m in dev.of_type(ESM) if m.inputs["eventSourceArn"] == queue.outputs["arn"]]
+    consumer = dev.with_output("arn", mapping.inputs["functionName"], FUNCTION)
+    assert consumer.inputs["handler"] == f"{handler}.lambda_handler"
+    assert grants(statements(dev, consumer), "sqs:DeleteMessage", queue.outputs["arn"])
+
+
+def test_the_audit_rule_sends_every_shop_event_to_the_audit_log_group(dev):
+    rule = dev.named("events-audit-rule")
+    assert json.loads(rule.inputs["eventPattern"]) == {"source": [{"prefix": "shop."}]}
+    [target] = [t for t in dev.of_type(TARGET) if t.inputs["rule"] == rule.outputs["name"]]
+    group = dev.named("events-audit-logs")
+    assert target.inputs["arn"] == group.outputs["arn"]
+    assert group.inputs["name"].startswith("/aws/events/")
+    [archive] = dev.of_type("aws:cloudwatch/eventArchive:EventArchive")
+    assert archive.inputs["eventSourceArn"] == dev.named("events-bus").outputs["arn"]
+
+
+@pytest.mark.parametrize(
+    ("handler", "table_output", "actions"),
+    [
+        (
+            "products.api",
+            "productsTableName",
+            {
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
+                "dynamodb:DeleteItem",
+                "dynamodb:Query",
+                "dynamodb:Scan",
+            },
+        ),
+        (
+            "basket.api",
+            "basketsTableName",
+            {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
+        ),
+        (
+            "ordering.api",
+            "ordersTableName",
+            {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"},
+        ),
+        ("ordering.consumer", "ordersTableName", {"dynamodb:PutItem"}),
+        ("basket.consumer", "basketsTableName", {"dynamodb:DeleteItem", "dynamodb:UpdateItem"}),
+    ],
+)
+def test_each_function_uses_exactly_its_table(dev, handler, table_output, actions):
+    fn = function(dev, handler)
+    own_table = table(dev, table_output)
+    assert fn.inputs["environment"]["variables"]["TABLE_NAME"] == own_table.outputs["name"]
+    own = statements(dev, fn)
+    for action in actions:
+        assert grants(own, action, own_table.outputs["arn"]), action
+    dynamodb = {a for a in granted_actions(own) if a.startswith("dynamodb:")}
+    expected = actions | ({"dynamodb:BatchGetItem"} if handler == "basket.api" else set())
+    assert dynamodb == expected
+
+
+def test_only_the_basket_function_reads_the_products_table_besides_products(dev):
+    products = table(dev, "productsTableName").outputs["arn"]
+    readers = {
+        f.inputs["handler"]
+        for f in dev.of_type(FUNCTION)
+        if any(
+            grants(statements(dev, f), a, products)
+            for a in ("dynamodb:GetItem", "dynamodb:BatchGetItem")
+        )
+    }
+    assert readers == {"products.api.lambda_handler", "basket.api.lambda_handler"}
+    basket = function(dev, "basket.api")
+    assert (
+        basket.inputs["environment"]["variables"]["PRODUCTS_TABLE_NAME"]
+        == (dev.outputs["productsTableName"])
+    )
+    assert not grants(statements(dev, basket), "dynamodb:PutItem", products)
+
+
+@pytest.mark.parametrize(
+    ("handler", "source"),
+    [
+        ("products.api", "shop.products"),
+        ("basket.api", "shop.basket"),
+        ("ordering.api", "shop.ordering"),
+        ("ordering.consumer", "shop.ordering"),
+    ],
+)
+def test_publishers_may_put_events_on_the_shop_bus_only(dev, handler, source):
+    fn = function(dev, handler)
+    variables = fn.inputs["environment"]["variables"]
+    assert (variables["EVENT_BUS_NAME"], variables["EVENT_SOURCE"]) == (
+        dev.outputs["eventBusName"],
+        source,
+    )
+    bus_arn = dev.named("events-bus").outputs["arn"]
+    assert grants(statements(dev, fn), "events:PutEvents", bus_arn)
+
+
+def test_non_publishers_may_not_put_events(dev):
+    for handler in ("basket.consumer", "openapi.api"):
+        assert "events:PutEvents" not in granted_actions(statements(dev, function(dev, handler)))
+
+
+def test_the_ordering_consumer_starts_the_order_workflow(dev):
+    consumer = function(dev, "ordering.consumer")
+    machine_arn = dev.outputs["stateMachineArn"]
+    assert consumer.inputs["environment"]["variables"]["STATE_MACHINE_ARN"] == machine_arn
+    assert grants(statements(dev, consumer), "states:StartExecution", machine_arn)
+    others = [f for f in dev.of_type(FUNCTION) if f is not consumer]
+    assert not any("states:StartExecution" in granted_actions(statements(dev, f)) for f in others)
+
+
+def test_every_route_reaches_its_services_function(dev):
+    integrations = {i.id: i for i in dev.of_type(INTEGRATION)}
+    permissions = dev.of_type("aws:lambda/permission:Permission")
+    api_execution_arn = dev.named("http-api").outputs["executionArn"]
+    for route in dev.of_type(ROUTE):
+        path = route.inputs["routeKey"].split(" ")[1]
+        integration = integrations[route.inputs["target"].removeprefix("integrations/")]
+        assert integration.inputs["integrationType"] == "AWS_PROXY"
+        assert integration.inputs["payloadFormatVersion"] == "2.0"
+        fn = dev.with_output("invokeArn", integration.inputs["integrationUri"], FUNCTION)
+        service = next(m for prefix, m in SERVICE_OF_ROUTE.items() if path.startswith(prefix))
+        assert fn.inputs["handler"] == f"{service}.lambda_handler", route.inputs["routeKey"]
+        assert any(
+            p.inputs["function"] == fn.outputs["name"]
+            and p.inputs["principal"] == "apigateway.amazonaws.com"
+            and p.inputs["sourceArn"] == f"{api_execution_arn}/*/*"
+            for p in permissions
+        )
+
+
+def test_the_workflow_settles_orders_publishes_and_notifies_and_nothing_else(dev):
+    [machine] = dev.of_type("aws:sfn/stateMachine:StateMachine")
+    definition = json.loads(machine.inputs["definition"])
+    tasks = [s for s in definition["States"].values() if s["Type"] == "Task"]
+    assert {t["Resource"] for t in tasks} == {
+        "arn:aws:states:::dynamodb:getItem",
+        "arn:aws:states:::dynamodb:updateItem",
+        "arn:aws:states:::events:putEvents",
+        "arn:aws:states:::sns:publish",
+    }
+    for task in tasks:
+        parameters = task["Parameters"]
+        if "TableName" in parameters:
+            assert parameters["TableName"] == dev.outputs["ordersTableName"]
+        if "Entries" in parameters:
+            assert parameters["Entries"][0]["EventBusName"] == dev.outputs["eventBusName"]
+        if "TopicArn" in parameters:
+            assert parameters["TopicArn"] == dev.outputs["notificationTopicArn"]
+    role = dev.with_output("arn", machine.inputs["roleArn"], ROLE)
+    [policy] = [p for p in dev.of_type(ROLE_POLICY) if p.inputs["role"] == role.outputs["name"]]
+    own = json.loads(policy.inputs["policy"])["Statement"]
+    orders_arn = table(dev, "ordersTableName").outputs["arn"]
+    assert {
+        a for a in granted_actions(own) if a.split(":")[0] in {"dynamodb", "events", "sns"}
+    } == {"dynamodb:GetItem", "dynamodb:UpdateItem", "events:PutEvents", "sns:Publish"}
+    assert grants(own, "dynamodb:UpdateItem", orders_arn)
+    assert grants(own, "sns:Publish", dev.outputs["notificationTopicArn"])
+    assert machine.inputs["tracingConfiguration"] == {"enabled": True}
+    log_destination = machine.inputs["loggingConfiguration"]["logDestination"]
+    assert log_destination == f"{dev.named('order-workflow-logs').outputs['arn']}:*"
+
+
+def test_the_outputs_name_the_deployed_resources(dev):
+    assert set(dev.outputs) >= REQUIRED_OUTPUTS
+    [stage] = dev.of_type("aws:apigatewayv2/stage:Stage")
+    assert dev.outputs["apiUrl"] == stage.outputs["invokeUrl"]
+    assert dev.outputs["openapiUrl"] == f"{stage.outputs['invokeUrl']}openapi.json"
+    for key in (
+        "orderingQueueUrl",
+        "orderingDlqUrl",
+        "basketEventsQueueUrl",
+        "basketEventsDlqUrl",
+        "orderingTargetDlqUrl",
+        "auditDlqUrl",
+    ):
+        assert dev.with_output("url", dev.outputs[key], QUEUE)
+    assert dev.outputs["eventBusName"] == "shop-dev"
+
+
+def test_every_resource_belongs_to_a_component_and_is_named_after_it(dev):
+    components = {r.name: r.typ for r in dev.resources if r.typ.startswith("shop:index:")}
+    for resource in dev.resources:
+        parent_type = resource.parent_types[-1]
+        if resource.typ.startswith("shop:index:") and parent_type == "pulumi:pulumi:Stack":
+            continue  # a top-level component, composed in __main__.py
+        assert parent_type.startswith("shop:index:"), resource.urn
+        assert any(
+            resource.name.startswith(f"{name}-") and typ == parent_type
+            for name, typ in components.items()
+        ), resource.urn
+
+
+def test_component_type_tokens(dev):
+    assert {r.typ for r in dev.resources if r.typ.startswith("shop:")} == {
+        "shop:index:EventBus",
+        "shop:index:QueueConsumer",
+        "shop:index:OrderWorkflow",
+        "shop:index:CrudService",
+        "shop:index:HttpApi",
+        "shop:index:Identity",
+        "shop:index:Function",
+        "shop:index:Notifications",
+    }
+    consumers = [r for r in dev.resources if r.typ == "shop:index:QueueConsumer"]
+    assert len(consumers) == 2
