@@ -31,7 +31,7 @@ class QueueConsumerArgs:
     environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     policy_statements: Sequence[Mapping[str, Any]] = ()
     batch_size: int = 10
-    batching_window_seconds: int = 1
+    batching_window_seconds: int = 0  # AWS default: invoke as soon as messages arrive
     max_concurrency: int = 5
     max_receive_count: int = 5
 

@@ -8,6 +8,7 @@ both feed handlers exactly the same shapes.
 import base64
 import hashlib
 import time
+import urllib.parse
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,7 @@ def http_api_event(
     route_key: str | None = None,
     path_parameters: dict[str, str] | None = None,
     query: dict[str, str] | None = None,
+    raw_query: str | None = None,
     headers: dict[str, str] | None = None,
     body: bytes | str | None = None,
     claims: dict[str, Any] | None = None,
@@ -30,7 +32,12 @@ def http_api_event(
 ) -> dict[str, Any]:
     """An API Gateway v2 (HTTP API) proxy event, payload format 2.0."""
     headers = {k.lower(): v for k, v in (headers or {}).items()}
-    raw_query = "&".join(f"{k}={v}" for k, v in (query or {}).items())
+    if raw_query is None:
+        raw_query = urllib.parse.urlencode(query or {})
+    else:  # repeated keys are joined with commas, as API Gateway does
+        query = {}
+        for key, value in urllib.parse.parse_qsl(raw_query, keep_blank_values=True):
+            query[key] = f"{query[key]},{value}" if key in query else value
     now = time.time()
     route_key = route_key or f"{method} {path}"
     is_binary = isinstance(body, bytes) and not _is_text(headers.get("content-type", ""))

@@ -3,17 +3,14 @@ invokeArn, …, in camelCase) and the invokes the program makes. Every
 registration is recorded with its URN, so tests can check inputs, parents and
 wiring after the program has run."""
 
-import runpy
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pulumi
 from pulumi.runtime.mocks import MockMonitor
 
-from localcloud import stack_config
+from localcloud import program
 
-ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 
@@ -143,6 +140,7 @@ class Deployment:
 
 
 def start(mocks: ShopMocks, stack: str, config: dict[str, str]) -> MockMonitor:
+    """Mocks for tests that build components themselves."""
     monitor = MockMonitor(mocks)
     pulumi.runtime.set_mocks(mocks, project="shop", stack=stack, preview=False, monitor=monitor)
     pulumi.runtime.set_all_config(config)
@@ -159,21 +157,9 @@ def attach_urns(mocks: ShopMocks, monitor: MockMonitor) -> None:
 
 
 def run_program(stack: str, overrides: dict[str, Any] | None = None) -> Deployment:
-    """Evaluate __main__.py for the stack under mocks (not a preview: applies run)."""
+    """Evaluate __main__.py for the stack under these mocks."""
     mocks = ShopMocks()
-    monitor = start(mocks, stack, stack_config.load(stack, overrides))
-    exported: dict[str, Any] = {}
-
-    @pulumi.runtime.test
-    def program():
-        root = pulumi.runtime.get_root_resource()
-        root.outputs.clear()
-        runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")
-        names = list(root.outputs)
-        return pulumi.Output.all(*(root.outputs[n] for n in names)).apply(
-            lambda values: exported.update(zip(names, values, strict=True))
-        )
-
-    program()
+    monitor = MockMonitor(mocks)
+    outputs = program.evaluate(mocks, stack, overrides, monitor)
     attach_urns(mocks, monitor)
-    return Deployment(mocks.registered, exported)
+    return Deployment(mocks.registered, outputs)

@@ -1,0 +1,106 @@
+"""`python -m localcloud` (what `make local` runs) and `python -m localcloud token`."""
+
+import time
+
+STARTED = time.perf_counter()  # before the heavy imports: ready time counts them
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import signal  # noqa: E402
+import sys  # noqa: E402
+import threading  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+
+def _up(args: argparse.Namespace) -> int:
+    from localcloud.cloud import LocalCloud, Options  # noqa: PLC0415 - `token` needs none of it
+
+    cloud = LocalCloud(
+        Options(
+            stack=args.stack,
+            host=args.host,
+            api_port=args.api_port,
+            aws_port=args.aws_port,
+            state_dir=args.state_dir,
+            queue_visibility_timeout=args.queue_visibility_timeout,
+            seed=not args.no_seed,
+        )
+    )
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    try:
+        cloud.start()
+        ready = time.perf_counter() - STARTED
+        print(cloud.summary(ready), flush=True)
+        print(f"READY {json.dumps({'readySeconds': round(ready, 3)})}", flush=True)
+        stopping.wait()
+    finally:
+        print("stopping the local cloud…", flush=True)
+        cloud.stop()
+    return 0
+
+
+def _token(args: argparse.Namespace) -> int:
+    import boto3  # noqa: PLC0415
+
+    outputs = json.loads((args.state_dir / "outputs.json").read_text())
+    username = outputs["demoUsers"].get(args.user, args.user)
+    cognito = boto3.client(
+        "cognito-idp",
+        endpoint_url=outputs["awsEndpointUrl"],
+        region_name=outputs["region"],
+        aws_access_key_id="local",
+        aws_secret_access_key="local",  # noqa: S106
+    )
+    result = cognito.initiate_auth(
+        ClientId=outputs["userPoolClientId"],
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": username, "PASSWORD": args.password or outputs["demoPassword"]},
+    )
+    print(result["AuthenticationResult"]["AccessToken"])
+    return 0
+
+
+def main() -> int:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--state-dir",
+        type=Path,
+        default=Path(os.environ.get("LOCALCLOUD_STATE_DIR", ".localcloud")),
+    )
+    parser = argparse.ArgumentParser(prog="python -m localcloud", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    up = commands.add_parser(
+        "up", parents=[common], help="run the whole system locally (the default command)"
+    )
+    up.add_argument("--stack", default=os.environ.get("LOCALCLOUD_STACK", "local"))
+    up.add_argument("--host", default="127.0.0.1")
+    up.add_argument(
+        "--api-port", type=int, default=int(os.environ.get("LOCALCLOUD_API_PORT", "3000"))
+    )
+    up.add_argument(
+        "--aws-port", type=int, default=int(os.environ.get("LOCALCLOUD_AWS_PORT", "4566"))
+    )
+    up.add_argument(
+        "--queue-visibility-timeout",
+        type=int,
+        metavar="SECONDS",
+        help="shorten SQS redelivery in the emulator (tests); the program is unchanged",
+    )
+    up.add_argument("--no-seed", action="store_true", help="start without sample products")
+    token = commands.add_parser(
+        "token", parents=[common], help="print an access token of a demo user"
+    )
+    token.add_argument("user", help="customer, admin, or an e-mail address")
+    token.add_argument("--password")
+    argv = sys.argv[1:]
+    if not argv or argv[0] not in {"up", "token", "-h", "--help"}:
+        argv = ["up", *argv]
+    args = parser.parse_args(argv)
+    return _token(args) if args.command == "token" else _up(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

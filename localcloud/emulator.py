@@ -1,0 +1,67 @@
+"""The AWS emulator as seen from the local cloud: start it in a child process
+(see emulator_server.py), wait until it answers, read its request counts, stop it."""
+
+import json
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+REQUESTS_PATH = "/_localcloud/requests"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Emulator:
+    def __init__(self, host: str, port: int, log_file: Path):
+        self.url = f"http://{host}:{port}"
+        self.host, self.port, self.log_file = host, port, log_file
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 30) -> None:
+        with self.log_file.open("ab") as log:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "localcloud.emulator_server",
+                    "--host",
+                    self.host,
+                    "--port",
+                    str(self.port),
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=ROOT,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the emulator exited; see {self.log_file}")
+            try:
+                self.requests()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"the emulator did not answer within {timeout}s; see {self.log_file}")
+
+    def _call(self, method: str):
+        # Our own http:// URL, not user input.
+        request = urllib.request.Request(self.url + REQUESTS_PATH, method=method)  # noqa: S310
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+            return json.loads(response.read())
+
+    def requests(self) -> list[dict]:
+        """[{caller, action, count}] for every request since the last reset."""
+        return self._call("GET")
+
+    def reset_requests(self) -> None:
+        self._call("DELETE")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()

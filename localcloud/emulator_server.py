@@ -1,0 +1,137 @@
+"""The emulator process: moto's server with Step Functions executions enabled,
+MOTO_PORT set to its own port (moto's state machine interpreter calls back into
+this server), and a middleware that counts the requests reaching it.
+
+GET /_localcloud/requests returns the counts by caller and action, DELETE
+resets them. The caller is the `app/<name>` that a function's SDK puts in its
+User-Agent (the local cloud sets AWS_SDK_UA_APP_ID per function); requests
+without one come from moto's own state machine interpreter.
+
+Run as `python -m localcloud.emulator_server --port 4566`.
+"""
+
+import argparse
+import json
+import os
+import re
+import threading
+from collections import Counter
+
+from moto.core.config import default_user_config
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import make_server
+
+from localcloud.processes import exit_with_parent
+
+REQUESTS_PATH = "/_localcloud/requests"
+INTERNAL_CALLER = "stepfunctions"
+_APP_ID = re.compile(r"\bapp/([\w.-]+)")
+_SERVICE = re.compile(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/")
+
+
+def _caller(environ: dict) -> str:
+    match = _APP_ID.search(environ.get("HTTP_USER_AGENT", ""))
+    return match.group(1) if match else INTERNAL_CALLER
+
+
+def _action(environ: dict) -> str:
+    match = _SERVICE.search(environ.get("HTTP_AUTHORIZATION", ""))
+    service = match.group(1) if match else "?"
+    target = environ.get("HTTP_X_AMZ_TARGET")
+    query = environ.get("QUERY_STRING", "")
+    if target:
+        action = target.rsplit(".", 1)[-1]
+    elif "Action=" in query:
+        action = query.split("Action=")[1].split("&")[0]
+    else:
+        action = f"{environ['REQUEST_METHOD']} {environ['PATH_INFO']}"
+    return f"{service}:{action}"
+
+
+class CountingMiddleware:
+    def __init__(self, app):
+        self.app = app
+        self.counts: Counter[tuple[str, str]] = Counter()
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") == REQUESTS_PATH:
+            return self._report(environ, start_response)
+        with self.lock:
+            self.counts[(_caller(environ), _action(environ))] += 1
+        return self.app(environ, start_response)
+
+    def _report(self, environ, start_response):
+        with self.lock:
+            if environ["REQUEST_METHOD"] == "DELETE":
+                self.counts.clear()
+            rows = [
+                {"caller": caller, "action": action, "count": count}
+                for (caller, action), count in sorted(self.counts.items())
+            ]
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [json.dumps(rows).encode()]
+
+
+# The services the shop uses (moto's backend names), warmed up at start.
+WARM_SERVICES = (
+    "sqs",
+    "iam",
+    "logs",
+    "cloudwatch",
+    "events",
+    "dynamodb",
+    "awslambda",
+    "apigatewayv2",
+    "cognitoidp",
+    "sns",
+    "stepfunctions",
+    "sts",
+)
+_WARM_DEFINITION = '{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}'
+
+
+def warm_up(dispatcher: DomainDispatcherApplication) -> None:
+    """Do moto's first-request work (service apps, ASL parser) before it is asked for."""
+    # Heavy (ANTLR): imported here, off the path to the first answer.
+    from moto.stepfunctions.parser.asl.parse.asl_parser import (  # noqa: PLC0415
+        AmazonStateLanguageParser,
+    )
+
+    for service in WARM_SERVICES:
+        try:
+            app = create_backend_app(service)
+        except Exception as error:  # a cold service still works, just slower
+            print(f"warm-up skipped {service}: {error}", flush=True)
+            continue
+        with dispatcher.lock:
+            dispatcher.app_instances.setdefault(service, app)
+    AmazonStateLanguageParser.parse(_WARM_DEFINITION)
+
+
+def serve(host: str, port: int) -> None:
+    os.environ["MOTO_PORT"] = str(port)
+    default_user_config["stepfunctions"]["execute_state_machine"] = True
+    dispatcher = DomainDispatcherApplication(create_backend_app)
+    app = CountingMiddleware(dispatcher)
+    server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
+    threading.Thread(target=warm_up, args=(dispatcher,), name="warm-up", daemon=True).start()
+    print(f"emulator listening on http://{host}:{port}", flush=True)
+    server.serve_forever()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="moto server for the local cloud")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=4566)
+    args = parser.parse_args()
+    exit_with_parent()
+    serve(args.host, args.port)
+
+
+if __name__ == "__main__":
+    main()

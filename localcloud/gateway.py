@@ -1,0 +1,292 @@
+"""The HTTP gateway: serves the API as API Gateway (HTTP API) would.
+
+Routes, integrations, the JWT authorizer and CORS are read back from the
+emulator, where the program created them. A request matching a route becomes a
+payload format 2.0 event for the route's function; JWT routes need a bearer
+token signed by the user pool's keys (fetched from the emulator's JWKS), with
+the configured issuer and audience (`aud` or `client_id`), else 401.
+"""
+
+import base64
+import json
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+import jwt
+
+from localcloud.lambda_events import http_api_event
+from localcloud.workers import Console, Invocation
+
+_PARAM = re.compile(r"^\{([^}+]+)(\+?)\}$")
+
+
+@dataclass
+class Authorizer:
+    issuer: str
+    audiences: list[str]
+    jwks: jwt.PyJWKClient
+
+    def claims(self, authorization: str | None) -> dict | None:
+        """The token's claims if it is valid for this authorizer, else None."""
+        if not authorization:
+            return None
+        token = authorization.removeprefix("Bearer ").strip()
+        try:
+            key = self.jwks.get_signing_key_from_jwt(token)
+            claims = jwt.decode(
+                token,
+                key.key,
+                algorithms=["RS256"],
+                issuer=self.issuer,
+                options={"verify_aud": False, "require": ["exp", "iss"]},
+            )
+        except (jwt.PyJWTError, jwt.PyJWKClientError):
+            return None
+        audience = claims.get("aud") or claims.get("client_id")
+        return claims if audience in self.audiences else None
+
+
+@dataclass
+class Route:
+    key: str
+    method: str  # "ANY" or an HTTP method
+    segments: list[str]
+    function_arn: str
+    authorizer: Authorizer | None = None
+    names: list[str | None] = field(default_factory=list)
+
+    def match(self, method: str, path: str) -> tuple[tuple, dict[str, str]] | None:  # noqa: PLR0911
+        """(specificity, path parameters) if this route serves the request."""
+        if self.method not in {"ANY", method}:
+            return None
+        if self.key == "$default":
+            return (0, 0, 0), {}
+        parts = [p for p in path.split("/") if p]
+        parameters: dict[str, str] = {}
+        literal = 0
+        for index, segment in enumerate(self.segments):
+            param = _PARAM.match(segment)
+            if param and param.group(2):  # {name+}: the rest of the path
+                if index >= len(parts):
+                    return None
+                parameters[param.group(1)] = "/".join(parts[index:])
+                return (1, literal, 0, self.method != "ANY"), parameters
+            if index >= len(parts):
+                return None
+            if param:
+                parameters[param.group(1)] = parts[index]
+            elif segment != parts[index]:
+                return None
+            else:
+                literal += 1
+        if len(parts) != len(self.segments):
+            return None
+        return (2, literal, len(self.segments), self.method != "ANY"), parameters
+
+
+def _route(key: str, function_arn: str, authorizer: Authorizer | None) -> Route:
+    if key == "$default":
+        return Route(key, "ANY", [], function_arn, authorizer)
+    method, path = key.split(" ", 1)
+    return Route(key, method, [p for p in path.split("/") if p], function_arn, authorizer)
+
+
+@dataclass
+class Api:
+    routes: list[Route]
+    cors: dict[str, Any]
+
+    @classmethod
+    def from_emulator(cls, client, api_id: str, endpoint_url: str) -> "Api":
+        integrations = {
+            i["IntegrationId"]: i["IntegrationUri"]
+            for i in client.get_integrations(ApiId=api_id)["Items"]
+        }
+        route_items = client.get_routes(ApiId=api_id)["Items"]
+        authorizers = {}
+        for authorizer_id in {r["AuthorizerId"] for r in route_items if r.get("AuthorizerId")}:
+            # GetAuthorizer, one by one: moto does not implement GetAuthorizers.
+            config = client.get_authorizer(ApiId=api_id, AuthorizerId=authorizer_id)[
+                "JwtConfiguration"
+            ]
+            pool_id = config["Issuer"].rstrip("/").rsplit("/", 1)[-1]
+            authorizers[authorizer_id] = Authorizer(
+                issuer=config["Issuer"],
+                audiences=list(config.get("Audience", [])),
+                jwks=jwt.PyJWKClient(
+                    f"{endpoint_url}/{pool_id}/.well-known/jwks.json", cache_keys=True
+                ),
+            )
+        routes = []
+        for item in route_items:
+            uri = integrations[item["Target"].removeprefix("integrations/")]
+            function_arn = uri.split("/functions/")[1].removesuffix("/invocations")
+            authorizer = (
+                authorizers[item["AuthorizerId"]]
+                if item.get("AuthorizationType") == "JWT"
+                else None
+            )
+            routes.append(_route(item["RouteKey"], function_arn, authorizer))
+        api = client.get_api(ApiId=api_id)
+        return cls(routes, api.get("CorsConfiguration") or {})
+
+    def find(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+        matches = [(m[0], route, m[1]) for route in self.routes if (m := route.match(method, path))]
+        if not matches:
+            return None
+        _, route, parameters = max(matches, key=lambda match: match[0])
+        return route, parameters
+
+
+def _claims_for_lambda(claims: dict) -> dict[str, str]:
+    """API Gateway hands claims to Lambda as strings; lists become "[a b]"."""
+    return {
+        key: f"[{' '.join(map(str, value))}]" if isinstance(value, list) else str(value)
+        for key, value in claims.items()
+    }
+
+
+class Gateway:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        api: Api,
+        invoke: Callable[[str, dict], Invocation],
+        console: Console,
+    ):
+        self.api, self.invoke, self.console = api, invoke, console
+        self.server = ThreadingHTTPServer((host, port), self._handler_class())
+        self.server.daemon_threads = True
+        self.url = f"http://{host}:{self.server.server_address[1]}/"
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, name="gateway", daemon=True
+        )
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    # -- CORS ------------------------------------------------------------------------------
+
+    def cors_headers(self, origin: str | None, preflight: bool) -> dict[str, str]:
+        cors = self.api.cors
+        allowed = cors.get("AllowOrigins", [])
+        if not cors or not origin or not ("*" in allowed or origin in allowed):
+            return {}
+        headers = {"Access-Control-Allow-Origin": "*" if "*" in allowed else origin}
+        if preflight:
+            headers["Access-Control-Allow-Methods"] = ",".join(cors.get("AllowMethods", []))
+            headers["Access-Control-Allow-Headers"] = ",".join(cors.get("AllowHeaders", []))
+            if cors.get("MaxAge"):
+                headers["Access-Control-Max-Age"] = str(cors["MaxAge"])
+        elif cors.get("ExposeHeaders"):
+            headers["Access-Control-Expose-Headers"] = ",".join(cors["ExposeHeaders"])
+        return headers
+
+    # -- requests --------------------------------------------------------------------------
+
+    def handle(
+        self, method: str, target: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, dict[str, str], bytes, str]:
+        """(status, headers, body, route key) for one request."""
+        url = urlsplit(target)
+        origin = headers.get("origin")
+        if method == "OPTIONS" and self.api.cors and "access-control-request-method" in headers:
+            return 204, self.cors_headers(origin, preflight=True), b"", "-"
+        found = self.api.find(method, url.path)
+        cors = self.cors_headers(origin, preflight=False)
+        if found is None:
+            return 404, cors, b'{"message":"Not Found"}', "-"
+        route, parameters = found
+        claims = None
+        if route.authorizer is not None:
+            claims = route.authorizer.claims(headers.get("authorization"))
+            if claims is None:
+                return (
+                    401,
+                    cors | {"WWW-Authenticate": "Bearer"},
+                    b'{"message":"Unauthorized"}',
+                    route.key,
+                )
+        event = http_api_event(
+            method,
+            url.path,
+            route_key=route.key,
+            path_parameters=parameters or None,
+            raw_query=url.query,
+            headers=headers,
+            body=body if body else None,
+            claims=_claims_for_lambda(claims) if claims is not None else None,
+        )
+        invocation = self.invoke(route.function_arn, event)
+        status, response_headers, response_body = self._response(invocation)
+        return status, cors | response_headers, response_body, route.key
+
+    @staticmethod
+    def _response(invocation: Invocation) -> tuple[int, dict[str, str], bytes]:
+        if invocation.timed_out:
+            return 503, {}, b'{"message":"Service Unavailable"}'
+        if not invocation.ok:
+            return 500, {}, b'{"message":"Internal Server Error"}'
+        result = invocation.payload
+        if not isinstance(result, dict) or "statusCode" not in result:
+            # Payload 2.0: anything else is a JSON body with status 200.
+            return 200, {"Content-Type": "application/json"}, json.dumps(result).encode()
+        body = result.get("body") or ""
+        raw = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
+        headers = {k: str(v) for k, v in (result.get("headers") or {}).items()}
+        return int(result["statusCode"]), headers, raw
+
+    def _handler_class(self):
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            server_version = "localcloud-gateway"
+
+            def _serve(self) -> None:
+                started = time.perf_counter()
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                status, response_headers, payload, route_key = gateway.handle(
+                    self.command, self.path, headers, body
+                )
+                self.send_response(status)
+                response_headers.setdefault("Content-Type", "application/json")
+                response_headers["Content-Length"] = str(len(payload))
+                response_headers["apigw-requestid"] = str(uuid.uuid4())
+                for key, value in response_headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(payload)
+                gateway.console.line(
+                    "gateway",
+                    json.dumps(
+                        {
+                            "method": self.command,
+                            "path": self.path,
+                            "routeKey": route_key,
+                            "status": status,
+                            "latencyMs": round((time.perf_counter() - started) * 1000),
+                        }
+                    ),
+                )
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass  # one JSON access log line per request instead (see _serve)
+
+        return Handler

@@ -1,0 +1,68 @@
+"""Notifications made visible: the local cloud subscribes a queue of its own to
+every SNS topic, prints each message, and appends it to the outbox file
+(`.localcloud/outbox.jsonl`), one JSON object per line, for people and tests."""
+
+import json
+import threading
+import time
+from pathlib import Path
+
+from localcloud.workers import Console
+
+QUEUE_NAME = "localcloud-outbox"
+
+
+class Outbox:
+    def __init__(self, sqs, sns, topic_arns: list[str], path: Path, console: Console):
+        self.sqs, self.path, self.console = sqs, path, console
+        self.url = sqs.create_queue(QueueName=QUEUE_NAME)["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        for topic in topic_arns:
+            sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("")
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="outbox", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    def _run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                messages = self.sqs.receive_message(
+                    QueueUrl=self.url, MaxNumberOfMessages=10, WaitTimeSeconds=1
+                ).get("Messages", [])
+            except Exception as error:  # keep going; say what happened
+                if self.stopping.is_set():
+                    return
+                self.console.line("outbox", f"error: {error}")
+                self.stopping.wait(1)
+                continue
+            for message in messages:
+                self._record(json.loads(message["Body"]))
+                self.sqs.delete_message(QueueUrl=self.url, ReceiptHandle=message["ReceiptHandle"])
+
+    def _record(self, notification: dict) -> None:
+        attributes = {
+            k: v.get("Value") for k, v in notification.get("MessageAttributes", {}).items()
+        }
+        entry = {
+            "receivedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "topicArn": notification.get("TopicArn"),
+            "subject": notification.get("Subject"),
+            "message": notification.get("Message"),
+            "attributes": attributes,
+        }
+        with self.path.open("a", encoding="utf-8") as outbox:
+            outbox.write(json.dumps(entry) + "\n")
+        self.console.line(
+            "notification",
+            f"{attributes.get('eventType', '?')} → "
+            f"{attributes.get('email', '?')}: {entry['message']}",
+        )

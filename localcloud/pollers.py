@@ -1,0 +1,120 @@
+"""Pollers: the local cloud plays each SQS event source mapping as Lambda does.
+
+A poller receives up to the mapping's batch size (waiting up to its batching
+window to fill a batch), invokes the function with an SQS event, and then:
+- the function returned batchItemFailures (ReportBatchItemFailures): deletes
+  every other message and leaves the failed ones to reappear;
+- the function returned normally otherwise: deletes the whole batch;
+- the function raised or timed out: deletes nothing.
+Messages left in the queue come back after the visibility timeout, and the
+queue's redrive policy moves them to the DLQ after maxReceiveCount receives,
+exactly as configured.
+"""
+
+import threading
+import time
+from dataclasses import dataclass
+
+from localcloud.lambda_events import sqs_event, sqs_record
+from localcloud.workers import Console, Invocation
+
+_LONG_POLL_SECONDS = 1  # short enough to stop promptly
+
+
+@dataclass(frozen=True)
+class Mapping:
+    queue_arn: str
+    queue_url: str
+    function_arn: str
+    batch_size: int
+    batching_window_seconds: int
+    report_batch_item_failures: bool
+
+
+class Poller:
+    def __init__(self, mapping: Mapping, sqs, invoke, console: Console):
+        self.mapping, self.sqs, self.invoke, self.console = mapping, sqs, invoke, console
+        self.stopping = threading.Event()
+        self.name = mapping.queue_arn.rsplit(":", 1)[-1]
+        self.thread = threading.Thread(target=self._run, name=f"poller-{self.name}", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    def _receive(self, count: int, wait: int) -> list[dict]:
+        return self.sqs.receive_message(
+            QueueUrl=self.mapping.queue_url,
+            MaxNumberOfMessages=min(10, count),
+            WaitTimeSeconds=wait,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        ).get("Messages", [])
+
+    def next_batch(self) -> list[dict]:
+        batch = self._receive(self.mapping.batch_size, _LONG_POLL_SECONDS)
+        if not batch:
+            return []
+        deadline = time.monotonic() + self.mapping.batching_window_seconds
+        while len(batch) < self.mapping.batch_size and time.monotonic() < deadline:
+            batch += self._receive(self.mapping.batch_size - len(batch), 0) or []
+            if len(batch) < self.mapping.batch_size:
+                time.sleep(0.05)
+        return batch
+
+    def _run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                batch = self.next_batch()
+                if batch:
+                    self.deliver(batch)
+            except Exception as error:  # keep polling; say what happened
+                if self.stopping.is_set():
+                    return
+                self.console.line(f"poller {self.name}", f"error: {error}")
+                self.stopping.wait(1)
+
+    def deliver(self, batch: list[dict]) -> Invocation:
+        event = sqs_event(
+            [
+                sqs_record(
+                    message["Body"],
+                    queue_arn=self.mapping.queue_arn,
+                    message_id=message["MessageId"],
+                    receipt_handle=message["ReceiptHandle"],
+                    receive_count=int(message["Attributes"].get("ApproximateReceiveCount", 1)),
+                    attributes=message["Attributes"],
+                )
+                for message in batch
+            ]
+        )
+        invocation = self.invoke(self.mapping.function_arn, event)
+        keep = self._failed_ids(invocation, batch)
+        done = [m for m in batch if m["MessageId"] not in keep]
+        if done:
+            self.sqs.delete_message_batch(
+                QueueUrl=self.mapping.queue_url,
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)
+                ],
+            )
+        if keep:
+            self.console.line(
+                f"poller {self.name}", f"{len(keep)} of {len(batch)} message(s) left for retry"
+            )
+        return invocation
+
+    def _failed_ids(self, invocation: Invocation, batch: list[dict]) -> set[str]:
+        """Ids to leave in the queue (all of them when the invocation failed)."""
+        everything = {m["MessageId"] for m in batch}
+        if not invocation.ok:
+            return everything
+        if not self.mapping.report_batch_item_failures:
+            return set()
+        response = invocation.payload if isinstance(invocation.payload, dict) else {}
+        failures = response.get("batchItemFailures") or []
+        ids = {f.get("itemIdentifier") for f in failures if isinstance(f, dict)}
+        # Lambda treats a malformed or unknown identifier as a failure of the whole batch.
+        return everything if not ids <= everything else ids

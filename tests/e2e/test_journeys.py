@@ -1,0 +1,186 @@
+"""Customer journeys through the local cloud's HTTP API."""
+
+import jwt
+import pytest
+import requests
+
+from tests.e2e.conftest import ADDRESS
+
+pytestmark = pytest.mark.e2e
+
+
+def test_the_full_journey_from_product_to_paid_order(shop, customer):
+    lamp = shop.create_product("Desk lamp", 25.5)
+    mug = shop.create_product("Mug", 4)
+    assert shop.call("GET", f"/products/{lamp}").json()["price"] == 25.5
+
+    assert shop.call("PUT", f"/basket/items/{lamp}", customer, json={"quantity": 2}).ok
+    basket = shop.call("PUT", f"/basket/items/{mug}", customer, json={"quantity": 3}).json()
+    assert basket["totalPrice"] == 63
+    checkout = shop.checkout(customer)
+    assert checkout.status_code == 202
+    order_id = checkout.json()["orderId"]
+    assert shop.call("GET", "/basket", customer).json()["status"] == "CHECKED_OUT"
+
+    order = shop.order_status(customer, order_id, until={"PAID"})
+    assert order["totalPrice"] == 63
+    assert order["shippingAddress"] == ADDRESS
+    assert {i["productId"]: i["quantity"] for i in order["items"]} == {lamp: 2, mug: 3}
+
+    emptied = shop.wait_for(
+        lambda: (b := shop.call("GET", "/basket", customer).json())["items"] == [] and b
+    )
+    assert emptied["status"] == "ACTIVE"
+    note = shop.wait_for(lambda: [n for n in shop.notifications() if order_id in n["message"]])
+    assert note[0]["attributes"] == {"eventType": "OrderPaid", "email": customer}
+    assert [o["orderId"] for o in shop.call("GET", "/orders", customer).json()["items"]] == [
+        order_id
+    ]
+
+
+def test_a_declined_card_fails_the_payment_and_keeps_the_basket(shop, customer):
+    lamp = shop.create_product()
+    shop.call("PUT", f"/basket/items/{lamp}", customer, json={"quantity": 1})
+
+    order_id = shop.checkout(customer, token="tok_declined").json()["orderId"]
+
+    order = shop.order_status(customer, order_id, until={"PAYMENT_FAILED"})
+    assert order["paymentFailureReason"] == "card_declined"
+    basket = shop.wait_for(
+        lambda: (b := shop.call("GET", "/basket", customer).json())["status"] == "ACTIVE" and b
+    )
+    assert [i["productId"] for i in basket["items"]] == [lamp]
+    retry = shop.checkout(customer)
+    assert retry.status_code == 202
+    assert retry.json()["orderId"] != order_id
+    shop.order_status(customer, retry.json()["orderId"], until={"PAID"})
+
+
+def test_an_order_over_the_limit_is_declined(shop, customer):
+    shop.call(
+        "PUT", f"/basket/items/{shop.create_product('Sofa', 999)}", customer, json={"quantity": 2}
+    )
+    order_id = shop.checkout(customer).json()["orderId"]
+    order = shop.order_status(customer, order_id, until={"PAYMENT_FAILED"})
+    assert order["paymentFailureReason"] == "amount_limit_exceeded"
+
+
+def test_checkout_twice_is_one_order(shop, customer):
+    shop.call("PUT", f"/basket/items/{shop.create_product()}", customer, json={"quantity": 1})
+    first, second = shop.checkout(customer), shop.checkout(customer)
+    assert first.json()["orderId"] == second.json()["orderId"]
+    shop.order_status(customer, first.json()["orderId"], until={"PAID"})
+    assert len(shop.call("GET", "/orders", customer).json()["items"]) == 1
+
+
+def test_cancelling_an_order(shop, customer):
+    shop.call("PUT", f"/basket/items/{shop.create_product()}", customer, json={"quantity": 1})
+    order_id = shop.checkout(customer).json()["orderId"]
+    shop.order_status(customer, order_id, until={"PAID"})
+
+    cancelled = shop.call("DELETE", f"/orders/{order_id}", customer)
+    again = shop.call("DELETE", f"/orders/{order_id}", customer)
+    patch = shop.call("PATCH", f"/orders/{order_id}", customer, json={"shippingAddress": ADDRESS})
+
+    assert cancelled.status_code == again.status_code == 200
+    assert cancelled.json()["status"] == again.json()["status"] == "CANCELLED"
+    assert patch.status_code == 409
+    assert shop.call("GET", f"/orders/{order_id}", customer).json()["status"] == "CANCELLED"
+
+
+def test_another_customer_cannot_see_or_touch_an_order(shop, customer):
+    shop.call("PUT", f"/basket/items/{shop.create_product()}", customer, json={"quantity": 1})
+    order_id = shop.checkout(customer).json()["orderId"]
+    stranger = shop.sign_up()
+
+    for method in ("GET", "DELETE"):
+        assert shop.call(method, f"/orders/{order_id}", stranger).status_code == 404
+    assert (
+        shop.call(
+            "PATCH", f"/orders/{order_id}", stranger, json={"shippingAddress": ADDRESS}
+        ).status_code
+        == 404
+    )
+    assert shop.call("GET", "/orders", stranger).json()["items"] == []
+    assert shop.call("GET", "/basket", stranger).json()["items"] == []
+
+
+def test_missing_or_invalid_tokens_are_401(shop, customer):
+    valid = shop.token(customer)
+    claims = jwt.decode(valid, options={"verify_signature": False})
+    forged = jwt.encode(claims, "a shared secret, not the pool key", algorithm="HS256")
+    for headers in (
+        {},
+        {"Authorization": "Bearer garbage"},
+        {"Authorization": f"Bearer {forged}"},
+        {"Authorization": f"Bearer {valid[:-4]}abcd"},
+    ):
+        response = shop.call("GET", "/basket", headers=headers)
+        assert response.status_code == 401, headers
+        assert response.json() == {"message": "Unauthorized"}
+
+
+def test_a_token_without_the_admin_group_is_403_on_admin_routes(shop, customer):
+    response = shop.call(
+        "POST", "/products", customer, json={"name": "x", "price": 1, "category": "home"}
+    )
+    assert response.status_code == 403
+    assert "admin" in response.json()["message"]
+
+
+def test_product_reads_and_the_openapi_document_are_public(shop):
+    assert shop.call("GET", "/products").status_code == 200
+    seeded = shop.call("GET", "/products", params={"category": "kitchen"}).json()["items"]
+    assert {p["name"] for p in seeded} >= {"Espresso cup", "Chef's knife"}
+    document = shop.call("GET", "/openapi.json")
+    assert document.status_code == 200
+    assert "/basket/checkout" in document.json()["paths"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status", "field"),
+    [
+        ("PUT", "/basket/items/{product}", {"quantity": 0}, 422, "quantity"),
+        ("PUT", "/basket/items/{product}", {"quantity": 1, "price": 0}, 422, "price"),
+        ("PUT", "/basket/items/no-such-product", {"quantity": 1}, 404, None),
+        ("POST", "/basket/checkout", {"email": "x@example.com"}, 422, "shippingAddress"),
+        ("PATCH", "/orders/nope", {"shippingAddress": ADDRESS}, 404, None),
+        ("GET", "/orders?limit=500", None, 422, "limit"),
+    ],
+)
+def test_bad_input_is_a_clear_4xx(shop, customer, method, path, body, status, field):
+    product = shop.create_product()
+    response = shop.call(method, path.format(product=product), customer, json=body)
+    assert response.status_code == status, response.text
+    assert response.json()["message"]
+    if field:
+        assert response.json()["errors"][0]["field"] == field
+
+
+def test_a_body_that_is_not_json_is_400(shop, customer):
+    response = shop.call(
+        "PUT",
+        f"/basket/items/{shop.create_product()}",
+        customer,
+        data="{quantity: 1",
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+
+
+def test_unknown_routes_are_404(shop):
+    assert shop.call("GET", "/nothing-here").status_code == 404
+
+
+def test_cors_preflight_and_headers(shop):
+    preflight = requests.options(
+        shop.api + "/basket",
+        timeout=10,
+        headers={"Origin": "https://app.example", "Access-Control-Request-Method": "PUT"},
+    )
+    assert preflight.status_code == 204
+    assert preflight.headers["Access-Control-Allow-Origin"] == "*"
+    assert "PUT" in preflight.headers["Access-Control-Allow-Methods"]
+    assert "authorization" in preflight.headers["Access-Control-Allow-Headers"]
+    simple = shop.call("GET", "/products", headers={"Origin": "https://app.example"})
+    assert simple.headers["Access-Control-Allow-Origin"] == "*"
