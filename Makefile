@@ -45,7 +45,7 @@ bench: $(INSTALLED)  ## archive sizes and cold-import times per function
 	$(PY) scripts/bench.py
 
 local: $(INSTALLED)  ## run the whole system on this machine (see README)
-	$(PY) -m localcloud
+	$(PY) -m localcloud $(ARGS)
 
 clean:  ## remove the virtualenv and build output
 	rm -rf $(VENV) .build .localcloud .pytest_cache .ruff_cache

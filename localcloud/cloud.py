@@ -43,6 +43,10 @@ class Options:
     queue_visibility_timeout: int | None = None
     seed: bool = True
 
+    def __post_init__(self):
+        # Workers run in their own directories: every path handed to them is absolute.
+        self.state_dir = Path(self.state_dir).resolve()
+
 
 class LocalCloud:
     def __init__(self, options: Options, console: Console | None = None):

@@ -11,11 +11,13 @@ Run as `python -m localcloud.emulator_server --port 4566`.
 """
 
 import argparse
+import io
 import json
 import os
 import re
 import threading
 from collections import Counter
+from urllib.parse import parse_qs
 
 from moto.core.config import default_user_config
 from moto.moto_server.werkzeug_app import (
@@ -42,11 +44,16 @@ def _action(environ: dict) -> str:
     match = _SERVICE.search(environ.get("HTTP_AUTHORIZATION", ""))
     service = match.group(1) if match else "?"
     target = environ.get("HTTP_X_AMZ_TARGET")
-    query = environ.get("QUERY_STRING", "")
+    query = parse_qs(environ.get("QUERY_STRING", ""))
     if target:
         action = target.rsplit(".", 1)[-1]
-    elif "Action=" in query:
-        action = query.split("Action=")[1].split("&")[0]
+    elif "Action" in query:
+        action = query["Action"][0]
+    elif environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        # Query-protocol services (SNS) put the action in the body: read it, put it back.
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        environ["wsgi.input"] = io.BytesIO(body)
+        action = parse_qs(body.decode(errors="replace")).get("Action", ["?"])[0]
     else:
         action = f"{environ['REQUEST_METHOD']} {environ['PATH_INFO']}"
     return f"{service}:{action}"

@@ -138,10 +138,18 @@ class FunctionWorker:
         threading.Thread(
             target=self._relay_output, args=(self.process,), daemon=True, name=f"logs-{self.name}"
         ).start()
-        if not self.connection.poll(max(self.timeout, 30)):
+        try:
+            if not self.connection.poll(max(self.timeout, 30)):
+                self.stop()
+                return 0.0, {"errorType": "Runtime.InitTimeout", "errorMessage": "init timed out"}
+            ready = self.connection.recv()
+        except (EOFError, OSError):
+            code = self.process.wait()
             self.stop()
-            return 0.0, {"errorType": "Runtime.InitTimeout", "errorMessage": "init timed out"}
-        ready = self.connection.recv()
+            return 0.0, {
+                "errorType": "Runtime.ExitError",
+                "errorMessage": f"the runtime exited with status {code} before init",
+            }
         if ready["error"]:
             self.stop()
         return ready["initDurationMs"], ready["error"]
@@ -174,11 +182,25 @@ class FunctionWorker:
                     self._report(invocation)
                     return invocation
             started = time.perf_counter()
-            self.connection.send(
-                {"requestId": invocation.request_id, "event": event, "timeoutSeconds": self.timeout}
-            )
-            if self.connection.poll(self.timeout):
-                response = self.connection.recv()
+            try:
+                self.connection.send(
+                    {
+                        "requestId": invocation.request_id,
+                        "event": event,
+                        "timeoutSeconds": self.timeout,
+                    }
+                )
+                answered = self.connection.poll(self.timeout)
+                response = self.connection.recv() if answered else None
+            except (EOFError, OSError):  # the worker died mid-invocation
+                self.stop()
+                invocation.error = {
+                    "errorType": "Runtime.ExitError",
+                    "errorMessage": "the runtime exited during the invocation",
+                }
+                self._report(invocation)
+                return invocation
+            if response is not None:
                 invocation.duration_ms = response["durationMs"]
                 self.max_memory_mb = response["maxMemoryMb"]
                 if "error" in response:

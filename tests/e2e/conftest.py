@@ -3,13 +3,6 @@ starts it, on free ports, with short queue visibility timeouts), and the shop
 used through HTTP only. Tokens come from Cognito InitiateAuth, as on AWS."""
 
 import json
-import os
-import queue
-import signal
-import socket
-import subprocess
-import sys
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -19,9 +12,9 @@ import boto3
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
+from localcloud.harness import LocalCloudProcess
+
 VISIBILITY_TIMEOUT = 2  # seconds: poison messages reach their DLQ in ~10 s, not minutes
-START_TIMEOUT = 60
 ADDRESS = {
     "name": "Ada Lovelace",
     "line1": "12 Analytical St",
@@ -30,71 +23,6 @@ ADDRESS = {
     "country": "GB",
 }
 PASSWORD = "E2e-Password-1"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class LocalCloudProcess:
-    def __init__(self, state_dir: Path):
-        self.state_dir = state_dir
-        self.log = state_dir / "localcloud.out"
-        state_dir.mkdir(parents=True, exist_ok=True)
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "localcloud",
-                "up",
-                "--api-port",
-                str(free_port()),
-                "--aws-port",
-                str(free_port()),
-                "--state-dir",
-                str(state_dir),
-                "--queue-visibility-timeout",
-                str(VISIBILITY_TIMEOUT),
-            ],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        self.lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=self._copy_output, daemon=True).start()
-
-    def _copy_output(self) -> None:
-        with self.log.open("w") as log:
-            for line in self.process.stdout:
-                log.write(line)
-                log.flush()
-                self.lines.put(line)
-
-    def wait_ready(self) -> dict:
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            try:
-                line = self.lines.get(timeout=0.5)
-            except queue.Empty:
-                if self.process.poll() is not None:
-                    break
-                continue
-            if line.startswith("READY "):
-                return json.loads((self.state_dir / "outputs.json").read_text())
-        self.stop()
-        raise RuntimeError(f"the local cloud did not start:\n{self.log.read_text()[-4000:]}")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
 
 
 class Shop:
@@ -203,7 +131,9 @@ class Shop:
 
 @pytest.fixture(scope="session")
 def shop(tmp_path_factory) -> Iterator[Shop]:
-    cloud = LocalCloudProcess(tmp_path_factory.mktemp("localcloud"))
+    cloud = LocalCloudProcess(
+        tmp_path_factory.mktemp("localcloud"), "--queue-visibility-timeout", str(VISIBILITY_TIMEOUT)
+    )
     try:
         outputs = cloud.wait_ready()
         yield Shop(outputs, cloud.state_dir)

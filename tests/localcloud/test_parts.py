@@ -1,9 +1,12 @@
 """Unit tests of the local cloud's own logic: route matching, claims, partial batches,
 stack configuration. (The whole local cloud is exercised by tests/e2e.)"""
 
+from pathlib import Path
+
 import pytest
 
 from localcloud import stack_config
+from localcloud.cloud import Options
 from localcloud.gateway import Api, _claims_for_lambda, _route
 from localcloud.lambda_events import http_api_event
 from localcloud.pollers import Mapping, Poller
@@ -107,3 +110,8 @@ def test_stack_config_is_the_schema_defaults_overridden_by_the_stack_file():
     assert prod["shop:deletionProtection"] == "true"
     assert prod["aws:region"] == "eu-west-1"
     assert stack_config.load("local", {"shop:currency": "EUR"})["shop:currency"] == "EUR"
+
+
+def test_the_state_directory_is_made_absolute_for_the_workers(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert Options(state_dir=Path(".localcloud")).state_dir == tmp_path / ".localcloud"
