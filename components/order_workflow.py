@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.alarms import at_least_one
 from components.iam import allow, assume_role_policy, policy_document
 from workflows.order_workflow import definition
 
@@ -124,19 +125,13 @@ class OrderWorkflow(pulumi.ComponentResource):
             tracing_configuration={"enabled": True},
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.policy]),
         )
-        self.failures_alarm = aws.cloudwatch.MetricAlarm(
+        self.failures_alarm = at_least_one(
             f"{name}-failures-alarm",
-            alarm_description="Order workflow executions failed: orders may need attention",
+            self,
+            description="Order workflow executions failed: orders may need attention",
             namespace="AWS/States",
             metric_name="ExecutionsFailed",
             dimensions={"StateMachineArn": self.state_machine.arn},
-            statistic="Sum",
-            period=300,
-            evaluation_periods=1,
-            threshold=1,
-            comparison_operator="GreaterThanOrEqualToThreshold",
-            treat_missing_data="notBreaching",
-            opts=child,
         )
 
         self.arn = self.state_machine.arn

@@ -18,6 +18,18 @@ BUILD_DIR = ROOT / ".build" / "functions"
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 
 
+HANDLER_FILES = ("api.py", "consumer.py")
+
+
+def handler_modules() -> list[str]:
+    """Every handler module under functions/ (a service's api.py or consumer.py)."""
+    return sorted(
+        f"{path.parent.name}.{path.stem}"
+        for name in HANDLER_FILES
+        for path in FUNCTIONS_DIR.glob(f"*/{name}")
+    )
+
+
 def archive_members(handler_module: str) -> dict[str, Path]:
     """Archive path → source file for the handler module's archive."""
     finder = modulefinder.ModuleFinder(path=[str(FUNCTIONS_DIR)])

@@ -5,6 +5,7 @@ that lets one EventBridge rule deliver to a queue."""
 import pulumi
 import pulumi_aws as aws
 
+from components.alarms import at_least_one
 from components.iam import policy_document
 
 DLQ_RETENTION_SECONDS = 14 * 24 * 60 * 60
@@ -24,19 +25,14 @@ def dead_letter_queue(name: str, parent: pulumi.Resource) -> aws.sqs.Queue:
         sqs_managed_sse_enabled=True,
         opts=pulumi.ResourceOptions(parent=parent),
     )
-    aws.cloudwatch.MetricAlarm(
+    at_least_one(
         f"{name}-alarm",
-        alarm_description=pulumi.Output.concat("Messages are waiting in ", queue.name),
+        parent,
+        description=pulumi.Output.concat("Messages are waiting in ", queue.name),
         namespace="AWS/SQS",
         metric_name="ApproximateNumberOfMessagesVisible",
         dimensions={"QueueName": queue.name},
         statistic="Maximum",
-        period=300,
-        evaluation_periods=1,
-        threshold=1,
-        comparison_operator="GreaterThanOrEqualToThreshold",
-        treat_missing_data="notBreaching",
-        opts=pulumi.ResourceOptions(parent=parent),
     )
     return queue
 

@@ -28,6 +28,7 @@ from moto.moto_server.werkzeug_app import (
 from werkzeug.serving import make_server
 
 from localcloud.processes import exit_with_parent
+from localcloud.services import BOTO3_TO_MOTO
 
 REQUESTS_PATH = "/_localcloud/requests"
 INTERNAL_CALLER = "stepfunctions"
@@ -84,21 +85,6 @@ class CountingMiddleware:
         return [json.dumps(rows).encode()]
 
 
-# The services the shop uses (moto's backend names), warmed up at start.
-WARM_SERVICES = (
-    "sqs",
-    "iam",
-    "logs",
-    "cloudwatch",
-    "events",
-    "dynamodb",
-    "awslambda",
-    "apigatewayv2",
-    "cognitoidp",
-    "sns",
-    "stepfunctions",
-    "sts",
-)
 _WARM_DEFINITION = '{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}'
 
 
@@ -109,7 +95,7 @@ def warm_up(dispatcher: DomainDispatcherApplication) -> None:
         AmazonStateLanguageParser,
     )
 
-    for service in WARM_SERVICES:
+    for service in BOTO3_TO_MOTO.values():
         try:
             app = create_backend_app(service)
         except Exception as error:  # a cold service still works, just slower

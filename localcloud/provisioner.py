@@ -22,6 +22,7 @@ import pulumi
 from botocore.config import Config
 
 from localcloud import program, stack_config
+from localcloud.services import BOTO3_TO_MOTO
 
 ACCOUNT_ID = "123456789012"
 LOCAL_USER_AGENT_APP_ID = "localcloud"
@@ -100,21 +101,9 @@ class EmulatorMocks(pulumi.runtime.Mocks):
 
     def prepare_clients(self) -> threading.Thread:
         """Create the clients (~0.1 s each) in the background while other work goes on."""
-        services = (
-            "sts",
-            "sqs",
-            "iam",
-            "logs",
-            "cloudwatch",
-            "events",
-            "dynamodb",
-            "lambda",
-            "apigatewayv2",
-            "cognito-idp",
-            "sns",
-            "stepfunctions",
+        thread = threading.Thread(
+            target=lambda: [self.client(s) for s in BOTO3_TO_MOTO], daemon=True
         )
-        thread = threading.Thread(target=lambda: [self.client(s) for s in services], daemon=True)
         thread.start()
         return thread
 

@@ -24,16 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from components.packaging import build_archive  # noqa: E402
+from components.packaging import build_archive, handler_modules  # noqa: E402
 
-HANDLERS = [
-    "products.api",
-    "basket.api",
-    "basket.consumer",
-    "ordering.api",
-    "ordering.consumer",
-    "openapi.api",
-]
 FLOOR = (
     "import boto3\nfrom aws_lambda_powertools import Logger\n"
     "from aws_lambda_powertools.event_handler import APIGatewayHttpResolver"
@@ -54,17 +46,23 @@ LAMBDA_ENV = {
 }
 
 
-def loaded_modules(code: str, cwd: Path) -> set[str]:
-    probe = f"import sys\n{code}\nprint('\\n'.join(sys.modules))"
+def _fresh_interpreter(code: str, cwd: Path) -> str:
+    """stdout of `code` run by a fresh interpreter in cwd, with a Lambda-like environment."""
     result = subprocess.run(
-        [sys.executable, "-c", probe],
+        [sys.executable, "-c", code],
         cwd=cwd,
         env=LAMBDA_ENV,
         capture_output=True,
         text=True,
         check=True,
     )
-    return set(result.stdout.split())
+    return result.stdout
+
+
+def loaded_modules(code: str, cwd: Path) -> set[str]:
+    return set(
+        _fresh_interpreter(f"import sys\n{code}\nprint('\\n'.join(sys.modules))", cwd).split()
+    )
 
 
 def extra_third_party(handler: str, task_root: Path, floor_modules: set[str]) -> list[str]:
@@ -79,15 +77,7 @@ def extra_third_party(handler: str, task_root: Path, floor_modules: set[str]) ->
 def import_seconds(code: str, cwd: Path) -> float:
     """Seconds a fresh interpreter spends running `code` (its own start-up excluded)."""
     probe = f"import time\n_t = time.perf_counter()\n{code}\nprint(time.perf_counter() - _t)"
-    result = subprocess.run(
-        [sys.executable, "-c", probe],
-        cwd=cwd,
-        env=LAMBDA_ENV,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return float(result.stdout.strip().splitlines()[-1])
+    return float(_fresh_interpreter(probe, cwd).strip().splitlines()[-1])
 
 
 def median_ms(code: str, cwd: Path, runs: int) -> float:
@@ -108,7 +98,7 @@ def bench_functions(runs: int) -> bool:
         "loaded beyond the floor (own code excluded)"
     )
     all_ok = True
-    for handler in HANDLERS:
+    for handler in handler_modules():
         archive = build_archive(handler)
         size_kb = archive.stat().st_size / 1024
         with tempfile.TemporaryDirectory() as task_root:

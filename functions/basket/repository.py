@@ -1,10 +1,9 @@
 """Baskets table access. Key: userId. Writes are optimistic: `version` must match."""
 
 import os
-from datetime import UTC, datetime
 
 from shop_common.clients import client
-from shop_common.dynamo import from_item, to_attribute, to_item
+from shop_common.dynamo import conditional_check_failed, from_item, now, to_attribute, to_item
 
 ACTIVE = "ACTIVE"
 CHECKED_OUT = "CHECKED_OUT"
@@ -16,14 +15,6 @@ class ConcurrentUpdate(RuntimeError):
 
 def _table() -> str:
     return os.environ["TABLE_NAME"]
-
-
-def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _conditional_failure() -> type[Exception]:
-    return client("dynamodb").exceptions.ConditionalCheckFailedException
 
 
 def get(user_id: str) -> dict | None:
@@ -46,7 +37,7 @@ def save(basket: dict) -> dict:
             ConditionExpression=condition,
             **({"ExpressionAttributeValues": values} if values else {}),
         )
-    except _conditional_failure():
+    except conditional_check_failed():
         raise ConcurrentUpdate(basket["userId"]) from None
     return written
 
@@ -59,7 +50,7 @@ def delete(basket: dict) -> None:
             ConditionExpression="version = :expected",
             ExpressionAttributeValues={":expected": to_attribute(basket["version"])},
         )
-    except _conditional_failure():
+    except conditional_check_failed():
         raise ConcurrentUpdate(basket["userId"]) from None
 
 
@@ -73,7 +64,7 @@ def mark_checkout_published(user_id: str, order_id: str) -> None:
             ConditionExpression="orderId = :orderId",
             ExpressionAttributeValues={":orderId": {"S": order_id}},
         )
-    except _conditional_failure():
+    except conditional_check_failed():
         pass  # the order already closed and released the basket
 
 
@@ -86,7 +77,7 @@ def delete_for_order(user_id: str, order_id: str) -> bool:
             ConditionExpression="orderId = :orderId",
             ExpressionAttributeValues={":orderId": {"S": order_id}},
         )
-    except _conditional_failure():
+    except conditional_check_failed():
         return False
     return True
 
@@ -110,6 +101,6 @@ def unlock_for_order(user_id: str, order_id: str) -> bool:
                 ":now": {"S": now()},
             },
         )
-    except _conditional_failure():
+    except conditional_check_failed():
         return False
     return True

@@ -8,6 +8,7 @@ from decimal import Decimal
 from basket import catalog, repository
 from basket.repository import ACTIVE, CHECKED_OUT, ConcurrentUpdate
 from shop_common import events
+from shop_common.dynamo import now
 
 _ATTEMPTS = 3
 
@@ -100,7 +101,7 @@ def set_quantity(user_id: str, product_id: str, quantity: int) -> dict:
 
     def edit(basket: dict) -> dict:
         items = dict(basket["items"])
-        added_at = items.get(product_id, {}).get("addedAt") or repository.now()
+        added_at = items.get(product_id, {}).get("addedAt") or now()
         items[product_id] = {
             "productId": product_id,
             "name": product["name"],

@@ -1,10 +1,16 @@
 """Orders table access. Key: orderId; GSI byUser (userId, createdAt) for "my orders"."""
 
 import os
-from datetime import UTC, datetime
 
 from shop_common.clients import client
-from shop_common.dynamo import decode_page_token, encode_page_token, from_item, to_item
+from shop_common.dynamo import (
+    conditional_check_failed,
+    decode_page_token,
+    encode_page_token,
+    from_item,
+    now,
+    to_item,
+)
 
 USER_INDEX = "byUser"
 PENDING = "PENDING"
@@ -16,14 +22,6 @@ def _table() -> str:
     return os.environ["TABLE_NAME"]
 
 
-def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _conditional_failure() -> type[Exception]:
-    return client("dynamodb").exceptions.ConditionalCheckFailedException
-
-
 def create(order: dict) -> dict | None:
     """Store a new order; if it already exists, store nothing and return the existing one."""
     try:
@@ -33,7 +31,7 @@ def create(order: dict) -> dict | None:
             ConditionExpression="attribute_not_exists(orderId)",
             ReturnValuesOnConditionCheckFailure="ALL_OLD",
         )
-    except _conditional_failure() as error:
+    except conditional_check_failed() as error:
         return from_item(error.response.get("Item", {}))
     return None
 
@@ -74,6 +72,6 @@ def update_if_open(order_id: str, user_id: str, changes: dict) -> dict | None:
             | {":caller": {"S": user_id}, ":cancelled": {"S": CANCELLED}},
             ReturnValues="ALL_NEW",
         )
-    except _conditional_failure():
+    except conditional_check_failed():
         return None
     return from_item(response["Attributes"])

@@ -3,6 +3,7 @@
 from ordering import repository, workflow
 from ordering.repository import CANCELLED, PENDING
 from shop_common import events
+from shop_common.dynamo import now
 
 _FIELDS = (
     "orderId",
@@ -40,7 +41,7 @@ def place(checkout: dict) -> bool:
     only re-drives the steps that may not have happened (same event id, same
     execution name) while the order is still PENDING. Returns True if created.
     """
-    now = repository.now()
+    created_at = now()
     order = {
         "orderId": checkout["orderId"],
         "userId": checkout["userId"],
@@ -50,8 +51,8 @@ def place(checkout: dict) -> bool:
         "currency": checkout["currency"],
         "shippingAddress": checkout["shippingAddress"],
         "email": checkout["email"],
-        "createdAt": now,
-        "updatedAt": now,
+        "createdAt": created_at,
+        "updatedAt": created_at,
     }
     existing = repository.create(order)
     if existing is not None:

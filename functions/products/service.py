@@ -1,15 +1,11 @@
 """Product rules: ids and timestamps are the server's, every change is an event."""
 
 import uuid
-from datetime import UTC, datetime
 
 from products import repository
 from shop_common import events
+from shop_common.dynamo import now
 from shop_common.validation import require_cents
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _product(product_id: str, data: dict, created_at: str, updated_at: str) -> dict:
@@ -27,8 +23,8 @@ def _product(product_id: str, data: dict, created_at: str, updated_at: str) -> d
 
 
 def create(data: dict) -> dict:
-    now = _now()
-    product = _product(str(uuid.uuid4()), data, now, now)
+    created_at = now()
+    product = _product(str(uuid.uuid4()), data, created_at, created_at)
     repository.put(product)
     events.publish("ProductCreated", product, correlation_id=product["productId"])
     return product
@@ -38,7 +34,7 @@ def update(product_id: str, data: dict) -> dict | None:
     current = repository.get(product_id)
     if current is None:
         return None
-    product = _product(product_id, data, current["createdAt"], _now())
+    product = _product(product_id, data, current["createdAt"], now())
     if not repository.replace(product):
         return None
     events.publish("ProductUpdated", product, correlation_id=product_id)

@@ -3,12 +3,25 @@
 import base64
 import binascii
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
+from shop_common.clients import client
+
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
+
+
+def now() -> str:
+    """The timestamp format of every createdAt/updatedAt: UTC, milliseconds, Z."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def conditional_check_failed() -> type[Exception]:
+    """The exception a failed ConditionExpression raises (for `except`)."""
+    return client("dynamodb").exceptions.ConditionalCheckFailedException
 
 
 class InvalidPageToken(ValueError):

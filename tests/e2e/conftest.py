@@ -13,15 +13,9 @@ import pytest
 import requests
 
 from localcloud.harness import LocalCloudProcess
+from tests.samples import ADDRESS
 
 VISIBILITY_TIMEOUT = 2  # seconds: poison messages reach their DLQ in ~10 s, not minutes
-ADDRESS = {
-    "name": "Ada Lovelace",
-    "line1": "12 Analytical St",
-    "city": "London",
-    "postalCode": "N1 9GU",
-    "country": "GB",
-}
 PASSWORD = "E2e-Password-1"
 
 

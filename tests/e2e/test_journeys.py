@@ -4,7 +4,7 @@ import jwt
 import pytest
 import requests
 
-from tests.e2e.conftest import ADDRESS
+from tests.samples import ADDRESS
 
 pytestmark = pytest.mark.e2e
 

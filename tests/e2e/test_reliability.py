@@ -8,7 +8,8 @@ import uuid
 import jwt
 import pytest
 
-from tests.e2e.conftest import ADDRESS, VISIBILITY_TIMEOUT
+from tests.e2e.conftest import VISIBILITY_TIMEOUT
+from tests.samples import ADDRESS
 
 pytestmark = pytest.mark.e2e
 REDRIVE_WAIT = VISIBILITY_TIMEOUT * 5 * 3 + 10  # maxReceiveCount 5, generous for slow CI

@@ -284,13 +284,6 @@ def shop() -> Iterator[Shop]:
 
 
 ADMIN = ("admin",)
-ADDRESS = {
-    "name": "Ada Lovelace",
-    "line1": "12 Analytical St",
-    "city": "London",
-    "postalCode": "N1 9GU",
-    "country": "GB",
-}
 
 
 def assert_valid_event(event: dict) -> None:

@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from tests.functions.conftest import ADDRESS, ADMIN, assert_valid_event
+from tests.functions.conftest import ADMIN, assert_valid_event
+from tests.samples import ADDRESS
 
 CHECKOUT = {"shippingAddress": ADDRESS, "email": "ada@example.com", "paymentToken": "tok_visa"}
 

@@ -7,7 +7,8 @@ import uuid
 import boto3
 import pytest
 
-from tests.functions.conftest import ADDRESS, TABLES, assert_valid_event
+from tests.functions.conftest import TABLES, assert_valid_event
+from tests.samples import ADDRESS
 from workflows.order_workflow import definition
 
 

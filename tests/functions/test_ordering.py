@@ -8,8 +8,9 @@ import boto3
 import pytest
 
 from localcloud.lambda_events import sqs_event, sqs_record
-from tests.functions.conftest import ADDRESS, ADMIN, assert_valid_event
+from tests.functions.conftest import ADMIN, assert_valid_event
 from tests.functions.test_basket import CHECKOUT, add_product, basket, put_item
+from tests.samples import ADDRESS
 
 
 @pytest.fixture

@@ -231,6 +231,12 @@ def test_the_workflow_settles_orders_publishes_and_notifies_and_nothing_else(dev
     assert grants(own, "dynamodb:UpdateItem", orders_arn)
     assert grants(own, "sns:Publish", dev.outputs["notificationTopicArn"])
     assert machine.inputs["tracingConfiguration"] == {"enabled": True}
+    alarms = dev.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+    assert any(
+        a.inputs["metricName"] == "ExecutionsFailed"
+        and a.inputs["dimensions"] == {"StateMachineArn": machine.outputs["arn"]}
+        for a in alarms
+    )
     log_destination = machine.inputs["loggingConfiguration"]["logDestination"]
     assert log_destination == f"{dev.named('order-workflow-logs').outputs['arn']}:*"
 
