@@ -7,8 +7,6 @@ compiled once per schema and kept for the life of the execution environment.
 from decimal import Decimal
 from typing import Any
 
-import fastjsonschema
-
 _compiled: dict[int, Any] = {}
 
 
@@ -19,7 +17,8 @@ class RequestValidationError(ValueError):
         self.message = message
 
 
-def _field_error(error: fastjsonschema.JsonSchemaValueException) -> RequestValidationError:
+def _field_error(error: Any) -> RequestValidationError:
+    """The offending field of a fastjsonschema.JsonSchemaValueException."""
     path = ".".join(str(part) for part in error.path[1:])
     if error.rule == "required":
         present = set(error.value) if isinstance(error.value, dict) else set()
@@ -36,6 +35,9 @@ def _field_error(error: fastjsonschema.JsonSchemaValueException) -> RequestValid
 
 
 def validate(data: Any, schema: dict) -> Any:
+    # Loaded on first use: requests without a body (most reads) never need it.
+    import fastjsonschema  # noqa: PLC0415
+
     validator = _compiled.get(id(schema))
     if validator is None:
         validator = _compiled[id(schema)] = fastjsonschema.compile(schema)

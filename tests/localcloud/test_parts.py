@@ -115,3 +115,27 @@ def test_stack_config_is_the_schema_defaults_overridden_by_the_stack_file():
 def test_the_state_directory_is_made_absolute_for_the_workers(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert Options(state_dir=Path(".localcloud")).state_dir == tmp_path / ".localcloud"
+
+
+def test_a_resource_type_without_an_emulator_counterpart_is_recorded_not_dropped():
+    from pulumi.runtime import MockResourceArgs  # noqa: PLC0415
+
+    from localcloud.provisioner import EmulatorMocks  # noqa: PLC0415
+
+    mocks = EmulatorMocks("http://127.0.0.1:9", "us-east-1", "http://127.0.0.1:3000/")
+    resource_id, outputs = mocks.new_resource(
+        MockResourceArgs(
+            "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+            "attach",
+            {"role": "r", "policyArn": "arn:aws:iam::aws:policy/X"},
+        )
+    )
+    component_id, _ = mocks.new_resource(MockResourceArgs("shop:index:Thing", "thing", {}))
+
+    assert mocks.deployment.unemulated == [
+        ("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "attach")
+    ]
+    assert outputs["policyArn"] == "arn:aws:iam::aws:policy/X"
+    assert resource_id
+    assert component_id
+    assert mocks.deployment.resources == []  # nothing was created, and nothing pretends it was
