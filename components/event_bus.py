@@ -8,7 +8,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.iam import policy_document
-from components.queues import EVENT_TARGET_RETRY_POLICY, allow_rule_to_send, dead_letter_queue
+from components.queues import guarded_target
 
 
 @dataclass
@@ -68,18 +68,14 @@ class EventBus(pulumi.ComponentResource):
             event_pattern=shop_events,
             opts=child,
         )
-        self.audit_dlq = dead_letter_queue(f"{name}-audit-dlq", self)
-        self.audit_dlq_policy = allow_rule_to_send(
-            f"{name}-audit-dlq-policy", self.audit_dlq, self.audit_rule.arn, self
-        )
-        self.audit_target = aws.cloudwatch.EventTarget(
+        self.audit_target, self.audit_dlq = guarded_target(
             f"{name}-audit-target",
-            rule=self.audit_rule.name,
+            f"{name}-audit-dlq",
+            self,
+            rule=self.audit_rule,
             event_bus_name=self.bus.name,
             arn=self.audit_log_group.arn,
-            dead_letter_config={"arn": self.audit_dlq.arn},
-            retry_policy=EVENT_TARGET_RETRY_POLICY,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.audit_log_policy]),
+            ready=self.audit_log_policy,
         )
 
         self.bus_name = self.bus.name

@@ -18,7 +18,7 @@ import pulumi_aws as aws
 from components.event_bus import EventBus
 from components.function import Function, FunctionArgs, FunctionSettings
 from components.iam import allow
-from components.queues import EVENT_TARGET_RETRY_POLICY, allow_rule_to_send, dead_letter_queue
+from components.queues import allow_rule_to_send, dead_letter_queue, guarded_target
 
 
 @dataclass
@@ -70,18 +70,14 @@ class QueueConsumer(pulumi.ComponentResource):
         self.queue_policy = allow_rule_to_send(
             f"{name}-queue-policy", self.queue, self.rule.arn, self
         )
-        self.target_dlq = dead_letter_queue(f"{name}-target-dlq", self)
-        self.target_dlq_policy = allow_rule_to_send(
-            f"{name}-target-dlq-policy", self.target_dlq, self.rule.arn, self
-        )
-        self.target = aws.cloudwatch.EventTarget(
+        self.target, self.target_dlq = guarded_target(
             f"{name}-target",
-            rule=self.rule.name,
+            f"{name}-target-dlq",
+            self,
+            rule=self.rule,
             event_bus_name=args.bus.bus_name,
             arn=self.queue.arn,
-            dead_letter_config={"arn": self.target_dlq.arn},
-            retry_policy=EVENT_TARGET_RETRY_POLICY,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.queue_policy]),
+            ready=self.queue_policy,
         )
         self.consumer = Function(
             f"{name}-consumer",

@@ -1,6 +1,7 @@
 """SQS building blocks shared by components (helpers, not components): dead-letter
-queues that keep messages 14 days and raise an alarm, and the queue policy
-that lets one EventBridge rule deliver to a queue."""
+queues that keep messages 14 days and raise an alarm, the queue policy that
+lets one EventBridge rule deliver to a queue, and EventBridge targets that
+cannot be created without their DLQ and retry policy (DESIGN §6)."""
 
 import pulumi
 import pulumi_aws as aws
@@ -58,3 +59,29 @@ def allow_rule_to_send(
         ),
         opts=pulumi.ResourceOptions(parent=parent),
     )
+
+
+def guarded_target(
+    name: str,
+    dlq_name: str,
+    parent: pulumi.Resource,
+    rule: aws.cloudwatch.EventRule,
+    event_bus_name: pulumi.Input[str],
+    arn: pulumi.Input[str],
+    ready: pulumi.Resource,
+) -> tuple[aws.cloudwatch.EventTarget, aws.sqs.Queue]:
+    """The rule's target `arn`, with its own DLQ (that only this rule may fill) and
+    the explicit retry policy; `ready` is what must exist before delivery can work
+    (the target's own resource policy)."""
+    dlq = dead_letter_queue(dlq_name, parent)
+    dlq_policy = allow_rule_to_send(f"{dlq_name}-policy", dlq, rule.arn, parent)
+    target = aws.cloudwatch.EventTarget(
+        name,
+        rule=rule.name,
+        event_bus_name=event_bus_name,
+        arn=arn,
+        dead_letter_config={"arn": dlq.arn},
+        retry_policy=EVENT_TARGET_RETRY_POLICY,
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[ready, dlq_policy]),
+    )
+    return target, dlq

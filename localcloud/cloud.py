@@ -146,9 +146,7 @@ class LocalCloud:
         ]
 
     def seed_products(self) -> None:
-        table = (
-            self.outputs.get("productsTableName") or self.deployment.outputs["productsTableName"]
-        )
+        table = self.deployment.outputs["productsTableName"]
         dynamodb = self.client("dynamodb")
         serializer = TypeSerializer()
         now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -27,10 +27,10 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import make_server
 
+from localcloud.emulator import REQUESTS_PATH
 from localcloud.processes import exit_with_parent
 from localcloud.services import BOTO3_TO_MOTO
 
-REQUESTS_PATH = "/_localcloud/requests"
 INTERNAL_CALLER = "stepfunctions"
 _APP_ID = re.compile(r"\bapp/([\w.-]+)")
 _SERVICE = re.compile(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/")

@@ -432,11 +432,8 @@ def _event_source_mapping(mocks: EmulatorMocks, name: str, inputs: dict) -> tupl
         FunctionResponseTypes=inputs.get("functionResponseTypes", []),
         Enabled=False,
     )
-    return mapping["UUID"], {"uuid": mapping["UUID"], "arn": mappings_arn(mocks, mapping["UUID"])}
-
-
-def mappings_arn(mocks: EmulatorMocks, uuid: str) -> str:
-    return mocks.arn("lambda", f"event-source-mapping:{uuid}")
+    uuid = mapping["UUID"]
+    return uuid, {"uuid": uuid, "arn": mocks.arn("lambda", f"event-source-mapping:{uuid}")}
 
 
 # --- API Gateway v2 --------------------------------------------------------------------

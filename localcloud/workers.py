@@ -80,6 +80,7 @@ class FunctionWorker:
         self.process: subprocess.Popen | None = None
         self.connection: Connection | None = None
         self.unpacked = False
+        self.max_memory_mb = 0  # as last reported by the worker
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -235,7 +236,7 @@ class FunctionWorker:
             f"REPORT RequestId: {invocation.request_id}\tDuration: {invocation.duration_ms:.2f} ms"
             f"\tBilled Duration: {max(1, round(invocation.duration_ms))} ms"
             f"\tMemory Size: {self.configuration['MemorySize']} MB"
-            f"\tMax Memory Used: {getattr(self, 'max_memory_mb', 0)} MB{init}{status}",
+            f"\tMax Memory Used: {self.max_memory_mb} MB{init}{status}",
             self.color,
         )
 

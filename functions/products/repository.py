@@ -3,7 +3,13 @@
 import os
 
 from shop_common.clients import client
-from shop_common.dynamo import decode_page_token, encode_page_token, from_item, to_item
+from shop_common.dynamo import (
+    conditional_check_failed,
+    decode_page_token,
+    encode_page_token,
+    from_item,
+    to_item,
+)
 
 CATEGORY_INDEX = "byCategory"
 _KEYS = {"productId"}
@@ -31,7 +37,7 @@ def replace(product: dict) -> bool:
             Item=to_item(product),
             ConditionExpression="attribute_exists(productId)",
         )
-    except client("dynamodb").exceptions.ConditionalCheckFailedException:
+    except conditional_check_failed():
         return False
     return True
 
