@@ -18,7 +18,13 @@ def _unknown_product(error: service.UnknownProduct):
 
 
 @app.exception_handler(
-    [service.BasketLocked, service.BasketEmpty, service.ProductsUnavailable, service.BusyBasket]
+    [
+        service.BasketLocked,
+        service.BasketEmpty,
+        service.BasketFull,
+        service.ProductsUnavailable,
+        service.BusyBasket,
+    ]
 )
 def _conflict(error: Exception):
     return http.error_response(409, str(error))

@@ -4,6 +4,7 @@ import os
 
 from shop_common.clients import client
 from shop_common.dynamo import from_item
+from shop_common.limits import BATCH_GET_MAX_KEYS
 
 _FIELDS = "productId, #name, price"
 
@@ -23,20 +24,24 @@ def product(product_id: str) -> dict | None:
 
 
 def products(product_ids: list[str]) -> dict[str, dict]:
-    """The existing products among product_ids (at most 100: a basket holds fewer)."""
+    """The existing products among product_ids, in as many BatchGetItem calls as needed."""
     table = _table()
-    request = {
-        table: {
-            "Keys": [{"productId": {"S": pid}} for pid in product_ids],
-            "ProjectionExpression": _FIELDS,
-            "ExpressionAttributeNames": {"#name": "name"},
-        }
-    }
     found: dict[str, dict] = {}
-    while request:
-        response = client("dynamodb").batch_get_item(RequestItems=request)
-        for item in response["Responses"].get(table, []):
-            record = from_item(item)
-            found[record["productId"]] = record
-        request = response.get("UnprocessedKeys") or {}
+    for start in range(0, len(product_ids), BATCH_GET_MAX_KEYS):
+        request = {
+            table: {
+                "Keys": [
+                    {"productId": {"S": pid}}
+                    for pid in product_ids[start : start + BATCH_GET_MAX_KEYS]
+                ],
+                "ProjectionExpression": _FIELDS,
+                "ExpressionAttributeNames": {"#name": "name"},
+            }
+        }
+        while request:
+            response = client("dynamodb").batch_get_item(RequestItems=request)
+            for item in response["Responses"].get(table, []):
+                record = from_item(item)
+                found[record["productId"]] = record
+            request = response.get("UnprocessedKeys") or {}
     return found

@@ -9,8 +9,16 @@ from basket import catalog, repository
 from basket.repository import ACTIVE, CHECKED_OUT, ConcurrentUpdate
 from shop_common import events
 from shop_common.dynamo import now
+from shop_common.limits import TRANSACT_WRITE_MAX_ITEMS
 
 _ATTEMPTS = 3
+# A basket becomes an order whose lines are reserved from stock in one DynamoDB
+# transaction: per line the product's stock and a reservation record, plus the
+# order's own writes. A basket holds no more lines than that transaction carries
+# (and far less than DynamoDB's 400 KB item limit, for the basket and the order).
+_ITEMS_PER_LINE = 2
+_ORDER_ITEMS = 2  # its status and the event it publishes
+MAX_LINES = (TRANSACT_WRITE_MAX_ITEMS - _ORDER_ITEMS) // _ITEMS_PER_LINE
 
 
 class BasketLocked(Exception):
@@ -33,6 +41,13 @@ class UnknownProduct(Exception):
 class ProductsUnavailable(Exception):
     def __init__(self, product_ids: list[str]):
         super().__init__(f"No longer available: {', '.join(product_ids)}; remove them and retry")
+
+
+class BasketFull(Exception):
+    def __init__(self):
+        super().__init__(
+            f"The basket holds at most {MAX_LINES} different products; remove one first"
+        )
 
 
 class BusyBasket(Exception):
@@ -101,6 +116,8 @@ def set_quantity(user_id: str, product_id: str, quantity: int) -> dict:
 
     def edit(basket: dict) -> dict:
         items = dict(basket["items"])
+        if product_id not in items and len(items) >= MAX_LINES:
+            raise BasketFull()
         added_at = items.get(product_id, {}).get("addedAt") or now()
         items[product_id] = {
             "productId": product_id,

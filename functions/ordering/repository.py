@@ -42,7 +42,7 @@ def get(order_id: str) -> dict | None:
 
 
 def page_for_user(user_id: str, limit: int, token: str | None) -> tuple[list[dict], str | None]:
-    start = decode_page_token(token, _USER_PAGE_KEYS)
+    start = decode_page_token(token, _USER_PAGE_KEYS, {"userId": user_id})
     response = client("dynamodb").query(
         TableName=_table(),
         IndexName=USER_INDEX,

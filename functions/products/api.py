@@ -4,7 +4,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.logging import correlation_paths
 
 from products import service
-from products.schemas import PRODUCT_INPUT
+from products.schemas import CATEGORY, PRODUCT_INPUT
 from shop_common import http
 from shop_common.apidoc import operation
 from shop_common.observability import logger, metrics
@@ -22,7 +22,7 @@ def _not_found(product_id: str) -> NotFoundError:
     **operation("List products", tag=TAG, response="ProductPage", errors=(400,), public=True),
 )
 def list_products():
-    category = app.current_event.get_query_string_value("category")
+    category = http.query_value(app, "category", CATEGORY)
     token = app.current_event.get_query_string_value("nextToken")
     return service.page(http.page_size(app), token, category)
 

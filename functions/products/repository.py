@@ -58,7 +58,7 @@ def page(limit: int, token: str | None, category: str | None) -> tuple[list[dict
             KeyConditionExpression="category = :category",
             ExpressionAttributeValues={":category": {"S": category}},
             Limit=limit,
-            **_start(decode_page_token(token, _CATEGORY_KEYS)),
+            **_start(decode_page_token(token, _CATEGORY_KEYS, {"category": category})),
         )
     else:
         response = client("dynamodb").scan(

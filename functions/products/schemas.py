@@ -1,5 +1,7 @@
 """Request bodies of the product routes (JSON Schema)."""
 
+CATEGORY = {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,49}$"}
+
 PRODUCT_INPUT = {
     "title": "ProductInput",
     "type": "object",
@@ -9,7 +11,7 @@ PRODUCT_INPUT = {
         "name": {"type": "string", "minLength": 1, "maxLength": 200},
         "description": {"type": "string", "maxLength": 2000},
         "price": {"type": "number", "exclusiveMinimum": 0, "maximum": 1000000},
-        "category": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,49}$"},
+        "category": CATEGORY,
         "imageUrl": {"type": "string", "maxLength": 2000, "pattern": "^https?://"},
         "stock": {"type": "integer", "minimum": 0, "maximum": 1000000},
     },

@@ -10,10 +10,10 @@ DRAFT = "http://json-schema.org/draft-07/schema#"
 SCHEMA_VERSION = "1"
 
 _ID = {"type": "string", "minLength": 1, "maxLength": 128}
-_UUID = {
-    "type": "string",
-    "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-}
+# Every id the shop issues (products, orders, events) is a lower-case UUID; a
+# path parameter in any other form cannot name anything.
+UUID_PATTERN = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+_UUID = {"type": "string", "pattern": UUID_PATTERN}
 _MONEY = {"type": "number", "minimum": 0}
 _TIMESTAMP = {"type": "string", "pattern": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$"}
 _CURRENCY = {"type": "string", "pattern": "^[A-Z]{3}$"}

@@ -9,6 +9,9 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from shop_common.clients import client
+from shop_common.limits import MAX_SORT_KEY_BYTES
+from shop_common.serialization import loads
+from shop_common.validation import is_unicode
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -26,6 +29,9 @@ def conditional_check_failed() -> type[Exception]:
 
 class InvalidPageToken(ValueError):
     """A nextToken that this service did not issue."""
+
+
+_NOT_ISSUED = "nextToken is not a token this API issued"
 
 
 def to_item(value: dict[str, Any]) -> dict[str, Any]:
@@ -48,19 +54,34 @@ def encode_page_token(last_evaluated_key: dict[str, Any] | None) -> str | None:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_page_token(token: str | None, key_names: set[str]) -> dict[str, Any] | None:
-    """Inverse of encode_page_token; rejects tokens whose keys are not this table's."""
+def decode_page_token(
+    token: str | None, key_names: set[str], fixed: dict[str, str] | None = None
+) -> dict[str, Any] | None:
+    """Inverse of encode_page_token. Only a key this query could have returned is
+    accepted: this table's key names, string values DynamoDB accepts as keys, and
+    the values in `fixed` (the partition being queried: DynamoDB rejects a start
+    key outside the query's partition)."""
     if not token:
         return None
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        key = json.loads(raw)
+        key = loads(raw)
     except (binascii.Error, ValueError) as error:
-        raise InvalidPageToken("nextToken is not a token this API issued") from error
-    if (
-        not isinstance(key, dict)
-        or set(key) != key_names
-        or not all(isinstance(v, dict) and len(v) == 1 for v in key.values())
-    ):
-        raise InvalidPageToken("nextToken is not a token this API issued")
+        raise InvalidPageToken(_NOT_ISSUED) from error
+    if not isinstance(key, dict) or set(key) != key_names:
+        raise InvalidPageToken(_NOT_ISSUED)
+    values = {name: _key_string(attribute) for name, attribute in key.items()}
+    if None in values.values() or any(values[k] != v for k, v in (fixed or {}).items()):
+        raise InvalidPageToken(_NOT_ISSUED)
     return key
+
+
+def _key_string(attribute: Any) -> str | None:
+    """The value of a {"S": ...} key attribute DynamoDB would accept, else None."""
+    if not isinstance(attribute, dict) or set(attribute) != {"S"}:
+        return None
+    value = attribute["S"]
+    if not isinstance(value, str) or not value or not is_unicode(value):
+        return None
+    # Every key value this shop issues fits the smaller of the two key limits.
+    return value if len(value.encode()) <= MAX_SORT_KEY_BYTES else None

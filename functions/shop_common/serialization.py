@@ -1,8 +1,17 @@
-"""JSON with exact decimals: prices are Decimal in code and numbers on the wire."""
+"""JSON with exact decimals: prices are Decimal in code and numbers on the wire.
+
+The parser is strict where Python's is lenient: NaN and ±Infinity are not JSON
+numbers (RFC 8259) and nothing downstream can store them, and a document nested
+deeper than the parser's recursion allows is a malformed input, not a crash.
+"""
 
 import json
 from decimal import Decimal
 from typing import Any
+
+
+class InvalidJson(ValueError):
+    """Text that is not a JSON document this service accepts."""
 
 
 def _default(value: Any) -> Any:
@@ -11,9 +20,21 @@ def _default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
+def _reject_constant(name: str) -> Any:
+    raise InvalidJson(f"{name} is not a JSON number")
+
+
 def dumps(value: Any) -> str:
     return json.dumps(value, default=_default, separators=(",", ":"))
 
 
 def loads(text: str | bytes) -> Any:
-    return json.loads(text, parse_float=Decimal)
+    """Parse JSON; InvalidJson (a ValueError) for anything that is not strict JSON."""
+    try:
+        return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+    except InvalidJson:
+        raise
+    except RecursionError:
+        raise InvalidJson("the document is nested too deeply") from None
+    except ValueError as error:  # JSONDecodeError, UnicodeDecodeError, int digit limits
+        raise InvalidJson(str(error)) from None
