@@ -19,7 +19,13 @@ sys.path.insert(0, str(ROOT / "functions"))
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer  # noqa: E402
 
 from shop_common import contracts  # noqa: E402
-from shop_common.apidoc import REQUEST_BODY_EXTENSION, SECURITY_SCHEME  # noqa: E402
+from shop_common.apidoc import (  # noqa: E402
+    ERROR_RESPONSES,
+    QUERY_EXTENSION,
+    REQUEST_BODY_EXTENSION,
+    SECURITY_SCHEME,
+)
+from shop_common.contracts import UUID_PATTERN  # noqa: E402
 
 EVENT_SCHEMA_DIR = ROOT / "schemas" / "events"
 OPENAPI_DOCUMENT = ROOT / "functions" / "openapi" / "openapi.json"
@@ -55,6 +61,21 @@ def event_schemas() -> dict[str, str]:
     return files
 
 
+def _describe_parameters(operation: dict) -> None:
+    """Path parameters are ids the shop issues (anything else is a 404, see
+    shop_common.http); query parameters come from the route's x-shop-query."""
+    parameters = operation.setdefault("parameters", [])
+    for parameter in parameters:
+        if parameter["in"] == "path":
+            parameter["schema"] = {"type": "string", "pattern": UUID_PATTERN}
+            operation["responses"].setdefault("404", ERROR_RESPONSES[404])
+    for name, schema in operation.pop(QUERY_EXTENSION, {}).items():
+        parameters.append({"name": name, "in": "query", "required": False, "schema": schema})
+    if not parameters:
+        del operation["parameters"]
+    operation["responses"] = dict(sorted(operation["responses"].items()))
+
+
 def openapi_document() -> str:
     paths: dict = {}
     for module_name in HTTP_FUNCTIONS:
@@ -69,6 +90,7 @@ def openapi_document() -> str:
     components = {name: copy.deepcopy(model) for name, model in contracts.MODELS.items()}
     for operations in paths.values():
         for operation in operations.values():
+            _describe_parameters(operation)
             body = operation.pop(REQUEST_BODY_EXTENSION, None)
             if body is not None:
                 components[body["title"]] = body

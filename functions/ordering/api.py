@@ -25,7 +25,11 @@ def _cancelled(error: service.OrderCancelled):
 @app.get(
     "/orders",
     **operation(
-        "List the caller's orders, newest first", tag=TAG, response="OrderPage", errors=(400,)
+        "List the caller's orders, newest first",
+        tag=TAG,
+        response="OrderPage",
+        errors=(400,),
+        query=http.PAGE_QUERY,
     ),
 )
 def list_orders():
@@ -60,7 +64,10 @@ def patch_order(orderId: str):
 @app.delete(
     "/orders/<orderId>",
     **operation(
-        "Cancel an order (repeating it is harmless)", tag=TAG, response="Order", errors=(404, 503)
+        "Cancel an order (repeating it is harmless)",
+        tag=TAG,
+        response="Order",
+        errors=(404, 409, 503),
     ),
 )
 def cancel_order(orderId: str):

@@ -19,7 +19,14 @@ def _not_found(product_id: str) -> NotFoundError:
 
 @app.get(
     "/products",
-    **operation("List products", tag=TAG, response="ProductPage", errors=(400,), public=True),
+    **operation(
+        "List products",
+        tag=TAG,
+        response="ProductPage",
+        errors=(400,),
+        query=http.PAGE_QUERY | {"category": CATEGORY},
+        public=True,
+    ),
 )
 def list_products():
     category = http.query_value(app, "category", CATEGORY)
@@ -45,6 +52,7 @@ def get_product(productId: str):
         tag=TAG,
         status=201,
         response="Product",
+        headers={"Location": "The new product's path"},
         errors=(403, 503),
         body=PRODUCT_INPUT,
     ),

@@ -10,7 +10,7 @@ PRODUCT_INPUT = {
     "properties": {
         "name": {"type": "string", "minLength": 1, "maxLength": 200},
         "description": {"type": "string", "maxLength": 2000},
-        "price": {"type": "number", "exclusiveMinimum": 0, "maximum": 1000000},
+        "price": {"type": "number", "exclusiveMinimum": 0, "maximum": 1000000, "multipleOf": 0.01},
         "category": CATEGORY,
         "imageUrl": {"type": "string", "maxLength": 2000, "pattern": "^https?://"},
         "stock": {"type": "integer", "minimum": 0, "maximum": 1000000},

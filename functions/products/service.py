@@ -5,7 +5,6 @@ import uuid
 from products import repository
 from shop_common import events
 from shop_common.dynamo import now
-from shop_common.validation import require_cents
 
 
 def _product(product_id: str, data: dict, created_at: str, updated_at: str) -> dict:
@@ -13,7 +12,7 @@ def _product(product_id: str, data: dict, created_at: str, updated_at: str) -> d
         "productId": product_id,
         "name": data["name"],
         "description": data.get("description", ""),
-        "price": require_cents(data["price"], "price"),
+        "price": data["price"],
         "category": data["category"],
         "imageUrl": data.get("imageUrl", ""),
         "stock": data.get("stock", 0),

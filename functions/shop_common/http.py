@@ -24,6 +24,11 @@ from shop_common.validation import RequestValidationError, validate
 ADMIN_GROUP = "admin"
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+# The query parameters of every paginated route, as documented.
+PAGE_QUERY = {
+    "limit": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+    "nextToken": {"type": "string", "description": "The previous page's nextToken"},
+}
 _PAGE_SIZE = re.compile(r"[0-9]{1,3}")  # ASCII digits only: str.isdigit() accepts "²"
 _ISSUED_ID = re.compile(UUID_PATTERN)
 

@@ -5,14 +5,17 @@ compiled once per schema and kept for the life of the execution environment.
 Before the schema, every document is checked for what no schema can express
 and DynamoDB cannot store: strings that are not valid Unicode (lone UTF-16
 surrogates, which JSON's \\u escapes allow) and nesting deeper than an item may.
+
+`multipleOf` (money's cents) is checked here, exactly, on the Decimals the parser
+makes: fastjsonschema's own check cannot take a Decimal.
 """
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from shop_common.limits import MAX_NESTING_DEPTH
 
-_compiled: dict[int, Any] = {}
+_compiled: dict[int, tuple[Any, list[tuple[tuple[str, ...], Decimal]]]] = {}
 
 
 class RequestValidationError(ValueError):
@@ -71,23 +74,49 @@ def _field_error(error: Any) -> RequestValidationError:
     return RequestValidationError(path or "body", message)
 
 
+def _without_multiples(
+    schema: dict, path: tuple[str, ...] = ()
+) -> tuple[dict, list[tuple[tuple[str, ...], Decimal]]]:
+    """The schema minus its multipleOf keywords (under `properties`), and where they were."""
+    multiples = []
+    stripped = {key: value for key, value in schema.items() if key != "multipleOf"}
+    if "multipleOf" in schema:
+        multiples.append((path, Decimal(str(schema["multipleOf"]))))
+    if isinstance(schema.get("properties"), dict):
+        stripped["properties"] = {}
+        for name, subschema in schema["properties"].items():
+            stripped["properties"][name], found = _without_multiples(subschema, (*path, name))
+            multiples += found
+    return stripped, multiples
+
+
+def _check_multiples(data: Any, multiples: list[tuple[tuple[str, ...], Decimal]]) -> None:
+    for path, multiple in multiples:
+        value = data
+        for name in path:
+            value = value.get(name) if isinstance(value, dict) else None
+        if isinstance(value, int | Decimal) and not isinstance(value, bool):
+            try:
+                exact = not value % multiple
+            except InvalidOperation:  # a quotient beyond Decimal's precision
+                exact = False
+            if not exact:
+                raise RequestValidationError(_field_name(path), f"must be a multiple of {multiple}")
+
+
 def validate(data: Any, schema: dict) -> Any:
     # Loaded on first use: requests without a body (most reads) never need it.
     import fastjsonschema  # noqa: PLC0415
 
     check_storable(data)
-    validator = _compiled.get(id(schema))
-    if validator is None:
-        validator = _compiled[id(schema)] = fastjsonschema.compile(schema)
+    compiled = _compiled.get(id(schema))
+    if compiled is None:
+        stripped, multiples = _without_multiples(schema)
+        compiled = _compiled[id(schema)] = (fastjsonschema.compile(stripped), multiples)
+    validator, multiples = compiled
     try:
-        return validator(data)
+        validated = validator(data)
     except fastjsonschema.JsonSchemaValueException as error:
         raise _field_error(error) from None
-
-
-def require_cents(value: Decimal | int, field: str) -> Decimal:
-    """Money has at most two decimal places (JSON Schema's multipleOf is float-inexact)."""
-    amount = Decimal(value)
-    if amount.as_tuple().exponent < -2:
-        raise RequestValidationError(field, "must have at most 2 decimal places")
-    return amount
+    _check_multiples(validated, multiples)
+    return validated
