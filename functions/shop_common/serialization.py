@@ -9,6 +9,8 @@ import json
 from decimal import Decimal
 from typing import Any
 
+_MAX_DIGITS = 38  # a DynamoDB number's precision
+
 
 class InvalidJson(ValueError):
     """Text that is not a JSON document this service accepts."""
@@ -19,6 +21,15 @@ def _default(value: Any) -> Any:
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _number(text: str) -> Decimal | int:
+    """A JSON number with a fraction or exponent: exact, and an int when it is one
+    (as JSON Schema counts 104.0 as an integer) unless too large for DynamoDB."""
+    value = Decimal(text)
+    if value == value.to_integral_value() and value.adjusted() < _MAX_DIGITS:
+        return int(value)
+    return value
 
 
 def _reject_constant(name: str) -> Any:
@@ -32,7 +43,7 @@ def dumps(value: Any) -> str:
 def loads(text: str | bytes) -> Any:
     """Parse JSON; InvalidJson (a ValueError) for anything that is not strict JSON."""
     try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+        return json.loads(text, parse_float=_number, parse_constant=_reject_constant)
     except InvalidJson:
         raise
     except RecursionError:

@@ -155,3 +155,10 @@ def test_a_page_size_is_an_ascii_integer_from_1_to_100(raw):
     assert (error is None) == valid
     assert error is None or error.field == "limit"
     assert size is None or size == int(raw)
+
+
+@given(st.integers(1, 99), st.sampled_from(["{}.0", "{}.000", "{}e0", "{}0e-1"]))
+def test_an_integral_number_is_an_integer_however_it_is_written(quantity, form):
+    # JSON Schema counts 2.0 as an integer; so does the parser.
+    body = loads(f'{{"quantity": {form.format(quantity)}}}')
+    assert validate(body, BASKET_ITEM_INPUT) == {"quantity": quantity}
