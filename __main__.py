@@ -1,5 +1,5 @@
 """The shop: reads the stack's configuration, composes the components, exports
-the outputs. Nothing else happens here (DESIGN §2)."""
+the outputs. Nothing else happens here (docs/architecture.md#the-system)."""
 
 from decimal import Decimal
 

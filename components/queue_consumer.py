@@ -37,7 +37,7 @@ class QueueConsumerArgs:
 
     def __post_init__(self):
         if self.max_receive_count < 5:
-            raise ValueError("max_receive_count must be at least 5 (DESIGN §6)")
+            raise ValueError("max_receive_count must be at least 5 (see docs/architecture.md)")
         if not 2 <= self.max_concurrency <= 1000:
             raise ValueError("max_concurrency must be between 2 and 1000 (an SQS ESM limit)")
 

@@ -1,7 +1,7 @@
 """SQS building blocks shared by components (helpers, not components): dead-letter
 queues that keep messages 14 days and raise an alarm, the queue policy that
 lets one EventBridge rule deliver to a queue, and EventBridge targets that
-cannot be created without their DLQ and retry policy (DESIGN §6)."""
+cannot be created without their DLQ and retry policy (docs/architecture.md#reliability)."""
 
 import pulumi
 import pulumi_aws as aws

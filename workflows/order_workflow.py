@@ -1,4 +1,4 @@
-"""The order workflow of DESIGN §5, as Amazon States Language.
+"""The order workflow (docs/architecture.md#the-order-workflow), as Amazon States Language.
 
 Direct service integrations only (DynamoDB, EventBridge, SNS): no Lambda.
 Input: {orderId, userId, email, totalPrice, currency, paymentToken}.

@@ -64,7 +64,7 @@ def _empty(user_id: str) -> dict:
 
 
 def view(basket: dict) -> dict:
-    """The API representation (DESIGN §3 Basket)."""
+    """The API representation (docs/architecture.md#basket)."""
     items = sorted(basket.get("items", {}).values(), key=lambda i: (i["addedAt"], i["productId"]))
     lines = [
         {

@@ -1,5 +1,5 @@
 """The shop's data contracts as JSON Schema (draft-07): the API models and the
-events of DESIGN §4. scripts/generate.py renders them to schemas/events/*.json
+events (docs/architecture.md#events). scripts/generate.py renders them to schemas/events/*.json
 and into the OpenAPI document; consumers validate incoming events with them.
 
 Events allow unknown fields (producers may add fields without breaking

@@ -1,4 +1,4 @@
-"""Publishing shop events: the envelope of DESIGN §4 and a loud PutEvents."""
+"""Publishing shop events: the envelope (docs/architecture.md#envelope) and a loud PutEvents."""
 
 import os
 import uuid

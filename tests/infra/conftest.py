@@ -17,5 +17,5 @@ def prod() -> Deployment:
 
 @pytest.fixture(scope="session", params=["dev", "prod"])
 def deployment(request, dev, prod) -> Deployment:
-    """Every stack: the §6 defaults hold whatever the stack settings."""
+    """Every stack: the reliability and security defaults hold whatever the stack settings."""
     return {"dev": dev, "prod": prod}[request.param]

@@ -1,4 +1,5 @@
-"""DESIGN §6 reliability defaults, on every resource they apply to, in every stack."""
+"""The reliability defaults (docs/architecture.md#reliability), on every resource
+they apply to, in every stack."""
 
 import json
 

@@ -1,4 +1,5 @@
-"""DESIGN §6 security and observability defaults, on every resource, in every stack."""
+"""The security and observability defaults (docs/architecture.md#security), on
+every resource, in every stack."""
 
 import json
 

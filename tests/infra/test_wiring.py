@@ -1,4 +1,5 @@
-"""How the program wires components together (DESIGN §1), checked on the dev stack."""
+"""How the program wires components together (docs/architecture.md#the-system),
+checked on the dev stack."""
 
 import json
 
