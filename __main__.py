@@ -1,26 +1,33 @@
 """The shop: reads the stack's configuration, composes the components, exports
-the outputs. Nothing else happens here (docs/architecture.md#the-system)."""
+the outputs. Nothing else happens here (docs/architecture.md#the-system).
+
+What the API serves and which events flow are not declared here: the routes come
+from shop_common.routes and the rule patterns and publish grants from the events
+table in shop_common.contracts."""
 
 from decimal import Decimal
 
 import pulumi
 import pulumi_aws as aws
 
-from components.crud_service import CrudService, CrudServiceArgs, Route, TableArgs, TableIndex
 from components.event_bus import EventBus, EventBusArgs
 from components.function import FunctionSettings, powertools_layer_arn
 from components.http_api import HttpApi, HttpApiArgs
+from components.http_service import HttpService, HttpServiceArgs, TableArgs, TableIndex
 from components.iam import allow
 from components.identity import Identity, IdentityArgs
 from components.notifications import Notifications, NotificationsArgs
 from components.order_workflow import OrderWorkflow, OrderWorkflowArgs
 from components.queue_consumer import QueueConsumer, QueueConsumerArgs
+from shop_common.contracts import produced_by, rule_pattern
+from shop_common.routes import ADMIN_GROUP, served_by, services
 
 config = pulumi.Config()
 prefix = f"shop-{pulumi.get_stack()}"
 deletion_protection = config.require_bool("deletionProtection")
 log_retention_days = config.require_int("logRetentionDays")
 layer_version = config.require_int("powertoolsLayerVersion")
+currency = config.require("currency")
 
 settings = FunctionSettings(
     name_prefix=prefix,
@@ -42,7 +49,10 @@ bus = EventBus(
     ),
 )
 identity = Identity(
-    "identity", IdentityArgs(pool_name=prefix, deletion_protection=deletion_protection)
+    "identity",
+    IdentityArgs(
+        pool_name=prefix, admin_group=ADMIN_GROUP, deletion_protection=deletion_protection
+    ),
 )
 api = HttpApi(
     "http",
@@ -64,19 +74,20 @@ notifications = Notifications(
 )
 
 
-def publisher(source: str) -> tuple[dict, list]:
-    """Environment and permission for a function that publishes `source` events."""
-    environment = {"EVENT_BUS_NAME": bus.bus_name, "EVENT_SOURCE": source}
-    return environment, [allow("PublishEvents", ["events:PutEvents"], bus.bus_arn)]
+def publisher(handler_module: str) -> tuple[dict, list]:
+    """Environment and permission of a function that publishes events: on the shop
+    bus, of the sources the events table gives it, and no other."""
+    return {"EVENT_BUS_NAME": bus.bus_name}, [bus.grant_publish(produced_by(handler_module))]
 
 
-# --- services ----------------------------------------------------------------------------
-products_env, products_publish = publisher("shop.products")
-products = CrudService(
+# --- services behind the HTTP API ------------------------------------------------------
+products_env, products_publish = publisher("products.api")
+products = HttpService(
     "products",
-    CrudServiceArgs(
+    HttpServiceArgs(
         api=api,
         handler_module="products.api",
+        routes=served_by("products.api"),
         description="Product catalogue",
         settings=settings,
         deletion_protection=deletion_protection,
@@ -91,24 +102,18 @@ products = CrudService(
                 "dynamodb:Scan",
             ],
         ),
-        routes=[
-            Route("GET /products", public=True),
-            Route("GET /products/{productId}", public=True),
-            Route("POST /products"),
-            Route("PUT /products/{productId}"),
-            Route("DELETE /products/{productId}"),
-        ],
         environment=products_env,
         policy_statements=products_publish,
     ),
 )
 
-basket_env, basket_publish = publisher("shop.basket")
-baskets = CrudService(
+basket_env, basket_publish = publisher("basket.api")
+baskets = HttpService(
     "basket",
-    CrudServiceArgs(
+    HttpServiceArgs(
         api=api,
         handler_module="basket.api",
+        routes=served_by("basket.api"),
         description="Baskets and checkout",
         settings=settings,
         deletion_protection=deletion_protection,
@@ -121,33 +126,25 @@ baskets = CrudService(
                 "dynamodb:DeleteItem",
             ],
         ),
-        routes=[
-            Route("GET /basket"),
-            Route("PUT /basket/items/{productId}"),
-            Route("DELETE /basket/items/{productId}"),
-            Route("DELETE /basket"),
-            Route("POST /basket/checkout"),
-        ],
         environment={
             **basket_env,
             "PRODUCTS_TABLE_NAME": products.table_name,
-            "CURRENCY": config.require("currency"),
+            "CURRENCY": currency,
         },
         policy_statements=[
             *basket_publish,
-            allow(
-                "ReadCatalogue", ["dynamodb:GetItem", "dynamodb:BatchGetItem"], products.table_arn
-            ),
+            products.grant_read("ReadCatalogue", ["dynamodb:GetItem", "dynamodb:BatchGetItem"]),
         ],
     ),
 )
 
-ordering_env, ordering_publish = publisher("shop.ordering")
-orders = CrudService(
+ordering_env, ordering_publish = publisher("ordering.api")
+orders = HttpService(
     "orders",
-    CrudServiceArgs(
+    HttpServiceArgs(
         api=api,
         handler_module="ordering.api",
+        routes=served_by("ordering.api"),
         description="The caller's orders: query, change address, cancel",
         settings=settings,
         deletion_protection=deletion_protection,
@@ -156,27 +153,24 @@ orders = CrudService(
             indexes=[TableIndex("byUser", "userId", "createdAt")],
             actions=["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"],
         ),
-        routes=[
-            Route("GET /orders"),
-            Route("GET /orders/{orderId}"),
-            Route("PATCH /orders/{orderId}"),
-            Route("DELETE /orders/{orderId}"),
-        ],
         environment=ordering_env,
         policy_statements=ordering_publish,
     ),
 )
 
-openapi = CrudService(
+openapi = HttpService(
     "openapi",
-    CrudServiceArgs(
+    HttpServiceArgs(
         api=api,
         handler_module="openapi.api",
+        routes=served_by("openapi.api"),
         description="The API's OpenAPI document",
         settings=settings,
-        routes=[Route("GET /openapi.json", public=True)],
     ),
 )
+http_services = (products, baskets, orders, openapi)
+if len(http_services) != len(services()):
+    raise ValueError(f"every service of the route table needs an HttpService: {services()}")
 
 # --- the order workflow and the event-driven consumers -----------------------------------
 workflow = OrderWorkflow(
@@ -185,8 +179,7 @@ workflow = OrderWorkflow(
         state_machine_name=f"{prefix}-order-workflow",
         orders_table_name=orders.table_name,
         orders_table_arn=orders.table_arn,
-        event_bus_name=bus.bus_name,
-        event_bus_arn=bus.bus_arn,
+        event_bus=bus,
         topic_arn=notifications.topic_arn,
         payment_limit=float(Decimal(config.require("paymentLimit"))),
         payment_failure_rate=float(Decimal(config.require("paymentFailureRate"))),
@@ -196,22 +189,23 @@ workflow = OrderWorkflow(
 )
 
 max_concurrency = config.require_int("consumerMaxConcurrency")
+ordering_consumer_env, ordering_consumer_publish = publisher("ordering.consumer")
 ordering = QueueConsumer(
     "ordering",
     QueueConsumerArgs(
         bus=bus,
-        event_pattern={"source": ["shop.basket"], "detail-type": ["CheckoutBasket"]},
+        event_pattern=rule_pattern("ordering.consumer"),
         handler_module="ordering.consumer",
         description="CheckoutBasket → order (PENDING) → order workflow",
         settings=settings,
         max_concurrency=max_concurrency,
         environment={
-            **ordering_env,
+            **ordering_consumer_env,
             "TABLE_NAME": orders.table_name,
             "STATE_MACHINE_ARN": workflow.arn,
         },
         policy_statements=[
-            *ordering_publish,
+            *ordering_consumer_publish,
             allow("CreateOrders", ["dynamodb:PutItem"], orders.table_arn),
             allow("StartOrderWorkflow", ["states:StartExecution"], workflow.arn),
         ],
@@ -221,15 +215,12 @@ basket_events = QueueConsumer(
     "basket-events",
     QueueConsumerArgs(
         bus=bus,
-        event_pattern={
-            "source": ["shop.ordering"],
-            "detail-type": ["OrderPaid", "OrderPaymentFailed", "OrderCancelled"],
-        },
+        event_pattern=rule_pattern("basket.consumer"),
         handler_module="basket.consumer",
         description="Order outcomes → empty (paid) or reopen (failed, cancelled) the basket",
         settings=settings,
         max_concurrency=max_concurrency,
-        environment={"TABLE_NAME": baskets.table_name, "CURRENCY": config.require("currency")},
+        environment={"TABLE_NAME": baskets.table_name, "CURRENCY": currency},
         policy_statements=[
             allow(
                 "SettleBaskets", ["dynamodb:DeleteItem", "dynamodb:UpdateItem"], baskets.table_arn
@@ -240,18 +231,18 @@ basket_events = QueueConsumer(
 
 # --- outputs (pulumi stack output --json; the local cloud writes the same) -------------
 pulumi.export("apiUrl", api.url)
-pulumi.export("openapiUrl", pulumi.Output.concat(api.url, "openapi.json"))
+pulumi.export("openapiUrl", pulumi.Output.concat(api.url, served_by("openapi.api")[0].path[1:]))
 pulumi.export("userPoolId", identity.user_pool_id)
 pulumi.export("userPoolClientId", identity.client_id)
 pulumi.export("eventBusName", bus.bus_name)
-pulumi.export("auditLogGroupName", bus.audit_log_group.name)
-pulumi.export("auditDlqUrl", bus.audit_dlq.url)
+pulumi.export("auditLogGroupName", bus.audit_log_group_name)
+pulumi.export("auditDlqUrl", bus.audit_dlq_url)
 pulumi.export("productsTableName", products.table_name)
 pulumi.export("basketsTableName", baskets.table_name)
 pulumi.export("ordersTableName", orders.table_name)
 pulumi.export("stateMachineArn", workflow.arn)
 pulumi.export("notificationTopicArn", notifications.topic_arn)
 for key, consumer in (("ordering", ordering), ("basketEvents", basket_events)):
-    pulumi.export(f"{key}QueueUrl", consumer.queue.url)
-    pulumi.export(f"{key}DlqUrl", consumer.dlq.url)
-    pulumi.export(f"{key}TargetDlqUrl", consumer.target_dlq.url)
+    pulumi.export(f"{key}QueueUrl", consumer.queue_url)
+    pulumi.export(f"{key}DlqUrl", consumer.dlq_url)
+    pulumi.export(f"{key}TargetDlqUrl", consumer.target_dlq_url)

@@ -2,12 +2,14 @@
 every shop.* event in a log group (a rule whose target has its own DLQ)."""
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from components.iam import policy_document
+from components.iam import allow, policy_document
 from components.queues import guarded_target
 
 
@@ -20,6 +22,11 @@ class EventBusArgs:
 
 
 class EventBus(pulumi.ComponentResource):
+    bus_name: pulumi.Output[str]
+    bus_arn: pulumi.Output[str]
+    audit_log_group_name: pulumi.Output[str]
+    audit_dlq_url: pulumi.Output[str]
+
     def __init__(self, name: str, args: EventBusArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("shop:index:EventBus", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
@@ -80,11 +87,22 @@ class EventBus(pulumi.ComponentResource):
 
         self.bus_name = self.bus.name
         self.bus_arn = self.bus.arn
+        self.audit_log_group_name = self.audit_log_group.name
+        self.audit_dlq_url = self.audit_dlq.url
         self.register_outputs(
             {
-                "name": self.bus.name,
-                "arn": self.bus.arn,
-                "auditLogGroup": self.audit_log_group.name,
-                "auditDlqUrl": self.audit_dlq.url,
+                "bus_name": self.bus_name,
+                "bus_arn": self.bus_arn,
+                "audit_log_group_name": self.audit_log_group_name,
+                "audit_dlq_url": self.audit_dlq_url,
             }
         )
+
+    def grant_publish(self, sources: Iterable[str]) -> dict[str, Any]:
+        """A statement to put events on this bus, of these sources only: the one place
+        the events:source condition lives, so no role can speak for another service."""
+        allowed = sorted(sources)
+        if not allowed:
+            raise ValueError("a publisher publishes at least one source")
+        statement = allow("PublishOwnEvents", ["events:PutEvents"], self.bus_arn)
+        return statement | {"Condition": {"StringEquals": {"events:source": allowed}}}

@@ -57,6 +57,9 @@ class Function(pulumi.ComponentResource):
     function: aws.lambda_.Function
     role: aws.iam.Role
     log_group: aws.cloudwatch.LogGroup
+    function_name: pulumi.Output[str]
+    arn: pulumi.Output[str]
+    role_arn: pulumi.Output[str]
 
     def __init__(self, name: str, args: FunctionArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("shop:index:Function", name, None, opts)
@@ -123,7 +126,8 @@ class Function(pulumi.ComponentResource):
         )
         self.function_name = self.function.name
         self.arn = self.function.arn
+        self.role_arn = self.role.arn
         self.timeout_seconds = args.timeout_seconds or settings.timeout_seconds
         self.register_outputs(
-            {"name": self.function.name, "arn": self.function.arn, "roleArn": self.role.arn}
+            {"function_name": self.function_name, "arn": self.arn, "role_arn": self.role_arn}
         )

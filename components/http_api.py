@@ -1,6 +1,6 @@
 """HttpApi: the shop's HTTP API (payload format 2.0), its $default stage with JSON
 access logs and throttling, and the JWT authorizer that trusts the user pool.
-Services attach their own integrations and routes (see CrudService)."""
+Services attach their own integrations and routes (see HttpService)."""
 
 import json
 from collections.abc import Sequence
@@ -41,6 +41,11 @@ class HttpApiArgs:
 
 
 class HttpApi(pulumi.ComponentResource):
+    api_id: pulumi.Output[str]
+    execution_arn: pulumi.Output[str]
+    authorizer_id: pulumi.Output[str]
+    url: pulumi.Output[str]
+
     def __init__(self, name: str, args: HttpApiArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("shop:index:HttpApi", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
@@ -94,4 +99,11 @@ class HttpApi(pulumi.ComponentResource):
         self.execution_arn = self.api.execution_arn
         self.authorizer_id = self.authorizer.id
         self.url = self.stage.invoke_url
-        self.register_outputs({"url": self.stage.invoke_url, "apiId": self.api.id})
+        self.register_outputs(
+            {
+                "api_id": self.api_id,
+                "execution_arn": self.execution_arn,
+                "authorizer_id": self.authorizer_id,
+                "url": self.url,
+            }
+        )

@@ -6,17 +6,20 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-ADMIN_GROUP = "admin"
-
 
 @dataclass
 class IdentityArgs:
     pool_name: str
+    admin_group: str
     deletion_protection: bool = False
     access_token_minutes: int = 60
 
 
 class Identity(pulumi.ComponentResource):
+    user_pool_id: pulumi.Output[str]
+    client_id: pulumi.Output[str]
+    issuer: pulumi.Output[str]
+
     def __init__(self, name: str, args: IdentityArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("shop:index:Identity", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
@@ -66,7 +69,7 @@ class Identity(pulumi.ComponentResource):
         )
         self.admin_group = aws.cognito.UserGroup(
             f"{name}-admin-group",
-            name=ADMIN_GROUP,
+            name=args.admin_group,
             user_pool_id=self.user_pool.id,
             description="May create, change and delete products",
             opts=child,
@@ -77,5 +80,5 @@ class Identity(pulumi.ComponentResource):
         # The issuer that the API's JWT authorizer trusts.
         self.issuer = pulumi.Output.concat("https://", self.user_pool.endpoint)
         self.register_outputs(
-            {"userPoolId": self.user_pool.id, "clientId": self.client.id, "issuer": self.issuer}
+            {"user_pool_id": self.user_pool_id, "client_id": self.client_id, "issuer": self.issuer}
         )

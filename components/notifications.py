@@ -18,6 +18,8 @@ class NotificationsArgs:
 
 
 class Notifications(pulumi.ComponentResource):
+    topic_arn: pulumi.Output[str]
+
     def __init__(
         self, name: str, args: NotificationsArgs, opts: pulumi.ResourceOptions | None = None
     ):
@@ -42,4 +44,4 @@ class Notifications(pulumi.ComponentResource):
             )
 
         self.topic_arn = self.topic.arn
-        self.register_outputs({"topicArn": self.topic.arn})
+        self.register_outputs({"topic_arn": self.topic_arn})

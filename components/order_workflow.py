@@ -8,8 +8,10 @@ import pulumi
 import pulumi_aws as aws
 
 from components.alarms import at_least_one
+from components.event_bus import EventBus
 from components.iam import allow, assume_role_policy, policy_document
-from workflows.order_workflow import definition
+from shop_common.contracts import ORDER_WORKFLOW, produced_by
+from workflows.order_workflow import check_payment_settings, definition
 
 WORKFLOW_TYPES = ("STANDARD", "EXPRESS")
 
@@ -19,8 +21,7 @@ class OrderWorkflowArgs:
     state_machine_name: str
     orders_table_name: pulumi.Input[str]
     orders_table_arn: pulumi.Input[str]
-    event_bus_name: pulumi.Input[str]
-    event_bus_arn: pulumi.Input[str]
+    event_bus: EventBus
     topic_arn: pulumi.Input[str]
     payment_limit: float
     payment_failure_rate: float = 0.0
@@ -30,13 +31,12 @@ class OrderWorkflowArgs:
     def __post_init__(self):
         if self.workflow_type not in WORKFLOW_TYPES:
             raise ValueError(f"workflow_type must be one of {WORKFLOW_TYPES}")
-        if self.payment_limit <= 0:
-            raise ValueError("payment_limit must be positive")
-        if not 0 <= self.payment_failure_rate <= 1:
-            raise ValueError("payment_failure_rate must be between 0 and 1")
+        check_payment_settings(self.payment_limit, self.payment_failure_rate)
 
 
 class OrderWorkflow(pulumi.ComponentResource):
+    arn: pulumi.Output[str]
+
     def __init__(
         self, name: str, args: OrderWorkflowArgs, opts: pulumi.ResourceOptions | None = None
     ):
@@ -56,66 +56,14 @@ class OrderWorkflow(pulumi.ComponentResource):
             opts=child,
         )
         self.policy = aws.iam.RolePolicy(
-            f"{name}-policy",
-            role=self.role.id,
-            policy=policy_document(
-                [
-                    allow(
-                        "ReadAndSettleOrders",
-                        ["dynamodb:GetItem", "dynamodb:UpdateItem"],
-                        args.orders_table_arn,
-                    ),
-                    allow("PublishOrderOutcomes", ["events:PutEvents"], args.event_bus_arn),
-                    allow("NotifyCustomers", ["sns:Publish"], args.topic_arn),
-                    # Log delivery and X-Ray APIs support no resource-level permissions.
-                    allow(
-                        "DeliverExecutionLogs",
-                        [
-                            "logs:CreateLogDelivery",
-                            "logs:GetLogDelivery",
-                            "logs:UpdateLogDelivery",
-                            "logs:DeleteLogDelivery",
-                            "logs:ListLogDeliveries",
-                            "logs:PutResourcePolicy",
-                            "logs:DescribeResourcePolicies",
-                            "logs:DescribeLogGroups",
-                        ],
-                        "*",
-                    ),
-                    allow(
-                        "Tracing",
-                        [
-                            "xray:PutTraceSegments",
-                            "xray:PutTelemetryRecords",
-                            "xray:GetSamplingRules",
-                            "xray:GetSamplingTargets",
-                        ],
-                        "*",
-                    ),
-                ]
-            ),
-            opts=child,
-        )
-        rendered = pulumi.Output.all(
-            args.orders_table_name, args.event_bus_name, args.topic_arn
-        ).apply(
-            lambda values: json.dumps(
-                definition(
-                    orders_table=values[0],
-                    event_bus=values[1],
-                    topic_arn=values[2],
-                    payment_limit=args.payment_limit,
-                    payment_failure_rate=args.payment_failure_rate,
-                ),
-                indent=2,
-            )
+            f"{name}-policy", role=self.role.id, policy=self._policy(args), opts=child
         )
         self.state_machine = aws.sfn.StateMachine(
             f"{name}-state-machine",
             name=args.state_machine_name,
             type=args.workflow_type,
             role_arn=self.role.arn,
-            definition=rendered,
+            definition=self._definition(args),
             logging_configuration={
                 "log_destination": pulumi.Output.concat(self.log_group.arn, ":*"),
                 "include_execution_data": True,
@@ -135,4 +83,61 @@ class OrderWorkflow(pulumi.ComponentResource):
         )
 
         self.arn = self.state_machine.arn
-        self.register_outputs({"stateMachineArn": self.state_machine.arn})
+        self.register_outputs({"arn": self.arn})
+
+    @staticmethod
+    def _policy(args: OrderWorkflowArgs) -> pulumi.Output[str]:
+        """Exactly what the definition calls, plus log delivery and tracing."""
+        return policy_document(
+            [
+                allow(
+                    "ReadAndSettleOrders",
+                    ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+                    args.orders_table_arn,
+                ),
+                args.event_bus.grant_publish(produced_by(ORDER_WORKFLOW)),
+                allow("NotifyCustomers", ["sns:Publish"], args.topic_arn),
+                # Log delivery and X-Ray APIs support no resource-level permissions.
+                allow(
+                    "DeliverExecutionLogs",
+                    [
+                        "logs:CreateLogDelivery",
+                        "logs:GetLogDelivery",
+                        "logs:UpdateLogDelivery",
+                        "logs:DeleteLogDelivery",
+                        "logs:ListLogDeliveries",
+                        "logs:PutResourcePolicy",
+                        "logs:DescribeResourcePolicies",
+                        "logs:DescribeLogGroups",
+                    ],
+                    "*",
+                ),
+                allow(
+                    "Tracing",
+                    [
+                        "xray:PutTraceSegments",
+                        "xray:PutTelemetryRecords",
+                        "xray:GetSamplingRules",
+                        "xray:GetSamplingTargets",
+                    ],
+                    "*",
+                ),
+            ]
+        )
+
+    @staticmethod
+    def _definition(args: OrderWorkflowArgs) -> pulumi.Output[str]:
+        return pulumi.Output.all(
+            args.orders_table_name, args.event_bus.bus_name, args.topic_arn
+        ).apply(
+            lambda values: json.dumps(
+                definition(
+                    orders_table=values[0],
+                    event_bus=values[1],
+                    topic_arn=values[2],
+                    payment_limit=args.payment_limit,
+                    payment_failure_rate=args.payment_failure_rate,
+                ),
+                indent=2,
+            )
+        )

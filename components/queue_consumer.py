@@ -43,6 +43,11 @@ class QueueConsumerArgs:
 
 
 class QueueConsumer(pulumi.ComponentResource):
+    queue_url: pulumi.Output[str]
+    dlq_url: pulumi.Output[str]
+    target_dlq_url: pulumi.Output[str]
+    function_name: pulumi.Output[str]
+
     def __init__(
         self, name: str, args: QueueConsumerArgs, opts: pulumi.ResourceOptions | None = None
     ):
@@ -108,11 +113,15 @@ class QueueConsumer(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.consumer]),
         )
 
+        self.queue_url = self.queue.url
+        self.dlq_url = self.dlq.url
+        self.target_dlq_url = self.target_dlq.url
+        self.function_name = self.consumer.function_name
         self.register_outputs(
             {
-                "queueUrl": self.queue.url,
-                "dlqUrl": self.dlq.url,
-                "targetDlqUrl": self.target_dlq.url,
-                "functionName": self.consumer.function_name,
+                "queue_url": self.queue_url,
+                "dlq_url": self.dlq_url,
+                "target_dlq_url": self.target_dlq_url,
+                "function_name": self.function_name,
             }
         )

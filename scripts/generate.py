@@ -1,14 +1,15 @@
 """Render the generated artefacts that are committed next to their sources:
 
-- schemas/events/<DetailType>.json from functions/shop_common/contracts.py
-- functions/openapi/openapi.json from the Powertools routes of every HTTP function
+- schemas/events/<DetailType>.json from the events table (shop_common.contracts)
+- functions/openapi/openapi.json from the route table (shop_common.routes) and
+  the contracts: every route, its access, parameters, body and every status it
+  can answer
 
 Run `make generate` after changing a route or a contract; tests/test_generated.py
 fails while a committed file is out of date.
 """
 
 import copy
-import importlib
 import json
 import sys
 from pathlib import Path
@@ -16,23 +17,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "functions"))
 
-from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer  # noqa: E402
-
 from shop_common import contracts  # noqa: E402
-from shop_common.apidoc import (  # noqa: E402
-    ERROR_RESPONSES,
-    QUERY_EXTENSION,
-    REQUEST_BODY_EXTENSION,
-    SECURITY_SCHEME,
-)
-from shop_common.contracts import UUID_PATTERN  # noqa: E402
+from shop_common.routes import ADMIN_GROUP, ROUTES, Access, Route  # noqa: E402
 
 EVENT_SCHEMA_DIR = ROOT / "schemas" / "events"
 OPENAPI_DOCUMENT = ROOT / "functions" / "openapi" / "openapi.json"
-HTTP_FUNCTIONS = ("products.api", "basket.api", "ordering.api")
 API_TITLE = "shop"
 API_VERSION = "1.0.0"
 SCHEMA_BASE_URL = "https://shop.example/schemas/events"
+SECURITY_SCHEME = "cognitoJwt"
+ERRORS = {
+    400: "Malformed request (a body that is not JSON, or a nextToken this API did not issue)",
+    401: "Missing or invalid bearer token",
+    403: f"Only members of the {ADMIN_GROUP} group may do this",
+    404: "Not found (also: a path id the shop could not have issued)",
+    409: "Conflicts with the current state of the resource",
+    422: "Invalid input; `errors` names the offending fields",
+    503: "A downstream service is unavailable; retrying is safe",
+}
 
 
 def _to_openapi_refs(schema):
@@ -51,9 +53,13 @@ def _to_openapi_refs(schema):
     return schema
 
 
+def _json(schema_name: str) -> dict:
+    return {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_name}"}}}
+
+
 def event_schemas() -> dict[str, str]:
     files = {}
-    for detail_type in contracts.EVENT_TYPES:
+    for detail_type in contracts.EVENTS:
         # $id only in the published file: validators would resolve refs against it.
         schema = {"$id": f"{SCHEMA_BASE_URL}/{detail_type}.json"}
         schema |= contracts.event_detail_schema(detail_type)
@@ -61,54 +67,63 @@ def event_schemas() -> dict[str, str]:
     return files
 
 
-def _describe_parameters(operation: dict) -> None:
-    """Path parameters are ids the shop issues (anything else is a 404, see
-    shop_common.http); query parameters come from the route's x-shop-query."""
-    parameters = operation.setdefault("parameters", [])
-    for parameter in parameters:
-        if parameter["in"] == "path":
-            parameter["schema"] = {"type": "string", "pattern": UUID_PATTERN}
-            operation["responses"].setdefault("404", ERROR_RESPONSES[404])
-    for name, schema in operation.pop(QUERY_EXTENSION, {}).items():
-        parameters.append({"name": name, "in": "query", "required": False, "schema": schema})
-    if not parameters:
-        del operation["parameters"]
-    operation["responses"] = dict(sorted(operation["responses"].items()))
+def _operation(route: Route) -> dict:
+    success: dict = {"description": route.summary}
+    if route.response:
+        success["content"] = _json(route.response)
+    if route.headers:
+        success["headers"] = {
+            name: {"description": text, "schema": {"type": "string"}}
+            for name, text in route.headers.items()
+        }
+    responses = {
+        str(code): success
+        if code == route.status
+        else {"description": ERRORS[code], "content": _json("Error")}
+        for code in route.statuses
+    }
+    parameters = [
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string", "pattern": contracts.UUID_PATTERN},
+        }
+        for name in route.parameters
+    ] + [
+        {"name": name, "in": "query", "required": False, "schema": dict(schema)}
+        for name, schema in route.query.items()
+    ]
+    operation: dict = {
+        "tags": [route.service.split(".")[0]],
+        "summary": route.summary,
+        "operationId": route.operation,
+    }
+    if parameters:
+        operation["parameters"] = parameters
+    if route.body:
+        operation["requestBody"] = {"required": True, "content": _json(route.body["title"])}
+    operation["responses"] = responses
+    if route.access is not Access.PUBLIC:
+        operation["security"] = [{SECURITY_SCHEME: []}]
+    return operation
 
 
 def openapi_document() -> str:
     paths: dict = {}
-    for module_name in HTTP_FUNCTIONS:
-        app = importlib.import_module(module_name).app
-        schema = app.get_openapi_schema(
-            title=API_TITLE,
-            version=API_VERSION,
-            security_schemes={SECURITY_SCHEME: HTTPBearer(bearerFormat="JWT")},
-        ).model_dump(mode="json", by_alias=True, exclude_none=True)
-        paths.update(schema["paths"])
-
     components = {name: copy.deepcopy(model) for name, model in contracts.MODELS.items()}
-    for operations in paths.values():
-        for operation in operations.values():
-            _describe_parameters(operation)
-            body = operation.pop(REQUEST_BODY_EXTENSION, None)
-            if body is not None:
-                components[body["title"]] = body
-                operation["requestBody"] = {
-                    "required": True,
-                    "content": {
-                        "application/json": {
-                            "schema": {"$ref": f"#/components/schemas/{body['title']}"}
-                        }
-                    },
-                }
+    for route in ROUTES:
+        paths.setdefault(route.path, {})[route.method.lower()] = _operation(route)
+        if route.body:
+            components[route.body["title"]] = copy.deepcopy(dict(route.body))
     document = {
         "openapi": "3.1.0",
         "info": {
             "title": API_TITLE,
             "version": API_VERSION,
             "description": "Serverless e-commerce backend. Bearer tokens are Cognito "
-            "access tokens (USER_PASSWORD_AUTH); the `admin` group may manage products.",
+            f"access tokens (USER_PASSWORD_AUTH); the `{ADMIN_GROUP}` group may manage "
+            "products.",
         },
         "paths": dict(sorted(paths.items())),
         "components": {

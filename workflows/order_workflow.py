@@ -4,7 +4,7 @@ Direct service integrations only (DynamoDB, EventBridge, SNS): no Lambda.
 Input: {orderId, userId, email, totalPrice, currency, paymentToken}.
 
     LoadOrder → CheckOrderStatus → AuthorizePayment → (Approve | Decline…)
-      → MarkOrderPaid → PublishOrderPaid → NotifyOrderPaid → OrderPaid
+      → MarkOrderPaid → PublishOrderPaid → NotifyOrderPaid → Paid
       → MarkPaymentFailed → PublishOrderPaymentFailed → NotifyPaymentFailed → PaymentFailed
 
 Status updates are conditional on PENDING, so a replayed execution or a
@@ -15,8 +15,9 @@ cancellable), PAID or PAYMENT_FAILED, never anything else.
 
 from typing import Any
 
+from shop_common.contracts import EVENTS, SCHEMA_VERSION, DetailType
+
 DECLINED_TOKEN = "tok_declined"  # noqa: S105 - a test card token, not a secret
-EVENT_SOURCE = "shop.ordering"
 _RANDOM_SCALE = 10000
 
 _BACKOFF = {"IntervalSeconds": 1, "MaxAttempts": 3, "BackoffRate": 2.0, "JitterStrategy": "FULL"}
@@ -74,7 +75,8 @@ def _set_status(table: str, status: str, next_state: str, extra: dict[str, str])
     }
 
 
-def _publish(bus: str, detail_type: str, data: dict[str, str], next_state: str) -> dict:
+def _publish(bus: str, detail_type: DetailType, data: dict[str, str], next_state: str) -> dict:
+    """PutEvents of a declared event: its source and the envelope from the events table."""
     return {
         "Type": "Task",
         "Resource": "arn:aws:states:::events:putEvents",
@@ -82,13 +84,13 @@ def _publish(bus: str, detail_type: str, data: dict[str, str], next_state: str) 
             "Entries": [
                 {
                     "EventBusName": bus,
-                    "Source": EVENT_SOURCE,
-                    "DetailType": detail_type,
+                    "Source": EVENTS[detail_type].source.value,
+                    "DetailType": detail_type.value,
                     "Detail": {
                         "metadata": {
                             "eventId.$": "States.UUID()",
                             "correlationId.$": "$.orderId",
-                            "version": "1",
+                            "version": SCHEMA_VERSION,
                         },
                         "data": {f"{key}.$": path for key, path in data.items()},
                     },
@@ -102,7 +104,9 @@ def _publish(bus: str, detail_type: str, data: dict[str, str], next_state: str) 
     }
 
 
-def _notify(topic_arn: str, event_type: str, subject: str, message: str, next_state: str) -> dict:
+def _notify(
+    topic_arn: str, event_type: DetailType, subject: str, message: str, next_state: str
+) -> dict:
     return {
         "Type": "Task",
         "Resource": "arn:aws:states:::sns:publish",
@@ -111,7 +115,7 @@ def _notify(topic_arn: str, event_type: str, subject: str, message: str, next_st
             "Subject": subject,
             "Message.$": message,
             "MessageAttributes": {
-                "eventType": {"DataType": "String", "StringValue": event_type},
+                "eventType": {"DataType": "String", "StringValue": event_type.value},
                 "email": {"DataType": "String", "StringValue.$": "$.email"},
             },
         },
@@ -131,18 +135,17 @@ def _decline(reason: str) -> dict:
     }
 
 
-def definition(
-    *,
-    orders_table: str,
-    event_bus: str,
-    topic_arn: str,
-    payment_limit: float,
-    payment_failure_rate: float = 0.0,
-) -> dict[str, Any]:
+def check_payment_settings(payment_limit: float, payment_failure_rate: float) -> None:
+    """The simulated payment's settings; ValueError naming the one that is wrong."""
+    if payment_limit <= 0:
+        raise ValueError("payment_limit must be positive")
     if not 0 <= payment_failure_rate <= 1:
         raise ValueError("payment_failure_rate must be between 0 and 1")
-    approve_or_roll = "RollForIssuerDecline" if payment_failure_rate > 0 else "ApprovePayment"
-    states: dict[str, Any] = {
+
+
+def _validation(orders_table: str) -> dict[str, Any]:
+    """The order exists and is still PENDING (not cancelled, not settled)."""
+    return {
         "LoadOrder": {
             "Type": "Task",
             "Comment": "Validate: the order exists and is still PENDING (not cancelled).",
@@ -171,6 +174,12 @@ def definition(
             ],
             "Default": "OrderNoLongerPending",
         },
+    }
+
+
+def _payment(payment_limit: float, payment_failure_rate: float) -> dict[str, Any]:
+    """The simulated payment provider: deterministic declines, then optional random ones."""
+    states: dict[str, Any] = {
         "AuthorizePayment": {
             "Type": "Choice",
             "Comment": "Simulated payment provider: deterministic declines first.",
@@ -186,7 +195,7 @@ def definition(
                     "Next": "DeclineOverLimit",
                 },
             ],
-            "Default": approve_or_roll,
+            "Default": "RollForIssuerDecline" if payment_failure_rate > 0 else "ApprovePayment",
         },
         "DeclineCard": _decline("card_declined"),
         "DeclineOverLimit": _decline("amount_limit_exceeded"),
@@ -195,97 +204,6 @@ def definition(
             "Result": {"approved": True},
             "ResultPath": "$.payment",
             "Next": "MarkOrderPaid",
-        },
-        "MarkOrderPaid": _set_status(orders_table, "PAID", "PublishOrderPaid", {})
-        | {
-            "Catch": [
-                {
-                    "ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"],
-                    "ResultPath": "$.error",
-                    "Next": "OrderNoLongerPending",
-                },
-                _catch_all("ProcessingError"),
-            ]
-        },
-        "PublishOrderPaid": _publish(
-            event_bus,
-            "OrderPaid",
-            {"orderId": "$.orderId", "userId": "$.userId", "totalPrice": "$.totalPrice"},
-            "NotifyOrderPaid",
-        ),
-        "NotifyOrderPaid": _notify(
-            topic_arn,
-            "OrderPaid",
-            "Your order is paid",
-            "States.Format('Thank you! Order {} is paid: {} {}.', $.orderId, $.totalPrice, "
-            "$.currency)",
-            "OrderPaid",
-        ),
-        "OrderPaid": {"Type": "Succeed"},
-        "ProcessingError": {
-            "Type": "Pass",
-            "Comment": "An unexpected failure before payment completed: fail the payment.",
-            "Result": {"approved": False, "reason": "processing_error"},
-            "ResultPath": "$.payment",
-            "Next": "MarkPaymentFailed",
-        },
-        "MarkPaymentFailed": _set_status(
-            orders_table,
-            "PAYMENT_FAILED",
-            "PublishOrderPaymentFailed",
-            {"paymentFailureReason": "$.payment.reason"},
-        )
-        | {
-            "Catch": [
-                {
-                    "ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"],
-                    "ResultPath": "$.error",
-                    "Next": "OrderNoLongerPending",
-                },
-                _catch_all("OrderLeftPending"),
-            ]
-        },
-        "PublishOrderPaymentFailed": _publish(
-            event_bus,
-            "OrderPaymentFailed",
-            {"orderId": "$.orderId", "userId": "$.userId", "reason": "$.payment.reason"},
-            "NotifyPaymentFailed",
-        ),
-        "NotifyPaymentFailed": _notify(
-            topic_arn,
-            "OrderPaymentFailed",
-            "Your payment failed",
-            "States.Format('The payment for order {} failed ({}). Your basket is kept: "
-            "try again with another card.', $.orderId, $.payment.reason)",
-            "PaymentFailed",
-        ),
-        "PaymentFailed": {
-            "Type": "Succeed",
-            "Comment": "A declined payment is a business outcome.",
-        },
-        "OrderNoLongerPending": {
-            "Type": "Succeed",
-            "Comment": "Cancelled, or already settled by an earlier execution: change nothing.",
-        },
-        "OrderNotFound": {
-            "Type": "Fail",
-            "Error": "OrderNotFound",
-            "Cause": "No order with this id exists.",
-        },
-        "OrderLeftPending": {
-            "Type": "Fail",
-            "Error": "OrderLeftPending",
-            "Cause": "The order status could not be updated; it stays PENDING.",
-        },
-        "EventNotPublished": {
-            "Type": "Fail",
-            "Error": "EventNotPublished",
-            "Cause": "The order status is final but its event was not published.",
-        },
-        "NotificationFailed": {
-            "Type": "Fail",
-            "Error": "NotificationFailed",
-            "Cause": "The order status is final but the customer was not notified.",
         },
     }
     if payment_failure_rate > 0:
@@ -308,8 +226,123 @@ def definition(
             "Default": "ApprovePayment",
         }
         states["DeclineByIssuer"] = _decline("issuer_declined")
+    return states
+
+
+def _settled_once(on_other_failure: str) -> list[dict]:
+    """A status update that finds the order no longer PENDING changes nothing."""
+    return [
+        {
+            "ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"],
+            "ResultPath": "$.error",
+            "Next": "OrderNoLongerPending",
+        },
+        _catch_all(on_other_failure),
+    ]
+
+
+def _paid(orders_table: str, event_bus: str, topic_arn: str) -> dict[str, Any]:
+    return {
+        "MarkOrderPaid": _set_status(orders_table, "PAID", "PublishOrderPaid", {})
+        | {"Catch": _settled_once("ProcessingError")},
+        "PublishOrderPaid": _publish(
+            event_bus,
+            DetailType.ORDER_PAID,
+            {"orderId": "$.orderId", "userId": "$.userId", "totalPrice": "$.totalPrice"},
+            "NotifyOrderPaid",
+        ),
+        "NotifyOrderPaid": _notify(
+            topic_arn,
+            DetailType.ORDER_PAID,
+            "Your order is paid",
+            "States.Format('Thank you! Order {} is paid: {} {}.', $.orderId, $.totalPrice, "
+            "$.currency)",
+            "Paid",
+        ),
+        "Paid": {"Type": "Succeed"},
+    }
+
+
+def _payment_failed(orders_table: str, event_bus: str, topic_arn: str) -> dict[str, Any]:
+    return {
+        "ProcessingError": {
+            "Type": "Pass",
+            "Comment": "An unexpected failure before payment completed: fail the payment.",
+            "Result": {"approved": False, "reason": "processing_error"},
+            "ResultPath": "$.payment",
+            "Next": "MarkPaymentFailed",
+        },
+        "MarkPaymentFailed": _set_status(
+            orders_table,
+            "PAYMENT_FAILED",
+            "PublishOrderPaymentFailed",
+            {"paymentFailureReason": "$.payment.reason"},
+        )
+        | {"Catch": _settled_once("OrderLeftPending")},
+        "PublishOrderPaymentFailed": _publish(
+            event_bus,
+            DetailType.ORDER_PAYMENT_FAILED,
+            {"orderId": "$.orderId", "userId": "$.userId", "reason": "$.payment.reason"},
+            "NotifyPaymentFailed",
+        ),
+        "NotifyPaymentFailed": _notify(
+            topic_arn,
+            DetailType.ORDER_PAYMENT_FAILED,
+            "Your payment failed",
+            "States.Format('The payment for order {} failed ({}). Your basket is kept: "
+            "try again with another card.', $.orderId, $.payment.reason)",
+            "PaymentFailed",
+        ),
+        "PaymentFailed": {
+            "Type": "Succeed",
+            "Comment": "A declined payment is a business outcome.",
+        },
+    }
+
+
+_ENDS: dict[str, Any] = {
+    "OrderNoLongerPending": {
+        "Type": "Succeed",
+        "Comment": "Cancelled, or already settled by an earlier execution: change nothing.",
+    },
+    "OrderNotFound": {
+        "Type": "Fail",
+        "Error": "OrderNotFound",
+        "Cause": "No order with this id exists.",
+    },
+    "OrderLeftPending": {
+        "Type": "Fail",
+        "Error": "OrderLeftPending",
+        "Cause": "The order status could not be updated; it stays PENDING.",
+    },
+    "EventNotPublished": {
+        "Type": "Fail",
+        "Error": "EventNotPublished",
+        "Cause": "The order status is final but its event was not published.",
+    },
+    "NotificationFailed": {
+        "Type": "Fail",
+        "Error": "NotificationFailed",
+        "Cause": "The order status is final but the customer was not notified.",
+    },
+}
+
+
+def definition(
+    *,
+    orders_table: str,
+    event_bus: str,
+    topic_arn: str,
+    payment_limit: float,
+    payment_failure_rate: float = 0.0,
+) -> dict[str, Any]:
+    check_payment_settings(payment_limit, payment_failure_rate)
     return {
         "Comment": "Order workflow: payment, status, OrderPaid/OrderPaymentFailed, notification.",
         "StartAt": "LoadOrder",
-        "States": states,
+        "States": _validation(orders_table)
+        | _payment(payment_limit, payment_failure_rate)
+        | _paid(orders_table, event_bus, topic_arn)
+        | _payment_failed(orders_table, event_bus, topic_arn)
+        | _ENDS,
     }

@@ -1,16 +1,14 @@
 """Read-only access to the products table: prices come from here, never the client."""
 
-import os
-
 from shop_common.clients import client
 from shop_common.dynamo import from_item
 from shop_common.limits import BATCH_GET_MAX_KEYS
+from shop_common.settings import once, variable
 
 _FIELDS = "productId, #name, price"
 
 
-def _table() -> str:
-    return os.environ["PRODUCTS_TABLE_NAME"]
+_table = once(lambda: variable("PRODUCTS_TABLE_NAME"))
 
 
 def product(product_id: str) -> dict | None:

@@ -11,12 +11,11 @@ from basket import service
 from shop_common.inbound import read_event
 from shop_common.observability import logger, metrics
 
-ORDER_OUTCOMES = ("OrderPaid", "OrderPaymentFailed", "OrderCancelled")
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def handle_record(record: SQSRecord) -> None:
-    detail_type, data = read_event(record.body, ORDER_OUTCOMES)
+    detail_type, data = read_event(record.body, __name__)
     applied = service.on_order_event(detail_type, data["orderId"], data["userId"])
     logger.info(
         "order event applied" if applied else "order event no longer concerns the basket",

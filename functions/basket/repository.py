@@ -1,9 +1,8 @@
 """Baskets table access. Key: userId. Writes are optimistic: `version` must match."""
 
-import os
-
 from shop_common.clients import client
 from shop_common.dynamo import conditional_check_failed, from_item, now, to_attribute, to_item
+from shop_common.settings import once, variable
 
 ACTIVE = "ACTIVE"
 CHECKED_OUT = "CHECKED_OUT"
@@ -13,8 +12,7 @@ class ConcurrentUpdate(RuntimeError):
     """The basket changed between read and write."""
 
 
-def _table() -> str:
-    return os.environ["TABLE_NAME"]
+_table = once(lambda: variable("TABLE_NAME"))
 
 
 def get(user_id: str) -> dict | None:

@@ -1,6 +1,5 @@
 """Basket rules: server-side prices, a lock while checked out, idempotent checkout."""
 
-import os
 import uuid
 from collections.abc import Callable
 from decimal import Decimal
@@ -8,8 +7,11 @@ from decimal import Decimal
 from basket import catalog, repository
 from basket.repository import ACTIVE, CHECKED_OUT, ConcurrentUpdate
 from shop_common import events
+from shop_common.contracts import DetailType
 from shop_common.dynamo import now
+from shop_common.errors import Conflict, NotFound
 from shop_common.limits import TRANSACT_WRITE_MAX_ITEMS
+from shop_common.settings import once, variable
 
 _ATTEMPTS = 3
 # A basket becomes an order whose lines are reserved from stock in one DynamoDB
@@ -21,42 +23,41 @@ _ORDER_ITEMS = 2  # its status and the event it publishes
 MAX_LINES = (TRANSACT_WRITE_MAX_ITEMS - _ORDER_ITEMS) // _ITEMS_PER_LINE
 
 
-class BasketLocked(Exception):
+currency = once(lambda: variable("CURRENCY"))
+
+
+class BasketLocked(Conflict):
     def __init__(self, order_id: str):
         super().__init__(
             f"The basket is checked out as order {order_id}; it reopens if the payment fails"
         )
 
 
-class BasketEmpty(Exception):
+class BasketEmpty(Conflict):
     def __init__(self):
         super().__init__("The basket is empty")
 
 
-class UnknownProduct(Exception):
+class UnknownProduct(NotFound):
     def __init__(self, product_id: str):
         super().__init__(f"Product {product_id} not found")
 
 
-class ProductsUnavailable(Exception):
+class ProductsUnavailable(Conflict):
     def __init__(self, product_ids: list[str]):
         super().__init__(f"No longer available: {', '.join(product_ids)}; remove them and retry")
 
 
-class BasketFull(Exception):
+class BasketFull(Conflict):
     def __init__(self):
         super().__init__(
             f"The basket holds at most {MAX_LINES} different products; remove one first"
         )
 
 
-class BusyBasket(Exception):
+class BusyBasket(Conflict):
     def __init__(self):
         super().__init__("The basket is being changed by another request; retry")
-
-
-def _currency() -> str:
-    return os.environ.get("CURRENCY", "USD")
 
 
 def _empty(user_id: str) -> dict:
@@ -79,7 +80,7 @@ def view(basket: dict) -> dict:
     result = {
         "items": lines,
         "totalPrice": sum((line["lineTotal"] for line in lines), Decimal(0)),
-        "currency": _currency(),
+        "currency": currency(),
         "status": basket["status"],
     }
     if basket.get("orderId"):
@@ -189,7 +190,7 @@ def _order_data(basket: dict, request: dict) -> dict:
         "email": request["email"],
         "items": items,
         "totalPrice": sum((item["lineTotal"] for item in items), Decimal(0)),
-        "currency": _currency(),
+        "currency": currency(),
         "shippingAddress": request["shippingAddress"],
         "paymentToken": request["paymentToken"],
     }
@@ -206,16 +207,16 @@ def _publish_pending(basket: dict) -> None:
         return
     order_id = data["orderId"]
     events.publish(
-        "CheckoutBasket",
+        DetailType.CHECKOUT_BASKET,
         data,
         correlation_id=order_id,
-        event_id=events.stable_event_id(order_id, "CheckoutBasket"),
+        event_id=events.stable_event_id(order_id, DetailType.CHECKOUT_BASKET),
     )
     repository.mark_checkout_published(basket["userId"], order_id)
 
 
-def on_order_event(detail_type: str, order_id: str, user_id: str) -> bool:
+def on_order_event(detail_type: DetailType, order_id: str, user_id: str) -> bool:
     """Apply an order outcome to the basket; False when it no longer concerns it."""
-    if detail_type == "OrderPaid":
+    if detail_type is DetailType.ORDER_PAID:
         return repository.delete_for_order(user_id, order_id)
     return repository.unlock_for_order(user_id, order_id)

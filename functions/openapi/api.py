@@ -3,12 +3,14 @@
 from functools import cache
 from pathlib import Path
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
 
+from shop_common import http
 from shop_common.observability import logger
 
-app = APIGatewayHttpResolver()
+app = http.new_resolver()
+route = http.Router(app, __name__)
 DOCUMENT = Path(__file__).with_name("openapi.json")
 
 
@@ -17,7 +19,7 @@ def _document() -> str:
     return DOCUMENT.read_text(encoding="utf-8")
 
 
-@app.get("/openapi.json", include_in_schema=False)
+@route
 def openapi_document():
     return Response(
         status_code=200,

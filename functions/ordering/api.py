@@ -3,73 +3,33 @@
 from aws_lambda_powertools.logging import correlation_paths
 
 from ordering import service
-from ordering.schemas import ORDER_UPDATE_INPUT
 from shop_common import http
-from shop_common.apidoc import operation
+from shop_common.contracts import ORDER_UPDATE_INPUT
 from shop_common.observability import logger, metrics
 
 app = http.new_resolver()
-TAG = "orders"
+route = http.Router(app, __name__)
 
 
-@app.exception_handler(service.OrderNotFound)
-def _not_found(error: service.OrderNotFound):
-    return http.error_response(404, str(error))
-
-
-@app.exception_handler(service.OrderCancelled)
-def _cancelled(error: service.OrderCancelled):
-    return http.error_response(409, str(error))
-
-
-@app.get(
-    "/orders",
-    **operation(
-        "List the caller's orders, newest first",
-        tag=TAG,
-        response="OrderPage",
-        errors=(400,),
-        query=http.PAGE_QUERY,
-    ),
-)
+@route
 def list_orders():
     token = app.current_event.get_query_string_value("nextToken")
     return service.page(http.caller(app).user_id, http.page_size(app), token)
 
 
-@app.get(
-    "/orders/<orderId>",
-    **operation("Get one of the caller's orders", tag=TAG, response="Order", errors=(404,)),
-)
+@route
 def get_order(orderId: str):
     return service.get(http.caller(app).user_id, orderId)
 
 
-@app.patch(
-    "/orders/<orderId>",
-    **operation(
-        "Change the shipping address of an order",
-        tag=TAG,
-        response="Order",
-        errors=(404, 409),
-        body=ORDER_UPDATE_INPUT,
-    ),
-)
+@route
 def patch_order(orderId: str):
     user = http.caller(app)
     address = http.body(app, ORDER_UPDATE_INPUT)["shippingAddress"]
     return service.change_address(user.user_id, orderId, address)
 
 
-@app.delete(
-    "/orders/<orderId>",
-    **operation(
-        "Cancel an order (repeating it is harmless)",
-        tag=TAG,
-        response="Order",
-        errors=(404, 409, 503),
-    ),
-)
+@route
 def cancel_order(orderId: str):
     return service.cancel(http.caller(app).user_id, orderId)
 

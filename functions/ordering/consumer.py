@@ -15,14 +15,16 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def handle_record(record: SQSRecord) -> None:
-    _, checkout = read_event(record.body, ("CheckoutBasket",))
+    _, checkout = read_event(record.body, __name__)
     logger.append_keys(orderId=checkout["orderId"])
-    if service.place(checkout):
-        metrics.add_metric(name="OrderPlaced", unit="Count", value=1)
-        logger.info("order placed")
-    else:
-        logger.info("duplicate checkout: the order already exists")
-    logger.remove_keys(["orderId"])
+    try:
+        if service.place(checkout):
+            metrics.add_metric(name="OrdersPlaced", unit="Count", value=1)
+            logger.info("order placed")
+        else:
+            logger.info("duplicate checkout: the order already exists")
+    finally:  # a failed record must not lend its order id to the next one's logs
+        logger.remove_keys(["orderId"])
 
 
 @logger.inject_lambda_context

@@ -1,7 +1,5 @@
 """Orders table access. Key: orderId; GSI byUser (userId, createdAt) for "my orders"."""
 
-import os
-
 from shop_common.clients import client
 from shop_common.dynamo import (
     conditional_check_failed,
@@ -11,6 +9,7 @@ from shop_common.dynamo import (
     now,
     to_item,
 )
+from shop_common.settings import once, variable
 
 USER_INDEX = "byUser"
 PENDING = "PENDING"
@@ -18,8 +17,7 @@ CANCELLED = "CANCELLED"
 _USER_PAGE_KEYS = {"orderId", "userId", "createdAt"}
 
 
-def _table() -> str:
-    return os.environ["TABLE_NAME"]
+_table = once(lambda: variable("TABLE_NAME"))
 
 
 def create(order: dict) -> dict | None:

@@ -3,7 +3,9 @@
 from ordering import repository, workflow
 from ordering.repository import CANCELLED, PENDING
 from shop_common import events
+from shop_common.contracts import DetailType
 from shop_common.dynamo import now
+from shop_common.errors import Conflict, NotFound
 
 _FIELDS = (
     "orderId",
@@ -20,12 +22,12 @@ _FIELDS = (
 )
 
 
-class OrderNotFound(Exception):
+class OrderNotFound(NotFound):
     def __init__(self, order_id: str):
         super().__init__(f"Order {order_id} not found")
 
 
-class OrderCancelled(Exception):
+class OrderCancelled(Conflict):
     def __init__(self, order_id: str):
         super().__init__(f"Order {order_id} is cancelled and can no longer be changed")
 
@@ -61,10 +63,10 @@ def place(checkout: dict) -> bool:
         order = existing
     order_id = order["orderId"]
     events.publish(
-        "OrderCreated",
+        DetailType.ORDER_CREATED,
         view(order),
         correlation_id=order_id,
-        event_id=events.stable_event_id(order_id, "OrderCreated"),
+        event_id=events.stable_event_id(order_id, DetailType.ORDER_CREATED),
     )
     workflow.start(
         order_id,
@@ -108,9 +110,9 @@ def cancel(user_id: str, order_id: str) -> dict:
             return order  # cancelling twice is harmless
         raise OrderCancelled(order_id)  # unreachable unless the store changed underneath
     events.publish(
-        "OrderCancelled",
+        DetailType.ORDER_CANCELLED,
         {"orderId": order_id, "userId": user_id},
         correlation_id=order_id,
-        event_id=events.stable_event_id(order_id, "OrderCancelled"),
+        event_id=events.stable_event_id(order_id, DetailType.ORDER_CANCELLED),
     )
     return view(cancelled)

@@ -1,9 +1,10 @@
 """Starting the order workflow: one execution per order, named after it."""
 
-import os
-
 from shop_common.clients import client
 from shop_common.serialization import dumps
+from shop_common.settings import once, variable
+
+state_machine_arn = once(lambda: variable("STATE_MACHINE_ARN"))
 
 
 def start(order_id: str, workflow_input: dict) -> bool:
@@ -11,7 +12,7 @@ def start(order_id: str, workflow_input: dict) -> bool:
     sfn = client("stepfunctions")
     try:
         sfn.start_execution(
-            stateMachineArn=os.environ["STATE_MACHINE_ARN"],
+            stateMachineArn=state_machine_arn(),
             name=order_id,
             input=dumps(workflow_input),
         )

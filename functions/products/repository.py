@@ -1,7 +1,5 @@
 """Products table access. Key: productId; GSI byCategory (category, productId)."""
 
-import os
-
 from shop_common.clients import client
 from shop_common.dynamo import (
     conditional_check_failed,
@@ -10,14 +8,14 @@ from shop_common.dynamo import (
     from_item,
     to_item,
 )
+from shop_common.settings import once, variable
 
 CATEGORY_INDEX = "byCategory"
 _KEYS = {"productId"}
 _CATEGORY_KEYS = {"productId", "category"}
 
 
-def _table() -> str:
-    return os.environ["TABLE_NAME"]
+_table = once(lambda: variable("TABLE_NAME"))
 
 
 def get(product_id: str) -> dict | None:

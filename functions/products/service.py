@@ -4,7 +4,14 @@ import uuid
 
 from products import repository
 from shop_common import events
+from shop_common.contracts import DetailType
 from shop_common.dynamo import now
+from shop_common.errors import NotFound
+
+
+class ProductNotFound(NotFound):
+    def __init__(self, product_id: str):
+        super().__init__(f"Product {product_id} not found")
 
 
 def _product(product_id: str, data: dict, created_at: str, updated_at: str) -> dict:
@@ -25,31 +32,31 @@ def create(data: dict) -> dict:
     created_at = now()
     product = _product(str(uuid.uuid4()), data, created_at, created_at)
     repository.put(product)
-    events.publish("ProductCreated", product, correlation_id=product["productId"])
+    events.publish(DetailType.PRODUCT_CREATED, product, correlation_id=product["productId"])
     return product
 
 
-def update(product_id: str, data: dict) -> dict | None:
-    current = repository.get(product_id)
-    if current is None:
-        return None
+def update(product_id: str, data: dict) -> dict:
+    current = get(product_id)
     product = _product(product_id, data, current["createdAt"], now())
     if not repository.replace(product):
-        return None
-    events.publish("ProductUpdated", product, correlation_id=product_id)
+        raise ProductNotFound(product_id)  # deleted meanwhile
+    events.publish(DetailType.PRODUCT_UPDATED, product, correlation_id=product_id)
     return product
 
 
-def delete(product_id: str) -> bool:
+def delete(product_id: str) -> None:
     product = repository.delete(product_id)
     if product is None:
-        return False
-    events.publish("ProductDeleted", product, correlation_id=product_id)
-    return True
+        raise ProductNotFound(product_id)
+    events.publish(DetailType.PRODUCT_DELETED, product, correlation_id=product_id)
 
 
-def get(product_id: str) -> dict | None:
-    return repository.get(product_id)
+def get(product_id: str) -> dict:
+    product = repository.get(product_id)
+    if product is None:
+        raise ProductNotFound(product_id)
+    return product
 
 
 def page(limit: int, token: str | None, category: str | None) -> dict:

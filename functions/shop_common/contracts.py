@@ -1,10 +1,15 @@
-"""The shop's data contracts as JSON Schema (draft-07): the API models and the
-events (docs/architecture.md#events). scripts/generate.py renders them to schemas/events/*.json
-and into the OpenAPI document; consumers validate incoming events with them.
+"""The shop's data contracts, each declared once, as JSON Schema (draft-07): the
+API's models and request bodies, and the events with their producers and
+consumers (docs/architecture.md#events). scripts/generate.py renders them to
+schemas/events/*.json and into the OpenAPI document; the program derives its
+rule patterns from EVENTS; consumers validate incoming events with them.
 
 Events allow unknown fields (producers may add fields without breaking
 consumers); request bodies (ADDRESS and the *_INPUT schemas) do not.
 """
+
+from dataclasses import dataclass
+from enum import StrEnum
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
 SCHEMA_VERSION = "1"
@@ -134,53 +139,176 @@ MODELS = {
         optional=("errors",),
     ),
 }
+MODELS["OpenApiDocument"] = {
+    "title": "OpenApiDocument",
+    "type": "object",
+    "required": ["openapi", "info", "paths"],
+}
 MODELS["ProductPage"] = _page("ProductPage", "Product")
 MODELS["OrderPage"] = _page("OrderPage", "Order")
 
-_EVENT_DATA = {
-    "CheckoutBasket": _object(
-        "CheckoutBasket",
-        {
-            "orderId": _ID,
-            "userId": _ID,
-            "email": {"type": "string", "format": "email"},
-            "items": {"type": "array", "minItems": 1, "items": ref("LineItem")},
-            "totalPrice": _MONEY,
-            "currency": _CURRENCY,
-            "shippingAddress": ref("Address"),
-            "paymentToken": {"type": "string", "minLength": 1},
-        },
-    ),
-    "OrderCreated": ref("Order"),
-    "OrderPaid": _object("OrderPaid", {"orderId": _ID, "userId": _ID, "totalPrice": _MONEY}),
-    "OrderPaymentFailed": _object(
-        "OrderPaymentFailed",
-        {"orderId": _ID, "userId": _ID, "reason": {"enum": PAYMENT_FAILURE_REASONS}},
-    ),
-    "OrderCancelled": _object("OrderCancelled", {"orderId": _ID, "userId": _ID}),
-    "ProductCreated": ref("Product"),
-    "ProductUpdated": ref("Product"),
-    "ProductDeleted": ref("Product"),
+# --- request bodies ----------------------------------------------------------------------
+
+CATEGORY = {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,49}$"}
+PRODUCT_INPUT = {
+    "title": "ProductInput",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["name", "price", "category"],
+    "properties": {
+        "name": {"type": "string", "minLength": 1, "maxLength": 200},
+        "description": {"type": "string", "maxLength": 2000},
+        "price": {"type": "number", "exclusiveMinimum": 0, "maximum": 1000000, "multipleOf": 0.01},
+        "category": CATEGORY,
+        "imageUrl": {"type": "string", "maxLength": 2000, "pattern": "^https?://"},
+        "stock": {"type": "integer", "minimum": 0, "maximum": 1000000},
+    },
+}
+BASKET_ITEM_INPUT = {
+    "title": "BasketItemInput",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["quantity"],
+    "properties": {"quantity": {"type": "integer", "minimum": 1, "maximum": 99}},
+}
+CHECKOUT_INPUT = {
+    "title": "CheckoutInput",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["shippingAddress", "email", "paymentToken"],
+    "properties": {
+        "shippingAddress": ADDRESS,
+        "email": {"type": "string", "format": "email", "maxLength": 254},
+        "paymentToken": {"type": "string", "minLength": 1, "maxLength": 200},
+    },
+}
+ORDER_UPDATE_INPUT = {
+    "title": "OrderUpdateInput",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["shippingAddress"],
+    "properties": {"shippingAddress": ADDRESS},
 }
 
-EVENT_SOURCES = {
-    "CheckoutBasket": "shop.basket",
-    "OrderCreated": "shop.ordering",
-    "OrderPaid": "shop.ordering",
-    "OrderPaymentFailed": "shop.ordering",
-    "OrderCancelled": "shop.ordering",
-    "ProductCreated": "shop.products",
-    "ProductUpdated": "shop.products",
-    "ProductDeleted": "shop.products",
+
+# --- events ------------------------------------------------------------------------------
+
+
+class Source(StrEnum):
+    PRODUCTS = "shop.products"
+    BASKET = "shop.basket"
+    ORDERING = "shop.ordering"
+
+
+class DetailType(StrEnum):
+    CHECKOUT_BASKET = "CheckoutBasket"
+    ORDER_CREATED = "OrderCreated"
+    ORDER_PAID = "OrderPaid"
+    ORDER_PAYMENT_FAILED = "OrderPaymentFailed"
+    ORDER_CANCELLED = "OrderCancelled"
+    PRODUCT_CREATED = "ProductCreated"
+    PRODUCT_UPDATED = "ProductUpdated"
+    PRODUCT_DELETED = "ProductDeleted"
+
+
+# Who produces and who consumes an event: a function's handler module, or the
+# order workflow. Every event is also archived and audited (components/event_bus.py).
+ORDER_WORKFLOW = "order-workflow"
+
+
+@dataclass(frozen=True)
+class Event:
+    detail_type: DetailType
+    source: Source
+    data: dict  # the JSON Schema of detail.data
+    producer: str
+    consumers: tuple[str, ...] = ()
+
+
+EVENTS: dict[DetailType, Event] = {
+    event.detail_type: event
+    for event in (
+        Event(
+            DetailType.CHECKOUT_BASKET,
+            Source.BASKET,
+            _object(
+                "CheckoutBasket",
+                {
+                    "orderId": _ID,
+                    "userId": _ID,
+                    "email": {"type": "string", "format": "email"},
+                    "items": {"type": "array", "minItems": 1, "items": ref("LineItem")},
+                    "totalPrice": _MONEY,
+                    "currency": _CURRENCY,
+                    "shippingAddress": ref("Address"),
+                    "paymentToken": {"type": "string", "minLength": 1},
+                },
+            ),
+            producer="basket.api",
+            consumers=("ordering.consumer",),
+        ),
+        Event(
+            DetailType.ORDER_CREATED, Source.ORDERING, ref("Order"), producer="ordering.consumer"
+        ),
+        Event(
+            DetailType.ORDER_PAID,
+            Source.ORDERING,
+            _object("OrderPaid", {"orderId": _ID, "userId": _ID, "totalPrice": _MONEY}),
+            producer=ORDER_WORKFLOW,
+            consumers=("basket.consumer",),
+        ),
+        Event(
+            DetailType.ORDER_PAYMENT_FAILED,
+            Source.ORDERING,
+            _object(
+                "OrderPaymentFailed",
+                {"orderId": _ID, "userId": _ID, "reason": {"enum": PAYMENT_FAILURE_REASONS}},
+            ),
+            producer=ORDER_WORKFLOW,
+            consumers=("basket.consumer",),
+        ),
+        Event(
+            DetailType.ORDER_CANCELLED,
+            Source.ORDERING,
+            _object("OrderCancelled", {"orderId": _ID, "userId": _ID}),
+            producer="ordering.api",
+            consumers=("basket.consumer",),
+        ),
+        Event(DetailType.PRODUCT_CREATED, Source.PRODUCTS, ref("Product"), producer="products.api"),
+        Event(DetailType.PRODUCT_UPDATED, Source.PRODUCTS, ref("Product"), producer="products.api"),
+        Event(DetailType.PRODUCT_DELETED, Source.PRODUCTS, ref("Product"), producer="products.api"),
+    )
 }
+
+
+def consumed_by(consumer: str) -> tuple[DetailType, ...]:
+    """The detail types a consumer accepts (in declaration order)."""
+    return tuple(e.detail_type for e in EVENTS.values() if consumer in e.consumers)
+
+
+def rule_pattern(consumer: str) -> dict[str, list[str]]:
+    """The EventBridge pattern of the rule that feeds a consumer its events."""
+    accepted = [EVENTS[detail_type] for detail_type in consumed_by(consumer)]
+    if not accepted:
+        raise ValueError(f"{consumer} consumes no event")
+    return {
+        "source": sorted({e.source.value for e in accepted}),
+        "detail-type": [e.detail_type.value for e in accepted],
+    }
+
+
+def produced_by(producer: str) -> set[Source]:
+    """The sources a producer publishes: its role may put events of these only."""
+    return {e.source for e in EVENTS.values() if e.producer == producer}
 
 
 def event_detail_schema(detail_type: str) -> dict:
     """The schema of an event's `detail`: the envelope around the type's data."""
+    event = EVENTS[DetailType(detail_type)]
     return {
         "$schema": DRAFT,
-        "title": f"{detail_type} event detail",
-        "description": f"source {EVENT_SOURCES[detail_type]}, detail-type {detail_type}",
+        "title": f"{event.detail_type} event detail",
+        "description": f"source {event.source}, detail-type {event.detail_type}",
         "type": "object",
         "required": ["metadata", "data"],
         "properties": {
@@ -192,10 +320,7 @@ def event_detail_schema(detail_type: str) -> dict:
                     "version": {"const": SCHEMA_VERSION},
                 },
             ),
-            "data": _EVENT_DATA[detail_type],
+            "data": event.data,
         },
         "definitions": MODELS,
     }
-
-
-EVENT_TYPES = tuple(_EVENT_DATA)

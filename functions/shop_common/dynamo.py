@@ -9,6 +9,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from shop_common.clients import client
+from shop_common.errors import BadRequest, bad_field
 from shop_common.limits import MAX_SORT_KEY_BYTES
 from shop_common.serialization import loads
 from shop_common.validation import is_unicode
@@ -27,11 +28,8 @@ def conditional_check_failed() -> type[Exception]:
     return client("dynamodb").exceptions.ConditionalCheckFailedException
 
 
-class InvalidPageToken(ValueError):
-    """A nextToken that this service did not issue."""
-
-
-_NOT_ISSUED = "nextToken is not a token this API issued"
+def _not_issued() -> BadRequest:
+    return bad_field("nextToken", "is not a token this API issued")
 
 
 def to_item(value: dict[str, Any]) -> dict[str, Any]:
@@ -67,12 +65,12 @@ def decode_page_token(
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         key = loads(raw)
     except (binascii.Error, ValueError) as error:
-        raise InvalidPageToken(_NOT_ISSUED) from error
+        raise _not_issued() from error
     if not isinstance(key, dict) or set(key) != key_names:
-        raise InvalidPageToken(_NOT_ISSUED)
+        raise _not_issued()
     values = {name: _key_string(attribute) for name, attribute in key.items()}
     if None in values.values() or any(values[k] != v for k, v in (fixed or {}).items()):
-        raise InvalidPageToken(_NOT_ISSUED)
+        raise _not_issued()
     return key
 
 

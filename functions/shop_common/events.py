@@ -1,25 +1,33 @@
 """Publishing shop events: the envelope (docs/architecture.md#envelope) and a loud PutEvents."""
 
-import os
 import uuid
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from shop_common.clients import client
-from shop_common.contracts import SCHEMA_VERSION
+from shop_common.contracts import EVENTS, SCHEMA_VERSION, DetailType
+from shop_common.errors import Unavailable
 from shop_common.serialization import dumps
+from shop_common.settings import once, variable
 
 # Event ids derived from (correlation id, detail type) make a re-published
 # event recognisable as the same event by every consumer.
 _EVENT_ID_NAMESPACE = uuid.UUID("6f1c1f5e-3c1a-4f55-9d0b-5b8c7a3e2d10")
 
 
-class EventPublishError(RuntimeError):
-    """EventBridge rejected an entry: the event was not published."""
+bus_name = once(lambda: variable("EVENT_BUS_NAME"))
 
 
-def stable_event_id(correlation_id: str, detail_type: str) -> str:
+class EventPublishError(Unavailable):
+    """EventBridge rejected an entry: the event was not published (a 503: retry)."""
+
+    def __init__(self, detail: str):
+        super().__init__("The request could not be completed; retry it later")
+        self.args = (detail,)  # what went wrong, for the logs; the client sees the message
+
+
+def stable_event_id(correlation_id: str, detail_type: DetailType) -> str:
     return str(uuid.uuid5(_EVENT_ID_NAMESPACE, f"{correlation_id}:{detail_type}"))
 
 
@@ -35,17 +43,18 @@ def envelope(data: dict[str, Any], correlation_id: str, event_id: str | None = N
 
 
 def publish(
-    detail_type: str,
+    detail_type: DetailType,
     data: dict[str, Any],
     correlation_id: str,
     event_id: str | None = None,
 ) -> dict:
-    """Put one event on the shop bus; raise EventPublishError unless it was accepted."""
+    """Put one event on the shop bus, from its declared source; raise
+    EventPublishError unless it was accepted."""
     detail = envelope(data, correlation_id, event_id)
     entry = {
-        "EventBusName": os.environ["EVENT_BUS_NAME"],
-        "Source": os.environ["EVENT_SOURCE"],
-        "DetailType": detail_type,
+        "EventBusName": bus_name(),
+        "Source": EVENTS[detail_type].source.value,
+        "DetailType": detail_type.value,
         "Detail": dumps(detail),
     }
     try:

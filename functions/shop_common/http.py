@@ -1,5 +1,7 @@
-"""What every HTTP function shares: resolver set-up, identity, input, errors."""
+"""What every HTTP function shares: the resolver, route registration from the
+route table, identity, input, and the one error body."""
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -7,30 +9,24 @@ from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
-from aws_lambda_powertools.event_handler.exceptions import (
-    BadRequestError,
-    ForbiddenError,
-    NotFoundError,
-    UnauthorizedError,
-)
 
 from shop_common.contracts import UUID_PATTERN
-from shop_common.dynamo import InvalidPageToken
-from shop_common.events import EventPublishError
+from shop_common.errors import BadRequest, Forbidden, Invalid, NotFound, ShopError, Unauthorized
 from shop_common.observability import logger
+from shop_common.routes import (
+    ADMIN_GROUP,
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    Access,
+    Route,
+    served_by,
+)
 from shop_common.serialization import InvalidJson, dumps, loads
-from shop_common.validation import RequestValidationError, validate
+from shop_common.validation import validate
 
-ADMIN_GROUP = "admin"
-DEFAULT_PAGE_SIZE = 20
-MAX_PAGE_SIZE = 100
-# The query parameters of every paginated route, as documented.
-PAGE_QUERY = {
-    "limit": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
-    "nextToken": {"type": "string", "description": "The previous page's nextToken"},
-}
 _PAGE_SIZE = re.compile(r"[0-9]{1,3}")  # ASCII digits only: str.isdigit() accepts "²"
 _ISSUED_ID = re.compile(UUID_PATTERN)
+_PARAMETER = re.compile(r"\{(\w+)\}")
 
 
 @dataclass(frozen=True)
@@ -52,33 +48,14 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
     )
 
 
-def no_content() -> Response:
-    return Response(status_code=HTTPStatus.NO_CONTENT, body="")
+def _on_shop_error(error: ShopError) -> Response:
+    if error.status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+        logger.exception("the request could not be completed")
+    return json_response(error.status, error.body())
 
 
-def error_response(status: int, message: str, **extra: Any) -> Response:
-    return json_response(status, {"message": message, **extra})
-
-
-def _on_validation_error(error: RequestValidationError) -> Response:
-    return error_response(
-        HTTPStatus.UNPROCESSABLE_ENTITY,
-        f"Invalid request: {error.field} {error.message}",
-        errors=[{"field": error.field, "message": error.message}],
-    )
-
-
-def _on_bad_page_token(error: InvalidPageToken) -> Response:
-    return error_response(
-        HTTPStatus.BAD_REQUEST, str(error), errors=[{"field": "nextToken", "message": str(error)}]
-    )
-
-
-def _on_publish_error(error: EventPublishError) -> Response:
-    logger.exception("event publishing failed")
-    return error_response(
-        HTTPStatus.SERVICE_UNAVAILABLE, "The request could not be completed; retry it later"
-    )
+def _on_no_route(_: Exception) -> Response:
+    return json_response(HTTPStatus.NOT_FOUND, {"message": "Not Found"})
 
 
 def _only_issued_ids(app: APIGatewayHttpResolver, next_middleware: Callable) -> Response:
@@ -86,17 +63,59 @@ def _only_issued_ids(app: APIGatewayHttpResolver, next_middleware: Callable) -> 
     nothing (and an overlong one would break DynamoDB's key size limit on AWS)."""
     for name, value in app.context.get("_route_args", {}).items():
         if not _ISSUED_ID.fullmatch(value):
-            raise NotFoundError(f"No {name} {value[:64]!r} exists")
+            raise NotFound(f"No {name} {value[:64]!r} exists")
     return next_middleware(app)
 
 
 def new_resolver() -> APIGatewayHttpResolver:
     app = APIGatewayHttpResolver(serializer=dumps, json_body_deserializer=loads)
     app.use([_only_issued_ids])
-    app.exception_handler(RequestValidationError)(_on_validation_error)
-    app.exception_handler(InvalidPageToken)(_on_bad_page_token)
-    app.exception_handler(EventPublishError)(_on_publish_error)
+    app.exception_handler(ShopError)(_on_shop_error)
+    app.not_found(_on_no_route)
     return app
+
+
+class Router:
+    """Registers a handler module's functions for its routes in shop_common.routes: a
+    function serves the route whose `operation` is its name. The route decides the
+    success status (a returned dict is its JSON body; None is no body) and whether
+    only admins may call it."""
+
+    def __init__(self, app: APIGatewayHttpResolver, service: str):
+        self.app = app
+        self.routes = {route.operation: route for route in served_by(service)}
+        self.registered: set[str] = set()
+
+    def __call__(self, function: Callable) -> Callable:
+        route = self.routes[function.__name__]
+
+        @functools.wraps(function)
+        def serve(*args: Any, **kwargs: Any) -> Response:
+            if route.access is Access.ADMIN:
+                admin(self.app)
+            return _response(route, function(*args, **kwargs))
+
+        self.app.route(_PARAMETER.sub(r"<\1>", route.path), method=route.method)(serve)
+        self.registered.add(function.__name__)
+        return function
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A JSON body with response headers (the status is the route's)."""
+
+    body: Any
+    headers: dict[str, str]
+
+
+def _response(route: Route, result: Any) -> Response:
+    if isinstance(result, Response):
+        return result
+    if isinstance(result, Reply):
+        return json_response(route.status, result.body, result.headers)
+    if result is None:
+        return Response(status_code=route.status, body="")
+    return json_response(route.status, result)
 
 
 def _groups(claim: Any) -> frozenset[str]:
@@ -114,14 +133,14 @@ def caller(app: APIGatewayHttpResolver) -> Caller:
     claims = (authorizer.jwt_claim if authorizer else None) or {}
     user_id = claims.get("sub")
     if not user_id:
-        raise UnauthorizedError("Unauthorized")
+        raise Unauthorized("Unauthorized")
     return Caller(user_id=user_id, groups=_groups(claims.get("cognito:groups")))
 
 
 def admin(app: APIGatewayHttpResolver) -> Caller:
     who = caller(app)
     if not who.is_admin:
-        raise ForbiddenError("Only members of the admin group may do this")
+        raise Forbidden(f"Only members of the {ADMIN_GROUP} group may do this")
     return who
 
 
@@ -130,13 +149,13 @@ def body(app: APIGatewayHttpResolver, schema: dict) -> dict:
     try:
         raw = app.current_event.decoded_body  # base64-decoded when API Gateway encoded it
     except ValueError:
-        raise BadRequestError("Request body is not valid JSON: it is not UTF-8 text") from None
+        raise BadRequest("Request body is not valid JSON: it is not UTF-8 text") from None
     if not raw:
-        raise RequestValidationError("body", "is required")
+        raise Invalid("body", "is required")
     try:
         data = loads(raw)
     except InvalidJson as error:
-        raise BadRequestError(f"Request body is not valid JSON: {error}") from None
+        raise BadRequest(f"Request body is not valid JSON: {error}") from None
     return validate(data, schema)
 
 
@@ -160,5 +179,5 @@ def page_size(app: APIGatewayHttpResolver) -> int:
     if raw is None:
         return DEFAULT_PAGE_SIZE
     if not _PAGE_SIZE.fullmatch(raw) or not 1 <= int(raw) <= MAX_PAGE_SIZE:
-        raise RequestValidationError("limit", f"must be an integer from 1 to {MAX_PAGE_SIZE}")
+        raise Invalid("limit", f"must be an integer from 1 to {MAX_PAGE_SIZE}")
     return int(raw)

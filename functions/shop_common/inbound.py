@@ -1,10 +1,12 @@
 """Reading events delivered through SQS: the EventBridge event in the message body,
-its detail checked against the published contract. Anything else is poison and
-fails its record, so it is retried and finally lands in the queue's DLQ."""
+checked against the events table (a type this consumer takes, from its declared
+source) and its detail against the published contract. Anything else is poison
+and fails its record, so it is retried and finally lands in the queue's DLQ."""
 
-from shop_common.contracts import event_detail_schema
-from shop_common.serialization import loads
-from shop_common.validation import RequestValidationError, validate
+from shop_common.contracts import EVENTS, DetailType, consumed_by, event_detail_schema
+from shop_common.errors import Invalid
+from shop_common.serialization import InvalidJson, loads
+from shop_common.validation import validate
 
 _schemas: dict[str, dict] = {}
 
@@ -13,20 +15,24 @@ class InvalidEvent(ValueError):
     pass
 
 
-def read_event(body: str, accepted: tuple[str, ...]) -> tuple[str, dict]:
-    """(detail-type, data) of an accepted, contract-valid event; InvalidEvent otherwise."""
+def read_event(body: str, consumer: str) -> tuple[DetailType, dict]:
+    """(detail-type, data) of an event `consumer` takes, contract-valid; else InvalidEvent."""
     try:
         event = loads(body)
-    except ValueError as error:
+    except InvalidJson as error:
         raise InvalidEvent(f"message body is not JSON: {error}") from None
+    accepted = consumed_by(consumer)
     detail_type = event.get("detail-type") if isinstance(event, dict) else None
     if detail_type not in accepted:
         raise InvalidEvent(f"unexpected detail-type {detail_type!r}; expected one of {accepted}")
+    declared = EVENTS[DetailType(detail_type)]
+    if event.get("source") != declared.source:
+        raise InvalidEvent(f"{detail_type} from {event.get('source')!r}, not {declared.source}")
     schema = _schemas.get(detail_type) or _schemas.setdefault(
         detail_type, event_detail_schema(detail_type)
     )
     try:
         detail = validate(event.get("detail"), schema)
-    except RequestValidationError as error:
+    except Invalid as error:
         raise InvalidEvent(f"{detail_type} breaks its contract: {error}") from None
-    return detail_type, detail["data"]
+    return declared.detail_type, detail["data"]

@@ -13,16 +13,10 @@ makes: fastjsonschema's own check cannot take a Decimal.
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from shop_common.errors import Invalid
 from shop_common.limits import MAX_NESTING_DEPTH
 
 _compiled: dict[int, tuple[Any, list[tuple[tuple[str, ...], Decimal]]]] = {}
-
-
-class RequestValidationError(ValueError):
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field} {message}")
-        self.field = field
-        self.message = message
 
 
 def is_unicode(text: str) -> bool:
@@ -39,39 +33,39 @@ def _field_name(path: tuple) -> str:
 
 
 def check_storable(data: Any) -> None:
-    """RequestValidationError naming the first field DynamoDB could not store."""
+    """Invalid naming the first field DynamoDB could not store."""
     pending: list[tuple[Any, tuple]] = [(data, ())]
     while pending:  # iterative: a deep document must not exhaust the stack
         value, path = pending.pop()
         if len(path) > MAX_NESTING_DEPTH:
-            raise RequestValidationError(_field_name(path), "is nested too deeply")
+            raise Invalid(_field_name(path), "is nested too deeply")
         if isinstance(value, str):
             if not is_unicode(value):
-                raise RequestValidationError(_field_name(path), "is not valid Unicode text")
+                raise Invalid(_field_name(path), "is not valid Unicode text")
         elif isinstance(value, dict):
             for key, item in value.items():
                 if not is_unicode(key):
-                    raise RequestValidationError(_field_name(path), "has a key that is not text")
+                    raise Invalid(_field_name(path), "has a key that is not text")
                 pending.append((item, (*path, key)))
         elif isinstance(value, list):
             pending.extend((item, (*path, index)) for index, item in enumerate(value))
 
 
-def _field_error(error: Any) -> RequestValidationError:
+def _field_error(error: Any) -> Invalid:
     """The offending field of a fastjsonschema.JsonSchemaValueException."""
     path = ".".join(str(part) for part in error.path[1:])
     if error.rule == "required":
         present = set(error.value) if isinstance(error.value, dict) else set()
         missing = [name for name in error.definition["required"] if name not in present]
         name = missing[0] if missing else "?"
-        return RequestValidationError(f"{path}.{name}" if path else name, "is required")
+        return Invalid(f"{path}.{name}" if path else name, "is required")
     if error.rule == "additionalProperties":
         allowed = set(error.definition.get("properties", {}))
         extra = sorted(set(error.value) - allowed)
         name = extra[0] if extra else "?"
-        return RequestValidationError(f"{path}.{name}" if path else name, "is not allowed")
+        return Invalid(f"{path}.{name}" if path else name, "is not allowed")
     message = error.message.removeprefix(error.name).strip()
-    return RequestValidationError(path or "body", message)
+    return Invalid(path or "body", message)
 
 
 def _without_multiples(
@@ -101,7 +95,7 @@ def _check_multiples(data: Any, multiples: list[tuple[tuple[str, ...], Decimal]]
             except InvalidOperation:  # a quotient beyond Decimal's precision
                 exact = False
             if not exact:
-                raise RequestValidationError(_field_name(path), f"must be a multiple of {multiple}")
+                raise Invalid(_field_name(path), f"must be a multiple of {multiple}")
 
 
 def validate(data: Any, schema: dict) -> Any:

@@ -16,6 +16,7 @@ import pytest
 from moto import mock_aws
 
 from localcloud.lambda_events import LambdaContext, http_api_event, sqs_event, sqs_record
+from shop_common import settings
 from workflows.order_workflow import definition
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,43 +33,31 @@ class Function:
 
 
 FUNCTIONS = {
-    "products": Function(
-        "products.api.lambda_handler",
-        {"TABLE_NAME": TABLES["products"], "EVENT_SOURCE": "shop.products"},
-    ),
+    "products": Function("products.api.lambda_handler", {"TABLE_NAME": TABLES["products"]}),
     "basket": Function(
         "basket.api.lambda_handler",
-        {
-            "TABLE_NAME": TABLES["baskets"],
-            "PRODUCTS_TABLE_NAME": TABLES["products"],
-            "EVENT_SOURCE": "shop.basket",
-        },
+        {"TABLE_NAME": TABLES["baskets"], "PRODUCTS_TABLE_NAME": TABLES["products"]},
     ),
-    "basket-events": Function(
-        "basket.consumer.lambda_handler",
-        {"TABLE_NAME": TABLES["baskets"], "EVENT_SOURCE": "shop.basket"},
-    ),
-    "orders": Function(
-        "ordering.api.lambda_handler",
-        {"TABLE_NAME": TABLES["orders"], "EVENT_SOURCE": "shop.ordering"},
-    ),
-    "ordering": Function(
-        "ordering.consumer.lambda_handler",
-        {"TABLE_NAME": TABLES["orders"], "EVENT_SOURCE": "shop.ordering"},
-    ),
+    "basket-events": Function("basket.consumer.lambda_handler", {"TABLE_NAME": TABLES["baskets"]}),
+    "orders": Function("ordering.api.lambda_handler", {"TABLE_NAME": TABLES["orders"]}),
+    "ordering": Function("ordering.consumer.lambda_handler", {"TABLE_NAME": TABLES["orders"]}),
     "openapi": Function("openapi.api.lambda_handler"),
 }
 
 
 @contextmanager
 def environment(values: dict[str, str]) -> Iterator[None]:
+    """The function's environment; settings are read afresh, as in a new execution
+    environment (functions read them once, on first use)."""
     saved = dict(os.environ)
     os.environ.update(values)
+    settings.forget()
     try:
         yield
     finally:
         os.environ.clear()
         os.environ.update(saved)
+        settings.forget()
 
 
 def _key_schema(hash_key: str, range_key: str | None = None) -> list[dict]:

@@ -9,13 +9,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from basket.schemas import BASKET_ITEM_INPUT, CHECKOUT_INPUT
-from ordering.schemas import ORDER_UPDATE_INPUT
-from products.schemas import PRODUCT_INPUT
 from shop_common import http
-from shop_common.dynamo import InvalidPageToken, decode_page_token, encode_page_token
+from shop_common.contracts import (
+    BASKET_ITEM_INPUT,
+    CHECKOUT_INPUT,
+    ORDER_UPDATE_INPUT,
+    PRODUCT_INPUT,
+)
+from shop_common.dynamo import decode_page_token, encode_page_token
+from shop_common.errors import BadRequest, Invalid
 from shop_common.serialization import InvalidJson, dumps, loads
-from shop_common.validation import RequestValidationError, check_storable, validate
+from shop_common.validation import check_storable, validate
 
 REQUEST_SCHEMAS = [PRODUCT_INPUT, BASKET_ITEM_INPUT, CHECKOUT_INPUT, ORDER_UPDATE_INPUT]
 # Any code point, lone surrogates included: what JSON's \u escapes can produce.
@@ -86,7 +90,7 @@ def test_dumps_then_loads_gives_back_the_same_value(value):
 @given(JSON_VALUES, st.sampled_from(REQUEST_SCHEMAS))
 @settings(suppress_health_check=[HealthCheck.too_slow])
 def test_validation_accepts_only_what_can_be_stored_and_names_the_field_otherwise(data, schema):
-    validated, error = outcome(lambda: validate(data, schema), RequestValidationError)
+    validated, error = outcome(lambda: validate(data, schema), Invalid)
     if error:
         assert error.field
     else:
@@ -100,7 +104,7 @@ def test_nesting_is_rejected_past_dynamodbs_limit_and_never_overflows(depth):
     if depth <= 32:
         check_storable(document)
     else:
-        with pytest.raises(RequestValidationError, match="nested too deeply"):
+        with pytest.raises(Invalid, match="nested too deeply"):
             check_storable(document)
 
 
@@ -115,14 +119,14 @@ def test_a_document_too_deep_for_the_parser_is_not_json():
 def test_a_price_is_accepted_exactly_when_it_has_at_most_two_decimal_places(price):
     product = {"name": "Lamp", "price": price, "category": "home"}
     in_cents = price == price.quantize(Decimal("0.01"))
-    _, error = outcome(lambda: validate(product, PRODUCT_INPUT), RequestValidationError)
+    _, error = outcome(lambda: validate(product, PRODUCT_INPUT), Invalid)
     assert (error is None) == (in_cents and price > 0)
     assert error is None or error.field == "price"
 
 
 @given(st.text() | st.binary().map(lambda b: b.decode("latin-1")))
 def test_any_page_token_decodes_to_a_key_or_is_refused(token):
-    key, error = outcome(lambda: decode_page_token(token, KEY_NAMES), InvalidPageToken)
+    key, error = outcome(lambda: decode_page_token(token, KEY_NAMES), BadRequest)
     assert error is not None or key is None or set(key) == KEY_NAMES
 
 
@@ -139,7 +143,7 @@ def test_a_page_token_this_api_issued_decodes_to_its_key(key):
     assert decode_page_token(token, KEY_NAMES) == key
     user = key["userId"]["S"]
     assert decode_page_token(token, KEY_NAMES, {"userId": user}) == key
-    with pytest.raises(InvalidPageToken):
+    with pytest.raises(BadRequest):
         decode_page_token(token, KEY_NAMES, {"userId": user + "x"})
 
 
@@ -150,7 +154,7 @@ def app_with_query(**values):
 
 @given(st.text())
 def test_a_page_size_is_an_ascii_integer_from_1_to_100(raw):
-    size, error = outcome(lambda: http.page_size(app_with_query(limit=raw)), RequestValidationError)
+    size, error = outcome(lambda: http.page_size(app_with_query(limit=raw)), Invalid)
     valid = raw.isascii() and raw.isdigit() and 1 <= int(raw) <= 100
     assert (error is None) == valid
     assert error is None or error.field == "limit"

@@ -1,29 +1,13 @@
 """The served OpenAPI document covers every route and its contract
 (docs/architecture.md#routes)."""
 
+import importlib
 import json
 
 import pytest
 
-from basket.schemas import CHECKOUT_INPUT
-
-EXPECTED_ROUTES = {
-    ("get", "/products"),
-    ("get", "/products/{productId}"),
-    ("post", "/products"),
-    ("put", "/products/{productId}"),
-    ("delete", "/products/{productId}"),
-    ("get", "/basket"),
-    ("put", "/basket/items/{productId}"),
-    ("delete", "/basket/items/{productId}"),
-    ("delete", "/basket"),
-    ("post", "/basket/checkout"),
-    ("get", "/orders"),
-    ("get", "/orders/{orderId}"),
-    ("patch", "/orders/{orderId}"),
-    ("delete", "/orders/{orderId}"),
-}
-PUBLIC = {("get", "/products"), ("get", "/products/{productId}")}
+from shop_common.contracts import CHECKOUT_INPUT
+from shop_common.routes import ROUTES, Access, served_by, services
 
 
 @pytest.fixture
@@ -34,13 +18,23 @@ def document(shop):
     return json.loads(response.text)
 
 
-def test_every_route_is_documented_with_its_security(document):
-    documented = {(m, p) for p, ops in document["paths"].items() for m in ops}
-    assert documented == EXPECTED_ROUTES
-    for method, path in EXPECTED_ROUTES:
-        operation = document["paths"][path][method]
+def test_every_route_is_documented_with_its_security_and_statuses(document):
+    documented = {(m.upper(), p) for p, ops in document["paths"].items() for m in ops}
+    assert documented == {(route.method, route.path) for route in ROUTES}
+    for route in ROUTES:
+        operation = document["paths"][route.path][route.method.lower()]
         secured = operation.get("security") == [{"cognitoJwt": []}]
-        assert secured == ((method, path) not in PUBLIC), (method, path)
+        assert secured == (route.access is not Access.PUBLIC), route.key
+        assert sorted(map(int, operation["responses"])) == route.statuses, route.key
+        assert operation["operationId"] == route.operation
+
+
+def test_the_route_table_is_what_the_brief_promised():
+    public = {route.key for route in ROUTES if route.access is Access.PUBLIC}
+    admin = {route.key for route in ROUTES if route.access is Access.ADMIN}
+    assert public == {"GET /products", "GET /products/{productId}", "GET /openapi.json"}
+    assert admin == {"POST /products", "PUT /products/{productId}", "DELETE /products/{productId}"}
+    assert len(ROUTES) == 15
 
 
 def test_request_bodies_reference_the_schemas_the_handlers_validate_with(document):
@@ -71,3 +65,9 @@ def test_every_reference_resolves(document):
 
 def test_an_unknown_path_is_404(shop):
     assert shop.request("openapi", "GET", "/nope").status == 404
+
+
+@pytest.mark.parametrize("service", services())
+def test_each_handler_serves_exactly_the_routes_the_table_gives_it(service):
+    module = importlib.import_module(service)
+    assert module.route.registered == {route.operation for route in served_by(service)}

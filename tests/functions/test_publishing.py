@@ -5,9 +5,10 @@ from botocore.stub import Stubber
 
 from shop_common import events
 from shop_common.clients import client
+from shop_common.contracts import DetailType
 from tests.functions.conftest import environment
 
-ENV = {"EVENT_BUS_NAME": "shop-test", "EVENT_SOURCE": "shop.basket"}
+ENV = {"EVENT_BUS_NAME": "shop-test"}
 
 
 def test_a_rejected_entry_raises_instead_of_being_lost():
@@ -21,7 +22,7 @@ def test_a_rejected_entry_raises_instead_of_being_lost():
         },
     )
     with stub, environment(ENV), pytest.raises(events.EventPublishError, match="Throttling"):
-        events.publish("CheckoutBasket", {"orderId": "o1"}, correlation_id="o1")
+        events.publish(DetailType.CHECKOUT_BASKET, {"orderId": "o1"}, correlation_id="o1")
     stub.assert_no_pending_responses()
 
 

@@ -6,14 +6,15 @@ import json
 import pulumi
 import pytest
 
-from components.crud_service import CrudService, CrudServiceArgs, Route, TableArgs, TableIndex
 from components.event_bus import EventBus, EventBusArgs
 from components.function import FunctionSettings
 from components.http_api import HttpApi, HttpApiArgs
+from components.http_service import HttpService, HttpServiceArgs, TableArgs, TableIndex
 from components.identity import Identity, IdentityArgs
 from components.notifications import Notifications, NotificationsArgs
 from components.order_workflow import OrderWorkflow, OrderWorkflowArgs
 from components.queue_consumer import QueueConsumer, QueueConsumerArgs
+from shop_common.routes import Access, Route, served_by
 from tests.infra.mocks import ShopMocks, start
 
 SETTINGS = FunctionSettings(
@@ -132,21 +133,30 @@ def test_function_applies_settings_and_packages_the_handler(mocks):
     )
 
 
-@pulumi.runtime.test
-def test_crud_service_grants_its_table_and_indexes_and_protects_on_request(mocks):
-    identity = Identity("id", IdentityArgs(pool_name="p"))
-    api = HttpApi(
-        "api",
-        HttpApiArgs(api_name="a", jwt_issuer=identity.issuer, jwt_audience=identity.client_id),
+THINGS = (
+    Route("GET", "/things/{thingId}", "products.api", "get_thing", Access.PUBLIC, "Get"),
+    Route("POST", "/things", "products.api", "add_thing", Access.ADMIN, "Add"),
+)
+
+
+def api_of(name: str) -> HttpApi:
+    identity = Identity(f"{name}-id", IdentityArgs(pool_name=name, admin_group="staff"))
+    return HttpApi(
+        name,
+        HttpApiArgs(api_name=name, jwt_issuer=identity.issuer, jwt_audience=identity.client_id),
     )
-    service = CrudService(
+
+
+@pulumi.runtime.test
+def test_http_service_grants_its_table_and_indexes_and_protects_on_request(mocks):
+    service = HttpService(
         "svc",
-        CrudServiceArgs(
-            api=api,
+        HttpServiceArgs(
+            api=api_of("a"),
             handler_module="products.api",
             settings=SETTINGS,
             deletion_protection=True,
-            routes=[Route("GET /things", public=True), Route("POST /things")],
+            routes=THINGS,
             table=TableArgs(
                 "id", indexes=[TableIndex("byX", "x", "y")], actions=["dynamodb:GetItem"]
             ),
@@ -178,19 +188,82 @@ def test_crud_service_grants_its_table_and_indexes_and_protects_on_request(mocks
 
 
 @pulumi.runtime.test
-def test_crud_service_without_a_table_gets_no_table_access(mocks):
-    identity = Identity("id2", IdentityArgs(pool_name="p2"))
-    api = HttpApi(
-        "api2",
-        HttpApiArgs(api_name="a2", jwt_issuer=identity.issuer, jwt_audience=identity.client_id),
+def test_api_gateway_may_invoke_a_service_for_its_own_routes_only(mocks):
+    api = api_of("perm")
+    service = HttpService(
+        "perm-svc",
+        HttpServiceArgs(api=api, handler_module="products.api", settings=SETTINGS, routes=THINGS),
     )
-    service = CrudService(
+
+    def assertion(execution_arn, sources, principals):
+        assert sources == [f"{execution_arn}/*/GET/things/*", f"{execution_arn}/*/POST/things"]
+        assert set(principals) == {"apigateway.amazonaws.com"}
+
+    return check(
+        api.execution_arn,
+        pulumi.Output.all(*(p.source_arn for p in service.permissions)),
+        pulumi.Output.all(*(p.principal for p in service.permissions)),
+        assertion=assertion,
+    )
+
+
+def test_a_service_refuses_routes_another_handler_serves():
+    with pytest.raises(ValueError, match="does not serve"):
+        HttpServiceArgs(
+            api=None,
+            handler_module="basket.api",
+            settings=SETTINGS,
+            routes=served_by("products.api"),
+        )
+
+
+@pulumi.runtime.test
+def test_a_read_grant_names_the_table_and_reads_only(mocks):
+    service = HttpService(
+        "cat",
+        HttpServiceArgs(
+            api=api_of("cat-api"),
+            handler_module="products.api",
+            settings=SETTINGS,
+            routes=THINGS,
+            table=TableArgs("id"),
+        ),
+    )
+    with pytest.raises(ValueError, match="PutItem"):
+        service.grant_read("Write", ["dynamodb:GetItem", "dynamodb:PutItem"])
+    statement = service.grant_read("Read", ["dynamodb:GetItem", "dynamodb:BatchGetItem"])
+
+    def assertion(table_arn, resource):
+        assert resource == table_arn
+        assert statement["Action"] == ["dynamodb:GetItem", "dynamodb:BatchGetItem"]
+
+    return check(service.table.arn, statement["Resource"], assertion=assertion)
+
+
+@pulumi.runtime.test
+def test_a_publish_grant_is_bound_to_its_sources(mocks):
+    bus = EventBus("pub", EventBusArgs(bus_name="pub"))
+    with pytest.raises(ValueError, match="at least one source"):
+        bus.grant_publish([])
+    statement = bus.grant_publish(["shop.b", "shop.a"])
+
+    def assertion(bus_arn, resource):
+        assert resource == bus_arn
+        assert statement["Action"] == ["events:PutEvents"]
+        assert statement["Condition"] == {"StringEquals": {"events:source": ["shop.a", "shop.b"]}}
+
+    return check(bus.bus_arn, statement["Resource"], assertion=assertion)
+
+
+@pulumi.runtime.test
+def test_http_service_without_a_table_gets_no_table_access(mocks):
+    service = HttpService(
         "doc",
-        CrudServiceArgs(
-            api=api,
+        HttpServiceArgs(
+            api=api_of("a2"),
             handler_module="openapi.api",
             settings=SETTINGS,
-            routes=[Route("GET /openapi.json", public=True)],
+            routes=served_by("openapi.api"),
         ),
     )
     assert service.table is None
@@ -208,7 +281,9 @@ def test_crud_service_without_a_table_gets_no_table_access(mocks):
 
 @pulumi.runtime.test
 def test_identity_issuer_and_client_flows(mocks):
-    identity = Identity("idp", IdentityArgs(pool_name="pool", deletion_protection=True))
+    identity = Identity(
+        "idp", IdentityArgs(pool_name="pool", admin_group="staff", deletion_protection=True)
+    )
 
     def assertion(issuer, flows, protection, group):
         assert issuer.startswith("https://cognito-idp.")
@@ -218,7 +293,7 @@ def test_identity_issuer_and_client_flows(mocks):
             "ALLOW_REFRESH_TOKEN_AUTH",
         }
         assert protection == "ACTIVE"
-        assert group == "admin"
+        assert group == "staff"
 
     return check(
         identity.issuer,
@@ -237,8 +312,7 @@ def test_express_workflows_log_everything(mocks):
             state_machine_name="m",
             orders_table_name="orders",
             orders_table_arn="arn:aws:dynamodb:t",
-            event_bus_name="bus",
-            event_bus_arn="arn:aws:events:b",
+            event_bus=EventBus("wf-bus", EventBusArgs(bus_name="bus")),
             topic_arn="arn:aws:sns:t",
             payment_limit=250,
             workflow_type="EXPRESS",
@@ -265,8 +339,7 @@ def test_order_workflow_refuses_bad_settings(field, value):
         "state_machine_name": "m",
         "orders_table_name": "o",
         "orders_table_arn": "a",
-        "event_bus_name": "b",
-        "event_bus_arn": "a",
+        "event_bus": None,
         "topic_arn": "t",
         "payment_limit": 1,
     }

@@ -2,9 +2,12 @@
 checked on the dev stack."""
 
 import json
+import re
 
 import pytest
 
+from shop_common.contracts import EVENTS, ORDER_WORKFLOW, produced_by
+from shop_common.routes import ROUTES
 from tests.infra.helpers import (
     ESM,
     FUNCTION,
@@ -22,12 +25,6 @@ from tests.infra.helpers import (
     statements,
 )
 
-SERVICE_OF_ROUTE = {
-    "/products": "products.api",
-    "/basket": "basket.api",
-    "/orders": "ordering.api",
-    "/openapi.json": "openapi.api",
-}
 REQUIRED_OUTPUTS = {
     "apiUrl",
     "userPoolId",
@@ -150,24 +147,36 @@ def test_only_the_basket_function_reads_the_products_table_besides_products(dev)
     assert not grants(statements(dev, basket), "dynamodb:PutItem", products)
 
 
-@pytest.mark.parametrize(
-    ("handler", "source"),
-    [
-        ("products.api", "shop.products"),
-        ("basket.api", "shop.basket"),
-        ("ordering.api", "shop.ordering"),
-        ("ordering.consumer", "shop.ordering"),
-    ],
-)
-def test_publishers_may_put_events_on_the_shop_bus_only(dev, handler, source):
-    fn = function(dev, handler)
-    variables = fn.inputs["environment"]["variables"]
-    assert (variables["EVENT_BUS_NAME"], variables["EVENT_SOURCE"]) == (
-        dev.outputs["eventBusName"],
-        source,
-    )
+def producer_of_role(dev, role_name: str) -> str:
+    """The events table's name for whatever runs with this role."""
+    role = dev.with_output("name", role_name, ROLE)
+    for fn in dev.of_type(FUNCTION):
+        if fn.inputs["role"] == role.outputs["arn"]:
+            return fn.inputs["handler"].removesuffix(".lambda_handler")
+    [machine] = dev.of_type("aws:sfn/stateMachine:StateMachine")
+    assert machine.inputs["roleArn"] == role.outputs["arn"], role_name
+    return ORDER_WORKFLOW
+
+
+def test_every_role_that_can_publish_may_publish_only_its_own_sources(dev):
     bus_arn = dev.named("events-bus").outputs["arn"]
-    assert grants(statements(dev, fn), "events:PutEvents", bus_arn)
+    publishers = set()
+    for policy in dev.of_type(ROLE_POLICY):
+        for statement in json.loads(policy.inputs["policy"])["Statement"]:
+            if "events:PutEvents" not in statement["Action"]:
+                continue
+            producer = producer_of_role(dev, policy.inputs["role"])
+            publishers.add(producer)
+            assert statement["Resource"] == bus_arn, producer
+            allowed = statement["Condition"]["StringEquals"]["events:source"]
+            assert set(allowed) == produced_by(producer), producer
+    assert publishers == {event.producer for event in EVENTS.values()}
+
+
+@pytest.mark.parametrize("handler", ["products.api", "basket.api", "ordering.consumer"])
+def test_publishers_know_the_shop_bus(dev, handler):
+    variables = function(dev, handler).inputs["environment"]["variables"]
+    assert variables["EVENT_BUS_NAME"] == dev.outputs["eventBusName"]
 
 
 def test_non_publishers_may_not_put_events(dev):
@@ -184,24 +193,28 @@ def test_the_ordering_consumer_starts_the_order_workflow(dev):
     assert not any("states:StartExecution" in granted_actions(statements(dev, f)) for f in others)
 
 
-def test_every_route_reaches_its_services_function(dev):
+def test_every_route_of_the_table_reaches_its_services_function_and_only_it(dev):
     integrations = {i.id: i for i in dev.of_type(INTEGRATION)}
     permissions = dev.of_type("aws:lambda/permission:Permission")
     api_execution_arn = dev.named("http-api").outputs["executionArn"]
-    for route in dev.of_type(ROUTE):
-        path = route.inputs["routeKey"].split(" ")[1]
+    deployed = {route.inputs["routeKey"]: route for route in dev.of_type(ROUTE)}
+    assert set(deployed) == {route.key for route in ROUTES}
+    for declared in ROUTES:
+        route = deployed[declared.key]
         integration = integrations[route.inputs["target"].removeprefix("integrations/")]
         assert integration.inputs["integrationType"] == "AWS_PROXY"
         assert integration.inputs["payloadFormatVersion"] == "2.0"
         fn = dev.with_output("invokeArn", integration.inputs["integrationUri"], FUNCTION)
-        service = next(m for prefix, m in SERVICE_OF_ROUTE.items() if path.startswith(prefix))
-        assert fn.inputs["handler"] == f"{service}.lambda_handler", route.inputs["routeKey"]
-        assert any(
-            p.inputs["function"] == fn.outputs["name"]
-            and p.inputs["principal"] == "apigateway.amazonaws.com"
-            and p.inputs["sourceArn"] == f"{api_execution_arn}/*/*"
+        assert fn.inputs["handler"] == f"{declared.service}.lambda_handler", declared.key
+        path = re.sub(r"\{[^}]+\}", "*", declared.path)
+        [permission] = [
+            p
             for p in permissions
-        )
+            if p.inputs["sourceArn"] == f"{api_execution_arn}/*/{declared.method}{path}"
+        ]
+        assert permission.inputs["function"] == fn.outputs["name"], declared.key
+        assert permission.inputs["principal"] == "apigateway.amazonaws.com"
+    assert len(permissions) == len(ROUTES)
 
 
 def test_the_workflow_settles_orders_publishes_and_notifies_and_nothing_else(dev):
@@ -277,7 +290,7 @@ def test_component_type_tokens(dev):
         "shop:index:EventBus",
         "shop:index:QueueConsumer",
         "shop:index:OrderWorkflow",
-        "shop:index:CrudService",
+        "shop:index:HttpService",
         "shop:index:HttpApi",
         "shop:index:Identity",
         "shop:index:Function",

@@ -1,6 +1,7 @@
-"""CrudService: a service behind the shared HTTP API — its table (optional), its
-function, its integration and routes. Routes are JWT-protected unless public;
-the function may only use the table actions the service names."""
+"""HttpService: a service behind the shared HTTP API — its function, its table
+(optional), its integration and its routes (from shop_common.routes). A route is
+JWT-protected unless public; API Gateway may invoke the function for its own
+routes only; the function may use only the table actions the service names."""
 
 import re
 from collections.abc import Mapping, Sequence
@@ -13,6 +14,7 @@ import pulumi_aws as aws
 from components.function import Function, FunctionArgs, FunctionSettings
 from components.http_api import HttpApi
 from components.iam import allow
+from shop_common.routes import Access, Route
 
 
 @dataclass(frozen=True)
@@ -36,14 +38,8 @@ class TableArgs:
     )
 
 
-@dataclass(frozen=True)
-class Route:
-    route_key: str  # "GET /products/{productId}"
-    public: bool = False
-
-
 @dataclass
-class CrudServiceArgs:
+class HttpServiceArgs:
     api: HttpApi
     handler_module: str
     routes: Sequence[Route]
@@ -54,23 +50,38 @@ class CrudServiceArgs:
     environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     policy_statements: Sequence[Mapping[str, Any]] = ()
 
+    def __post_init__(self):
+        strangers = [r.key for r in self.routes if r.service != self.handler_module]
+        if strangers:
+            raise ValueError(f"{self.handler_module} does not serve {strangers}")
+
 
 def _slug(route_key: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", route_key.lower()).strip("-")
 
 
-def _key_schema(hash_key: str, range_key: str | None) -> list[dict[str, str]]:
+def key_schema(hash_key: str, range_key: str | None) -> list[dict[str, str]]:
+    """A table's or an index's key schema, as the provider takes it."""
     keys = [{"attribute_name": hash_key, "key_type": "HASH"}]
     return keys + ([{"attribute_name": range_key, "key_type": "RANGE"}] if range_key else [])
 
 
-class CrudService(pulumi.ComponentResource):
+def invoke_source(execution_arn: pulumi.Input[str], route: Route) -> pulumi.Output[str]:
+    """The source ARN of API Gateway invoking a route: any stage, this method and path."""
+    path = re.sub(r"\{[^}]+\}", "*", route.path)
+    return pulumi.Output.concat(execution_arn, "/*/", route.method, path)
+
+
+class HttpService(pulumi.ComponentResource):
     table: aws.dynamodb.Table | None = None
+    table_name: pulumi.Output[str] | None
+    table_arn: pulumi.Output[str] | None
+    function_name: pulumi.Output[str]
 
     def __init__(
-        self, name: str, args: CrudServiceArgs, opts: pulumi.ResourceOptions | None = None
+        self, name: str, args: HttpServiceArgs, opts: pulumi.ResourceOptions | None = None
     ):
-        super().__init__("shop:index:CrudService", name, None, opts)
+        super().__init__("shop:index:HttpService", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         environment = dict(args.environment)
         statements = list(args.policy_statements)
@@ -107,32 +118,51 @@ class CrudService(pulumi.ComponentResource):
             opts=child,
         )
         target = pulumi.Output.concat("integrations/", self.integration.id)
-        self.routes = [
-            aws.apigatewayv2.Route(
-                f"{name}-route-{_slug(route.route_key)}",
-                api_id=args.api.api_id,
-                route_key=route.route_key,
-                target=target,
-                authorization_type="NONE" if route.public else "JWT",
-                authorizer_id=None if route.public else args.api.authorizer_id,
-                opts=child,
+        self.routes = []
+        self.permissions = []
+        for route in args.routes:
+            public = route.access is Access.PUBLIC
+            self.routes.append(
+                aws.apigatewayv2.Route(
+                    f"{name}-route-{_slug(route.key)}",
+                    api_id=args.api.api_id,
+                    route_key=route.key,
+                    target=target,
+                    authorization_type="NONE" if public else "JWT",
+                    authorizer_id=None if public else args.api.authorizer_id,
+                    opts=child,
+                )
             )
-            for route in args.routes
-        ]
-        self.permission = aws.lambda_.Permission(
-            f"{name}-invoke-permission",
-            action="lambda:InvokeFunction",
-            function=self.function.function.name,
-            principal="apigateway.amazonaws.com",
-            source_arn=pulumi.Output.concat(args.api.execution_arn, "/*/*"),
-            opts=child,
-        )
+            self.permissions.append(
+                aws.lambda_.Permission(
+                    f"{name}-invoke-{_slug(route.key)}",
+                    action="lambda:InvokeFunction",
+                    function=self.function.function.name,
+                    principal="apigateway.amazonaws.com",
+                    source_arn=invoke_source(args.api.execution_arn, route),
+                    opts=child,
+                )
+            )
 
         self.table_name = self.table.name if self.table else None
         self.table_arn = self.table.arn if self.table else None
-        self.register_outputs(
-            {"tableName": self.table_name, "functionName": self.function.function_name}
-        )
+        self.function_name = self.function.function_name
+        self.register_outputs({"table_name": self.table_name, "function_name": self.function_name})
+
+    def grant_read(self, sid: str, actions: Sequence[str]) -> dict[str, Any]:
+        """A statement letting another service read this service's table (never write)."""
+        if self.table_arn is None:
+            raise ValueError("this service has no table")
+        writes = [
+            a
+            for a in actions
+            if not a.startswith(
+                ("dynamodb:Get", "dynamodb:BatchGet", "dynamodb:Query", "dynamodb:Scan")
+            )
+        ]
+        if writes:
+            raise ValueError(f"a read grant may not include {writes}")
+        return allow(sid, actions, self.table_arn)
 
     def _table(self, name: str, table: TableArgs, deletion_protection: bool) -> aws.dynamodb.Table:
         key_names = {table.hash_key, table.range_key} | {
@@ -147,7 +177,7 @@ class CrudService(pulumi.ComponentResource):
             global_secondary_indexes=[
                 {
                     "name": index.name,
-                    "key_schemas": _key_schema(index.hash_key, index.range_key),
+                    "key_schemas": key_schema(index.hash_key, index.range_key),
                     "projection_type": "ALL",
                 }
                 for index in table.indexes

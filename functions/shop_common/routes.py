@@ -1,0 +1,255 @@
+"""Every route of the HTTP API, declared once.
+
+From this table come the API Gateway routes and their authorization
+(__main__.py), each handler's registration and its admin check
+(shop_common.http.Router), the OpenAPI document (scripts/generate.py) and the
+tests' expectations. A route's `operation` is the name of the function that
+serves it in its handler module, and the document's operationId.
+"""
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+
+from shop_common.contracts import (
+    BASKET_ITEM_INPUT,
+    CATEGORY,
+    CHECKOUT_INPUT,
+    ORDER_UPDATE_INPUT,
+    PRODUCT_INPUT,
+)
+
+ADMIN_GROUP = "admin"  # the Cognito group whose members may manage the shop
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+PAGE_QUERY = MappingProxyType(
+    {
+        "limit": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+        "nextToken": {"type": "string", "description": "The previous page's nextToken"},
+    }
+)
+_PARAMETER = re.compile(r"\{(\w+)\}")
+
+
+class Access(StrEnum):
+    PUBLIC = "public"  # no token
+    USER = "user"  # a valid token (the gateway's JWT authorizer)
+    ADMIN = "admin"  # a valid token of a member of ADMIN_GROUP (checked by the function)
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str  # API Gateway's form: /products/{productId}
+    service: str  # the handler module that serves it
+    operation: str  # the serving function's name
+    access: Access
+    summary: str
+    status: int = 200
+    response: str | None = None  # a model of contracts.MODELS
+    body: Mapping | None = None  # the request body's schema
+    query: Mapping[str, Mapping] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)  # response headers
+    conflicts: bool = False  # 409 when the resource's state refuses the request
+    publishes: bool = False  # 503 when the change's event could not be published
+    pages: bool = False  # paginated: 400 for a nextToken this API did not issue
+
+    @property
+    def key(self) -> str:
+        """API Gateway's route key."""
+        return f"{self.method} {self.path}"
+
+    @property
+    def parameters(self) -> list[str]:
+        return _PARAMETER.findall(self.path)
+
+    @property
+    def statuses(self) -> list[int]:
+        """Every status the route can answer."""
+        codes = {self.status}
+        codes |= {400, 422} if self.body else set()
+        codes |= {422} if self.query else set()
+        codes |= {400} if self.pages else set()
+        codes |= set() if self.access is Access.PUBLIC else {401}
+        codes |= {403} if self.access is Access.ADMIN else set()
+        codes |= {404} if self.parameters else set()
+        codes |= {409} if self.conflicts else set()
+        codes |= {503} if self.publishes else set()
+        return sorted(codes)
+
+
+_PRODUCT = "/products/{productId}"
+_BASKET_ITEM = "/basket/items/{productId}"
+_ORDER = "/orders/{orderId}"
+
+ROUTES: tuple[Route, ...] = (
+    Route(
+        "GET",
+        "/products",
+        "products.api",
+        "list_products",
+        Access.PUBLIC,
+        "List products",
+        response="ProductPage",
+        query={**PAGE_QUERY, "category": CATEGORY},
+        pages=True,
+    ),
+    Route(
+        "GET",
+        _PRODUCT,
+        "products.api",
+        "get_product",
+        Access.PUBLIC,
+        "Get a product",
+        response="Product",
+    ),
+    Route(
+        "POST",
+        "/products",
+        "products.api",
+        "create_product",
+        Access.ADMIN,
+        "Create a product",
+        status=201,
+        response="Product",
+        body=PRODUCT_INPUT,
+        headers={"Location": "The new product's path"},
+        publishes=True,
+    ),
+    Route(
+        "PUT",
+        _PRODUCT,
+        "products.api",
+        "replace_product",
+        Access.ADMIN,
+        "Replace a product",
+        response="Product",
+        body=PRODUCT_INPUT,
+        publishes=True,
+    ),
+    Route(
+        "DELETE",
+        _PRODUCT,
+        "products.api",
+        "delete_product",
+        Access.ADMIN,
+        "Delete a product",
+        status=204,
+        publishes=True,
+    ),
+    Route(
+        "GET",
+        "/basket",
+        "basket.api",
+        "get_basket",
+        Access.USER,
+        "Get the caller's basket",
+        response="Basket",
+    ),
+    Route(
+        "PUT",
+        _BASKET_ITEM,
+        "basket.api",
+        "put_item",
+        Access.USER,
+        "Set the quantity of a product in the basket",
+        response="Basket",
+        body=BASKET_ITEM_INPUT,
+        conflicts=True,
+    ),
+    Route(
+        "DELETE",
+        _BASKET_ITEM,
+        "basket.api",
+        "delete_item",
+        Access.USER,
+        "Remove a product from the basket",
+        response="Basket",
+        conflicts=True,
+    ),
+    Route(
+        "DELETE",
+        "/basket",
+        "basket.api",
+        "delete_basket",
+        Access.USER,
+        "Empty the basket",
+        status=204,
+        conflicts=True,
+    ),
+    Route(
+        "POST",
+        "/basket/checkout",
+        "basket.api",
+        "checkout",
+        Access.USER,
+        "Check out the basket into an order",
+        status=202,
+        response="CheckoutAccepted",
+        body=CHECKOUT_INPUT,
+        conflicts=True,
+        publishes=True,
+    ),
+    Route(
+        "GET",
+        "/orders",
+        "ordering.api",
+        "list_orders",
+        Access.USER,
+        "List the caller's orders, newest first",
+        response="OrderPage",
+        query=PAGE_QUERY,
+        pages=True,
+    ),
+    Route(
+        "GET",
+        _ORDER,
+        "ordering.api",
+        "get_order",
+        Access.USER,
+        "Get one of the caller's orders",
+        response="Order",
+    ),
+    Route(
+        "PATCH",
+        _ORDER,
+        "ordering.api",
+        "patch_order",
+        Access.USER,
+        "Change the shipping address of an order",
+        response="Order",
+        body=ORDER_UPDATE_INPUT,
+        conflicts=True,
+    ),
+    Route(
+        "DELETE",
+        _ORDER,
+        "ordering.api",
+        "cancel_order",
+        Access.USER,
+        "Cancel an order (repeating it is harmless)",
+        response="Order",
+        conflicts=True,
+        publishes=True,
+    ),
+    Route(
+        "GET",
+        "/openapi.json",
+        "openapi.api",
+        "openapi_document",
+        Access.PUBLIC,
+        "This document",
+        response="OpenApiDocument",
+    ),
+)
+
+
+def served_by(service: str) -> tuple[Route, ...]:
+    return tuple(route for route in ROUTES if route.service == service)
+
+
+def services() -> list[str]:
+    """The handler modules behind the API, in declaration order."""
+    return list(dict.fromkeys(route.service for route in ROUTES))
