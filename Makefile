@@ -1,22 +1,50 @@
 # The two commands a new machine needs are `make local` and `make test`;
-# both create the virtualenv from the requirements first.
+# both create the virtualenv from uv.lock first.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
+# uv installs and locks: the one on PATH, or else the one the install step puts
+# into .venv with pip (the version uv.lock pins; uv.lock keeps it there).
+UV := $(shell command -v uv 2>/dev/null || echo $(VENV)/bin/uv)
+UV_LOCKED_VERSION = $(PY) -c 'import tomllib; print(next(p["version"] for p in tomllib.load(open("uv.lock", "rb"))["package"] if p["name"] == "uv"))'
+
+# requirements*.txt are where dependencies are declared. Pulumi's uv toolchain reads
+# them from pyproject.toml, so `make lock` renders them into its marked block.
+REQUIREMENTS = sed -e 's/[[:space:]]*\#.*//' -e '/^[[:space:]]*$$/d' -e '/^-/d' $(1) | tr '"' "'" | sed 's/.*/    "&",/'
+RENDER_PYPROJECT = { echo 'dependencies = ['; $(call REQUIREMENTS,requirements.txt); echo ']'; echo; \
+	echo '[dependency-groups]'; echo 'dev = ['; $(call REQUIREMENTS,requirements-dev.txt); echo ']'; } \
+	| awk 'FNR == NR { block = block $$0 "\n"; next } \
+	       /^\# END rendered/ { printf "%s", block; skip = 0 } !skip { print } /^\# BEGIN rendered/ { skip = 1 }' \
+	  - pyproject.toml
+# uv keeps a comment at the top of uv.lock while the lock is unchanged, and drops it when
+# it rewrites the file; `make lock` puts it back.
+LOCK_HEADER = '\# uv.lock: the exact versions, with hashes, that `make install`, CI and Pulumi install.' \
+	'\# Do not edit it: declare dependencies in requirements*.txt, then refresh it with `make lock`' \
+	'\# (`make lock UPGRADE=1` moves every package to the newest version its range allows).'
 
 .DEFAULT_GOAL := help
-.PHONY: help install test test-infra test-functions test-e2e lint format generate bench local clean
+.PHONY: help install lock test test-infra test-functions test-e2e lint format generate bench local clean
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
-$(INSTALLED): requirements.txt requirements-dev.txt
+$(INSTALLED): uv.lock pyproject.toml requirements.txt requirements-dev.txt
+	@$(RENDER_PYPROJECT) | cmp -s - pyproject.toml || { echo "pyproject.toml's dependencies differ from requirements*.txt (edit only those): run 'make lock', then commit pyproject.toml and uv.lock" >&2; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	test -x $(UV) || $(PY) -m pip install --quiet "uv==$$($(UV_LOCKED_VERSION))"
+	$(UV) sync --locked
 	touch $@
 
-install: $(INSTALLED)  ## create .venv with everything the program, tests and tools need
+install: $(INSTALLED)  ## create .venv with exactly what uv.lock pins (program, tests, tools)
+
+lock:  ## after editing requirements*.txt: render them into pyproject.toml, re-resolve uv.lock (UPGRADE=1: newest allowed)
+	@echo "render requirements*.txt into pyproject.toml"; $(RENDER_PYPROJECT) > pyproject.toml.new && mv pyproject.toml.new pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	test -x $(UV) || $(PY) -m pip install --quiet "$$(grep -E '^uv *[<>=!~]' requirements-dev.txt)"
+	$(UV) lock $(if $(UPGRADE),--upgrade)
+	@if ! grep -q '^# uv.lock:' uv.lock; then \
+	  { printf '%s\n' $(LOCK_HEADER); cat uv.lock; } > uv.lock.new && mv uv.lock.new uv.lock; fi
 
 test: $(INSTALLED)  ## run every test: infra (mocks), functions (moto), workflow, e2e (local cloud)
 	$(PY) -m pytest
