@@ -1,0 +1,81 @@
+"""The gateway over real HTTP, with a stand-in function: what API Gateway (HTTP API)
+answers before any integration, and what it hands the function."""
+
+import base64
+import io
+import json
+
+import pytest
+import requests
+
+from localcloud.gateway import Api, Gateway, _route
+from localcloud.lambda_events import http_api_event
+from localcloud.workers import Console, Invocation
+
+ROUTES = ["GET /products", "POST /products", "GET /products/{productId}"]
+
+
+class Function:
+    """Records each event and answers 422, as the shop's functions answer invalid input."""
+
+    def __init__(self):
+        self.events: list[dict] = []
+
+    def __call__(self, function_arn: str, event: dict) -> Invocation:
+        self.events.append(event)
+        return Invocation("r", payload={"statusCode": 422, "body": '{"message":"invalid"}'})
+
+
+@pytest.fixture
+def function():
+    return Function()
+
+
+def make_gateway(function: Function) -> Gateway:
+    api = Api(
+        [
+            _route(key, f"arn:aws:lambda:us-east-1:1:function:f{i}", None)
+            for i, key in enumerate(ROUTES)
+        ],
+        cors={},
+    )
+    return Gateway("127.0.0.1", 0, api, function, Console(io.StringIO()))
+
+
+@pytest.fixture
+def gateway(function):
+    gateway = make_gateway(function)
+    gateway.start()
+    yield gateway
+    gateway.stop()
+
+
+def test_a_body_that_is_not_utf8_reaches_the_function_base64_encoded(gateway, function):
+    body = b'{"name": "\xff\xfe lamp"}'
+    response = requests.post(
+        gateway.url + "products",
+        data=body,
+        headers={"Content-Type": "application/json"},
+        timeout=30,
+    )
+
+    assert response.status_code == 422
+    [event] = function.events
+    assert event["isBase64Encoded"] is True
+    assert base64.b64decode(event["body"]) == body
+
+
+def test_a_utf8_text_body_reaches_the_function_as_text(gateway, function):
+    response = requests.post(gateway.url + "products", json={"name": "Lämp"}, timeout=30)
+
+    assert response.status_code == 422
+    [event] = function.events
+    assert event["isBase64Encoded"] is False
+    assert json.loads(event["body"]) == {"name": "Lämp"}
+
+
+def test_bytes_that_are_not_utf8_are_base64_encoded_whatever_the_content_type():
+    event = http_api_event("POST", "/products", body=b"\x80abc")  # no content type: text
+
+    assert event["isBase64Encoded"] is True
+    assert base64.b64decode(event["body"]) == b"\x80abc"
