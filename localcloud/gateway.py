@@ -284,7 +284,11 @@ class Gateway:
                     ),
                 )
 
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve
+            def __getattr__(self, name: str):
+                # Every method is routed (no 501): without a route it is 404, as on AWS.
+                if name.startswith("do_"):
+                    return self._serve
+                raise AttributeError(name)
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # one JSON access log line per request instead (see _serve)

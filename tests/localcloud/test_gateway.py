@@ -4,6 +4,7 @@ answers before any integration, and what it hands the function."""
 import base64
 import io
 import json
+import socket
 
 import pytest
 import requests
@@ -50,6 +51,16 @@ def gateway(function):
     gateway.stop()
 
 
+def raw_request(gateway: Gateway, request: bytes) -> bytes:
+    """Send `request` as is; everything the gateway answers until it closes."""
+    with socket.create_connection(gateway.server.server_address, timeout=30) as sock:
+        sock.sendall(request)
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    return received
+
+
 def test_a_body_that_is_not_utf8_reaches_the_function_base64_encoded(gateway, function):
     body = b'{"name": "\xff\xfe lamp"}'
     response = requests.post(
@@ -79,3 +90,15 @@ def test_bytes_that_are_not_utf8_are_base64_encoded_whatever_the_content_type():
 
     assert event["isBase64Encoded"] is True
     assert base64.b64decode(event["body"]) == b"\x80abc"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("FOO", "/products"), ("TRACE", "/products"), ("PROPFIND", "/products/p-1"), ("FOO", "/x")],
+)
+def test_a_method_without_a_route_is_404_not_found(gateway, function, method, path):
+    response = requests.request(method, gateway.url.rstrip("/") + path, timeout=30)
+
+    assert response.status_code == 404
+    assert response.json() == {"message": "Not Found"}
+    assert function.events == []
