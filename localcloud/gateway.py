@@ -270,7 +270,8 @@ class Gateway:
                 for key, value in response_headers.items():
                     self.send_header(key, value)
                 self.end_headers()
-                self.wfile.write(payload)
+                if self.command != "HEAD":  # else it would be read as the next response
+                    self.wfile.write(payload)
                 gateway.console.line(
                     "gateway",
                     json.dumps(

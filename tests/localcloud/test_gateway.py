@@ -102,3 +102,16 @@ def test_a_method_without_a_route_is_404_not_found(gateway, function, method, pa
     assert response.status_code == 404
     assert response.json() == {"message": "Not Found"}
     assert function.events == []
+
+
+def test_a_head_response_has_no_body_so_the_next_response_follows_it(gateway):
+    answer = raw_request(
+        gateway,
+        b"HEAD /nowhere HTTP/1.1\r\nHost: x\r\n\r\n"
+        b"GET /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+
+    head, _, rest = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 404 ")
+    assert rest.startswith(b"HTTP/1.1 404 ")
+    assert rest.endswith(b"\r\n\r\n" + b'{"message":"Not Found"}')
