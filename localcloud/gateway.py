@@ -10,6 +10,7 @@ the configured issuer and audience (`aud` or `client_id`), else 401.
 import base64
 import json
 import re
+import socket
 import threading
 import time
 import uuid
@@ -153,6 +154,13 @@ def _claims_for_lambda(claims: dict) -> dict[str, str]:
     }
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # The default backlog of 5 drops connections from a burst of clients; API Gateway
+    # takes Lambda-scale bursts.
+    request_queue_size = socket.SOMAXCONN
+
+
 class Gateway:
     def __init__(
         self,
@@ -163,8 +171,7 @@ class Gateway:
         console: Console,
     ):
         self.api, self.invoke, self.console = api, invoke, console
-        self.server = ThreadingHTTPServer((host, port), self._handler_class())
-        self.server.daemon_threads = True
+        self.server = _Server((host, port), self._handler_class())
         self.url = f"http://{host}:{self.server.server_address[1]}/"
         self.thread = threading.Thread(
             target=self.server.serve_forever, name="gateway", daemon=True

@@ -5,6 +5,7 @@ import base64
 import io
 import json
 import socket
+import threading
 
 import pytest
 import requests
@@ -115,3 +116,40 @@ def test_a_head_response_has_no_body_so_the_next_response_follows_it(gateway):
     assert head.startswith(b"HTTP/1.1 404 ")
     assert rest.startswith(b"HTTP/1.1 404 ")
     assert rest.endswith(b"\r\n\r\n" + b'{"message":"Not Found"}')
+
+
+def test_a_burst_of_simultaneous_connections_is_queued_not_dropped(function):
+    """64 clients connect at once while the gateway is not accepting yet (as when it is
+    busy): the listen backlog must hold them all, then every request is answered."""
+    clients = 64
+    gateway = make_gateway(function)
+    barrier = threading.Barrier(clients + 1)
+    connected: list[socket.socket] = []
+    errors: list[Exception] = []
+
+    def connect() -> None:
+        barrier.wait()
+        try:
+            sock = socket.create_connection(gateway.server.server_address, timeout=15)
+            sock.sendall(b"GET /products HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            connected.append(sock)
+        except OSError as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=connect) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    for thread in threads:
+        thread.join()
+    gateway.start()
+    try:
+        answers = []
+        for sock in connected:
+            with sock:
+                answers.append(sock.makefile("rb").readline())
+    finally:
+        gateway.stop()
+
+    assert errors == []
+    assert answers == [b"HTTP/1.1 422 Unprocessable Entity\r\n"] * clients
