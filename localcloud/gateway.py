@@ -26,6 +26,7 @@ from localcloud.lambda_events import http_api_event
 from localcloud.workers import Console, Invocation
 
 _PARAM = re.compile(r"^\{([^}+]+)(\+?)\}$")
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's payload quota
 
 
 @dataclass
@@ -146,6 +147,25 @@ class Api:
         return route, parameters
 
 
+class _Rejected(Exception):
+    """A request that API Gateway answers by itself, before any route."""
+
+    def __init__(self, status: int, body: bytes):
+        super().__init__(status)
+        self.status, self.body = status, body
+
+
+def _body_length(content_lengths: list[str]) -> int:
+    """The body's length: one decimal Content-Length (or none), at most the quota."""
+    values = {value.strip() for value in content_lengths} or {"0"}
+    if len(values) > 1 or not re.fullmatch(r"[0-9]+", length := values.pop()):
+        raise _Rejected(400, b'{"message":"Bad Request"}')
+    if int(length) > MAX_PAYLOAD_BYTES:
+        # Rejected on the header: the body is never read into memory.
+        raise _Rejected(413, b'{"message":"Request Entity Too Large"}')
+    return int(length)
+
+
 def _claims_for_lambda(claims: dict) -> dict[str, str]:
     """API Gateway hands claims to Lambda as strings; lists become "[a b]"."""
     return {
@@ -264,12 +284,24 @@ class Gateway:
 
             def _serve(self) -> None:
                 started = time.perf_counter()
-                length = int(self.headers.get("Content-Length") or 0)
+                try:
+                    length = _body_length(self.headers.get_all("Content-Length", []))
+                except _Rejected as rejected:
+                    self.close_connection = True  # the body, if any, is left unread
+                    self._respond(started, rejected.status, {"Connection": "close"}, rejected.body)
+                    return
                 body = self.rfile.read(length) if length else b""
                 headers = {k.lower(): v for k, v in self.headers.items()}
-                status, response_headers, payload, route_key = gateway.handle(
-                    self.command, self.path, headers, body
-                )
+                self._respond(started, *gateway.handle(self.command, self.path, headers, body))
+
+            def _respond(
+                self,
+                started: float,
+                status: int,
+                response_headers: dict[str, str],
+                payload: bytes,
+                route_key: str = "-",
+            ) -> None:
                 self.send_response(status)
                 response_headers.setdefault("Content-Type", "application/json")
                 response_headers["Content-Length"] = str(len(payload))

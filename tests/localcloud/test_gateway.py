@@ -15,6 +15,7 @@ from localcloud.lambda_events import http_api_event
 from localcloud.workers import Console, Invocation
 
 ROUTES = ["GET /products", "POST /products", "GET /products/{productId}"]
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's payload quota
 
 
 class Function:
@@ -153,3 +154,61 @@ def test_a_burst_of_simultaneous_connections_is_queued_not_dropped(function):
 
     assert errors == []
     assert answers == [b"HTTP/1.1 422 Unprocessable Entity\r\n"] * clients
+
+
+def test_a_body_over_the_payload_limit_is_413_without_being_read(gateway, function):
+    # Only the headers are sent: an answer proves the gateway did not wait for the body.
+    answer = raw_request(
+        gateway,
+        b"POST /products HTTP/1.1\r\nHost: x\r\n"
+        + f"Content-Length: {MAX_PAYLOAD_BYTES + 1}\r\n\r\n".encode()
+        + b"{",
+    )
+
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 413 ")
+    assert json.loads(body) == {"message": "Request Entity Too Large"}
+    assert function.events == []
+
+
+def test_a_client_sending_an_oversized_body_reads_the_413(gateway, function):
+    response = requests.post(
+        gateway.url + "products", data=b"x" * (MAX_PAYLOAD_BYTES + 1), timeout=60
+    )
+
+    assert response.status_code == 413
+    assert response.json() == {"message": "Request Entity Too Large"}
+    assert function.events == []
+
+
+def test_a_body_at_the_payload_limit_reaches_the_function(gateway, function):
+    body = b"x" * MAX_PAYLOAD_BYTES
+    response = requests.post(
+        gateway.url + "products", data=body, headers={"Content-Type": "text/plain"}, timeout=60
+    )
+
+    assert response.status_code == 422  # the stand-in function's answer
+    [event] = function.events
+    assert event["body"] == body.decode()
+
+
+@pytest.mark.parametrize("length", ["abc", "-1", "1_0", "+5", " 5, 6"])
+def test_an_invalid_content_length_is_400(gateway, function, length):
+    answer = raw_request(
+        gateway, f"POST /products HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\n".encode()
+    )
+
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 ")
+    assert json.loads(body) == {"message": "Bad Request"}
+    assert function.events == []
+
+
+def test_conflicting_content_lengths_are_400(gateway, function):
+    answer = raw_request(
+        gateway,
+        b"POST /products HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 5\r\n\r\n{}",
+    )
+
+    assert answer.startswith(b"HTTP/1.1 400 ")
+    assert function.events == []
