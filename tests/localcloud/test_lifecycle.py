@@ -3,13 +3,15 @@ even after `kill -9` of the local cloud itself."""
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 import requests
 
-from localcloud.harness import LocalCloudProcess
+from localcloud.harness import ROOT, LocalCloudProcess
 
 
 def processes_mentioning(text: str) -> list[int]:
@@ -53,3 +55,77 @@ def test_no_process_outlives_the_local_cloud(tmp_path, stop):
 
     assert wait_until_gone(worker_marker) == []
     assert wait_until_gone(emulator_marker) == []
+
+
+# `python -m localcloud`'s main loop around a cloud that stops when told to on stdin. Once
+# started, every line run inside a signal handler raises another signal (from a trace
+# function): a signal at the worst moment, each time, rather than once in a while.
+FAKE_CLOUD = """
+import signal, sys
+from localcloud.__main__ import serve
+
+
+def in_a_handler(frame):
+    handlers = {signal.getsignal(s).__code__ for s in (signal.SIGINT, signal.SIGTERM)}
+    while frame and frame.f_code not in handlers:
+        frame = frame.f_back
+    return frame is not None
+
+
+def trace(frame, event, arg):
+    return signal_every_line if in_a_handler(frame) else None
+
+
+def signal_every_line(frame, event, arg):
+    if event == "line":
+        signal.raise_signal(signal.SIGTERM)  # handled now, inside this handler
+    return signal_every_line
+
+
+class FakeCloud:
+    def start(self):
+        sys.settrace(trace)
+
+    def summary(self, ready_seconds):
+        return "fake cloud"
+
+    def stop(self):
+        sys.stdin.readline()
+        print("STOPPED", flush=True)
+
+
+sys.exit(serve(FakeCloud()))
+"""
+
+
+def pause(seconds: float) -> None:
+    """Busy-wait: spaces signals out, so that more of them land while a handler runs."""
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+
+def test_a_flood_of_stop_signals_stops_the_local_cloud_once():
+    """A Python signal handler runs between two bytecodes of the main thread, even inside
+    another handler: one that took a lock (threading.Event.set) deadlocked there."""
+    for _ in range(3):
+        child = subprocess.Popen(
+            [sys.executable, "-c", FAKE_CLOUD],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            for line in child.stdout:
+                if line.startswith("READY"):
+                    break
+            for _ in range(300):
+                child.send_signal(signal.SIGTERM)
+                pause(20e-6)
+            out, err = child.communicate("go\n", timeout=10)
+        finally:
+            child.kill()
+        assert (child.returncode, err) == (0, "")
+        assert out.count("STOPPED") == 1
