@@ -5,12 +5,15 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
 import requests
 
+from localcloud.cloud import LocalCloud, Options
 from localcloud.harness import ROOT, LocalCloudProcess
 
 
@@ -129,3 +132,36 @@ def test_a_flood_of_stop_signals_stops_the_local_cloud_once():
             child.kill()
         assert (child.returncode, err) == (0, "")
         assert out.count("STOPPED") == 1
+
+
+def test_stopping_again_even_while_stopping_stops_each_part_once(tmp_path):
+    stops = Counter()
+    first_stop_may_go_on = threading.Event()
+
+    class Part:
+        def __init__(self, name: str):
+            self.name, self.thread = name, self
+
+        def stop(self) -> None:
+            stops[self.name] += 1
+            if self.name == "poller":
+                first_stop_may_go_on.wait(timeout=10)
+
+        def join(self, timeout: float | None = None) -> None:
+            pass
+
+    cloud = LocalCloud(Options(state_dir=tmp_path))
+    cloud.pollers = [Part("poller")]
+    cloud.outbox, cloud.gateway = Part("outbox"), Part("gateway")
+    cloud.workers, cloud.emulator = Part("workers"), Part("emulator")
+
+    first = threading.Thread(target=cloud.stop)
+    first.start()
+    while not stops["poller"]:
+        time.sleep(0.01)
+    cloud.stop()  # while the first stop is under way: returns at once
+    first_stop_may_go_on.set()
+    first.join(timeout=10)
+    cloud.stop()  # after it
+
+    assert stops == dict.fromkeys(["poller", "outbox", "gateway", "workers", "emulator"], 1)
