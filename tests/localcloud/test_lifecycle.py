@@ -1,6 +1,8 @@
-"""Stopping the local cloud leaves no process behind: not after Ctrl-C, not
-even after `kill -9` of the local cloud itself."""
+"""Stopping the local cloud leaves no process behind and frees its ports: after
+Ctrl-C, SIGTERM to its process group (twice, as under make), even `kill -9` of the
+local cloud itself; however many signals come, it stops once."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -8,7 +10,9 @@ import sys
 import threading
 import time
 from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -38,6 +42,35 @@ def wait_until_gone(text: str, timeout: float = 10) -> list[int]:
     return left
 
 
+def processes_in_group(group: int) -> list[int]:
+    """Live processes (zombies hold nothing) of a process group."""
+    found = []
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            state, _parent, process_group = entry.read_text().rsplit(")", 1)[1].split()[:3]
+        except OSError:
+            continue
+        if int(process_group) == group and state != "Z":
+            found.append(int(entry.parent.name))
+    return found
+
+
+def wait_until_group_gone(group: int, timeout: float = 10) -> list[int]:
+    deadline = time.monotonic() + timeout
+    while (left := processes_in_group(group)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return left
+
+
+def can_bind(port: int) -> bool:
+    """True if a server can listen on the port, as the gateway and the emulator do."""
+    try:
+        ThreadingHTTPServer(("127.0.0.1", port), BaseHTTPRequestHandler).server_close()
+    except OSError:
+        return False
+    return True
+
+
 @pytest.mark.parametrize("stop", ["sigint", "sigkill"])
 def test_no_process_outlives_the_local_cloud(tmp_path, stop):
     cloud = LocalCloudProcess(tmp_path / "state", "--no-seed")
@@ -58,6 +91,29 @@ def test_no_process_outlives_the_local_cloud(tmp_path, stop):
 
     assert wait_until_gone(worker_marker) == []
     assert wait_until_gone(emulator_marker) == []
+
+
+def test_sigterm_twice_to_the_process_group_stops_everything_and_frees_the_ports(tmp_path):
+    """As CI or a service manager stops `make local`: SIGTERM to the whole process group,
+    which make forwards, so the local cloud gets it twice in quick succession."""
+    cloud = LocalCloudProcess(tmp_path / "state", "--no-seed", own_process_group=True)
+    group = cloud.process.pid
+    try:
+        outputs = cloud.wait_ready()
+        # A worker exists once its function has been invoked.
+        assert requests.get(outputs["apiUrl"] + "products", timeout=30).status_code == 200
+        assert len(processes_in_group(group)) >= 3  # the local cloud, emulator, worker
+
+        os.killpg(group, signal.SIGTERM)
+        os.killpg(group, signal.SIGTERM)
+
+        assert cloud.process.wait(timeout=30) == 0
+        assert can_bind(urlsplit(outputs["apiUrl"]).port)
+        assert wait_until_group_gone(group) == []
+        assert can_bind(urlsplit(outputs["awsEndpointUrl"]).port)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group, signal.SIGKILL)
 
 
 # `python -m localcloud`'s main loop around a cloud that stops when told to on stdin. Once
