@@ -9,7 +9,7 @@ import json  # noqa: E402
 import os  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
-import threading  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 
@@ -27,19 +27,38 @@ def _up(args: argparse.Namespace) -> int:
             seed=not args.no_seed,
         )
     )
-    stopping = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-    signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    return serve(cloud)
+
+
+def serve(cloud) -> int:
+    """Start the cloud, keep it up until SIGINT or SIGTERM, then stop it."""
+    wait_for_stop_signal = _catch_stop_signals()
     try:
         cloud.start()
         ready = time.perf_counter() - STARTED
         print(cloud.summary(ready), flush=True)
         print(f"READY {json.dumps({'readySeconds': round(ready, 3)})}", flush=True)
-        stopping.wait()
+        wait_for_stop_signal()
     finally:
         print("stopping the local cloud…", flush=True)
         cloud.stop()
     return 0
+
+
+def _catch_stop_signals() -> Callable[[], object]:
+    """From now on SIGINT and SIGTERM only wake the returned wait function.
+
+    A Python handler runs between two bytecodes of the main thread, even inside another
+    handler, so ours do nothing at all (setting a threading.Event deadlocked when a second
+    signal came while the first held its lock). Python's C-level handler writes each signal
+    to a pipe (set_wakeup_fd), whichever thread receives it; waiting is reading that pipe.
+    """
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
+    signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: None)
+    return lambda: os.read(read_end, 1)
 
 
 def _token(args: argparse.Namespace) -> int:

@@ -184,6 +184,11 @@ class LocalCloud:
     # -- stop ------------------------------------------------------------------------------
 
     def stop(self) -> None:
+        """Stop every part, once: a later call, or one while stopping, is a no-op."""
+        # dict.setdefault is atomic, so exactly one caller finds its own token stored.
+        token = object()
+        if vars(self).setdefault("_stopped_by", token) is not token:
+            return
         for poller in self.pollers:
             poller.stop()
         if self.outbox:

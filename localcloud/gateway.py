@@ -10,6 +10,7 @@ the configured issuer and audience (`aud` or `client_id`), else 401.
 import base64
 import json
 import re
+import socket
 import threading
 import time
 import uuid
@@ -25,6 +26,7 @@ from localcloud.lambda_events import http_api_event
 from localcloud.workers import Console, Invocation
 
 _PARAM = re.compile(r"^\{([^}+]+)(\+?)\}$")
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's payload quota
 
 
 @dataclass
@@ -145,12 +147,38 @@ class Api:
         return route, parameters
 
 
+class _Rejected(Exception):
+    """A request that API Gateway answers by itself, before any route."""
+
+    def __init__(self, status: int, body: bytes):
+        super().__init__(status)
+        self.status, self.body = status, body
+
+
+def _body_length(content_lengths: list[str]) -> int:
+    """The body's length: one decimal Content-Length (or none), at most the quota."""
+    values = {value.strip() for value in content_lengths} or {"0"}
+    if len(values) > 1 or not re.fullmatch(r"[0-9]+", length := values.pop()):
+        raise _Rejected(400, b'{"message":"Bad Request"}')
+    if int(length) > MAX_PAYLOAD_BYTES:
+        # Rejected on the header: the body is never read into memory.
+        raise _Rejected(413, b'{"message":"Request Entity Too Large"}')
+    return int(length)
+
+
 def _claims_for_lambda(claims: dict) -> dict[str, str]:
     """API Gateway hands claims to Lambda as strings; lists become "[a b]"."""
     return {
         key: f"[{' '.join(map(str, value))}]" if isinstance(value, list) else str(value)
         for key, value in claims.items()
     }
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # The default backlog of 5 drops connections from a burst of clients; API Gateway
+    # takes Lambda-scale bursts.
+    request_queue_size = socket.SOMAXCONN
 
 
 class Gateway:
@@ -163,8 +191,7 @@ class Gateway:
         console: Console,
     ):
         self.api, self.invoke, self.console = api, invoke, console
-        self.server = ThreadingHTTPServer((host, port), self._handler_class())
-        self.server.daemon_threads = True
+        self.server = _Server((host, port), self._handler_class())
         self.url = f"http://{host}:{self.server.server_address[1]}/"
         self.thread = threading.Thread(
             target=self.server.serve_forever, name="gateway", daemon=True
@@ -257,12 +284,24 @@ class Gateway:
 
             def _serve(self) -> None:
                 started = time.perf_counter()
-                length = int(self.headers.get("Content-Length") or 0)
+                try:
+                    length = _body_length(self.headers.get_all("Content-Length", []))
+                except _Rejected as rejected:
+                    self.close_connection = True  # the body, if any, is left unread
+                    self._respond(started, rejected.status, {"Connection": "close"}, rejected.body)
+                    return
                 body = self.rfile.read(length) if length else b""
                 headers = {k.lower(): v for k, v in self.headers.items()}
-                status, response_headers, payload, route_key = gateway.handle(
-                    self.command, self.path, headers, body
-                )
+                self._respond(started, *gateway.handle(self.command, self.path, headers, body))
+
+            def _respond(
+                self,
+                started: float,
+                status: int,
+                response_headers: dict[str, str],
+                payload: bytes,
+                route_key: str = "-",
+            ) -> None:
                 self.send_response(status)
                 response_headers.setdefault("Content-Type", "application/json")
                 response_headers["Content-Length"] = str(len(payload))
@@ -270,7 +309,8 @@ class Gateway:
                 for key, value in response_headers.items():
                     self.send_header(key, value)
                 self.end_headers()
-                self.wfile.write(payload)
+                if self.command != "HEAD":  # else it would be read as the next response
+                    self.wfile.write(payload)
                 gateway.console.line(
                     "gateway",
                     json.dumps(
@@ -284,7 +324,11 @@ class Gateway:
                     ),
                 )
 
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve
+            def __getattr__(self, name: str):
+                # Every method is routed (no 501): without a route it is 404, as on AWS.
+                if name.startswith("do_"):
+                    return self._serve
+                raise AttributeError(name)
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # one JSON access log line per request instead (see _serve)

@@ -22,7 +22,13 @@ def free_port() -> int:
 
 
 class LocalCloudProcess:
-    def __init__(self, state_dir: Path, *extra_args: str, start_timeout: float = 60):
+    def __init__(
+        self,
+        state_dir: Path,
+        *extra_args: str,
+        start_timeout: float = 60,
+        own_process_group: bool = False,
+    ):
         self.state_dir = state_dir
         self.log = state_dir / "localcloud.out"
         self.start_timeout = start_timeout
@@ -47,6 +53,8 @@ class LocalCloudProcess:
             stderr=subprocess.STDOUT,
             text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            # As a service manager runs it: signals can then go to the whole group.
+            process_group=0 if own_process_group else None,
         )
         self.lines: queue.Queue[str] = queue.Queue()
         self.ready_report: dict = {}
@@ -83,3 +91,4 @@ class LocalCloudProcess:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+                self.process.wait()

@@ -40,9 +40,9 @@ def http_api_event(
             query[key] = f"{query[key]},{value}" if key in query else value
     now = time.time()
     route_key = route_key or f"{method} {path}"
-    is_binary = isinstance(body, bytes) and not _is_text(headers.get("content-type", ""))
+    is_base64 = False
     if isinstance(body, bytes):
-        body = base64.b64encode(body).decode() if is_binary else body.decode("utf-8")
+        body, is_base64 = _event_body(body, headers.get("content-type", ""))
     context: dict[str, Any] = {
         "accountId": ACCOUNT_ID,
         "apiId": api_id,
@@ -70,7 +70,7 @@ def http_api_event(
         "rawQueryString": raw_query,
         "headers": headers,
         "requestContext": context,
-        "isBase64Encoded": is_binary,
+        "isBase64Encoded": is_base64,
     }
     if query:
         event["queryStringParameters"] = dict(query)
@@ -79,6 +79,17 @@ def http_api_event(
     if body is not None:
         event["body"] = body
     return event
+
+
+def _event_body(body: bytes, content_type: str) -> tuple[str, bool]:
+    """(body, isBase64Encoded): text as text; a binary content type, or bytes that
+    are not UTF-8 whatever the content type says, base64-encoded as API Gateway does."""
+    if _is_text(content_type):
+        try:
+            return body.decode("utf-8"), False
+        except UnicodeDecodeError:
+            pass
+    return base64.b64encode(body).decode(), True
 
 
 def _is_text(content_type: str) -> bool:
