@@ -168,8 +168,26 @@ def test_a_body_that_is_not_json_is_400(shop, customer):
     assert response.status_code == 400
 
 
-def test_unknown_routes_are_404(shop):
+@pytest.mark.parametrize(
+    ("body", "needle"),
+    [(b'{"quantity": "\xff\xfe"}', "UTF-8"), (b'{"quantity": NaN}', "NaN")],
+    ids=["not-utf8", "nan"],
+)
+def test_a_body_the_api_cannot_read_is_400_through_the_gateway(shop, customer, body, needle):
+    response = shop.call(
+        "PUT",
+        f"/basket/items/{shop.create_product()}",
+        customer,
+        data=body,
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert needle in response.json()["message"]
+
+
+def test_unknown_routes_and_methods_are_404(shop):
     assert shop.call("GET", "/nothing-here").status_code == 404
+    assert shop.call("TRACE", "/products").status_code == 404
 
 
 def test_cors_preflight_and_headers(shop):

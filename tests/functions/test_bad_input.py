@@ -122,9 +122,11 @@ def test_non_finite_numbers_are_not_json(shop, constant, method):
         ("orders", "PATCH", f"/orders/{UNKNOWN_ID}"),
     ],
 )
-def test_deeply_nested_json_is_a_400(shop, function, method, path, body):
+def test_deeply_nested_json_is_refused(shop, function, method, path, body):
     response = shop.request(function, method, path, user="ada", groups=ADMIN, body=body)
-    assert response.status == 400, response.text
+    # 400 where the parser gives up (CPython 3.11's recursion limit), 422 naming the
+    # field where it parses and validation refuses it (3.13, Lambda's runtime).
+    assert response.status in {400, 422}, response.text
     assert "nested too deeply" in response.json["message"]
 
 
