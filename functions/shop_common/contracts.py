@@ -6,13 +6,21 @@ rule patterns from EVENTS; consumers validate incoming events with them.
 
 Events allow unknown fields (producers may add fields without breaking
 consumers); request bodies (ADDRESS and the *_INPUT schemas) do not.
+
+The same records as Python types, which the code takes and returns, are in
+shop_common.models; tests/functions/test_models.py keeps the two in step.
 """
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any, get_args
+
+from shop_common.models import BasketStatus, OrderStatus, PaymentFailureReason, SchemaVersion
+
+Schema = dict[str, Any]  # a JSON Schema (draft-07)
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION: SchemaVersion = "1"
 
 _ID = {"type": "string", "minLength": 1, "maxLength": 128}
 # Every id the shop issues (products, orders, events) is a lower-case UUID; a
@@ -22,20 +30,17 @@ _UUID = {"type": "string", "pattern": UUID_PATTERN}
 _MONEY = {"type": "number", "minimum": 0}
 _TIMESTAMP = {"type": "string", "pattern": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$"}
 _CURRENCY = {"type": "string", "pattern": "^[A-Z]{3}$"}
-ORDER_STATUSES = ["PENDING", "PAID", "PAYMENT_FAILED", "CANCELLED"]
-PAYMENT_FAILURE_REASONS = [
-    "card_declined",
-    "amount_limit_exceeded",
-    "issuer_declined",
-    "processing_error",
-]
+# Declared as Literals in shop_common.models, the types that carry them.
+ORDER_STATUSES: list[str] = list(get_args(OrderStatus))
+PAYMENT_FAILURE_REASONS: list[str] = list(get_args(PaymentFailureReason))
+BASKET_STATUSES: list[str] = list(get_args(BasketStatus))
 
 
-def ref(name: str) -> dict:
+def ref(name: str) -> Schema:
     return {"$ref": f"#/definitions/{name}"}
 
 
-ADDRESS = {
+ADDRESS: Schema = {
     "title": "Address",
     "type": "object",
     "additionalProperties": False,
@@ -52,7 +57,7 @@ ADDRESS = {
 }
 
 
-def _object(title: str, properties: dict, optional: tuple[str, ...] = ()) -> dict:
+def _object(title: str, properties: Schema, optional: tuple[str, ...] = ()) -> Schema:
     return {
         "title": title,
         "type": "object",
@@ -61,14 +66,14 @@ def _object(title: str, properties: dict, optional: tuple[str, ...] = ()) -> dic
     }
 
 
-def _page(title: str, item: str) -> dict:
+def _page(title: str, item: str) -> Schema:
     return _object(
         title,
         {"items": {"type": "array", "items": ref(item)}, "nextToken": {"type": ["string", "null"]}},
     )
 
 
-MODELS = {
+MODELS: dict[str, Schema] = {
     "Address": ADDRESS,
     "LineItem": _object(
         "LineItem",
@@ -100,7 +105,7 @@ MODELS = {
             "items": {"type": "array", "items": ref("LineItem")},
             "totalPrice": _MONEY,
             "currency": _CURRENCY,
-            "status": {"enum": ["ACTIVE", "CHECKED_OUT"]},
+            "status": {"enum": BASKET_STATUSES},
             "orderId": _ID,
         },
         optional=("orderId",),
@@ -149,8 +154,8 @@ MODELS["OrderPage"] = _page("OrderPage", "Order")
 
 # --- request bodies ----------------------------------------------------------------------
 
-CATEGORY = {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,49}$"}
-PRODUCT_INPUT = {
+CATEGORY: Schema = {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,49}$"}
+PRODUCT_INPUT: Schema = {
     "title": "ProductInput",
     "type": "object",
     "additionalProperties": False,
@@ -164,14 +169,14 @@ PRODUCT_INPUT = {
         "stock": {"type": "integer", "minimum": 0, "maximum": 1000000},
     },
 }
-BASKET_ITEM_INPUT = {
+BASKET_ITEM_INPUT: Schema = {
     "title": "BasketItemInput",
     "type": "object",
     "additionalProperties": False,
     "required": ["quantity"],
     "properties": {"quantity": {"type": "integer", "minimum": 1, "maximum": 99}},
 }
-CHECKOUT_INPUT = {
+CHECKOUT_INPUT: Schema = {
     "title": "CheckoutInput",
     "type": "object",
     "additionalProperties": False,
@@ -182,7 +187,7 @@ CHECKOUT_INPUT = {
         "paymentToken": {"type": "string", "minLength": 1, "maxLength": 200},
     },
 }
-ORDER_UPDATE_INPUT = {
+ORDER_UPDATE_INPUT: Schema = {
     "title": "OrderUpdateInput",
     "type": "object",
     "additionalProperties": False,
@@ -220,7 +225,7 @@ ORDER_WORKFLOW = "order-workflow"
 class Event:
     detail_type: DetailType
     source: Source
-    data: dict  # the JSON Schema of detail.data
+    data: Schema  # the JSON Schema of detail.data
     producer: str
     consumers: tuple[str, ...] = ()
 
@@ -302,7 +307,7 @@ def produced_by(producer: str) -> set[Source]:
     return {e.source for e in EVENTS.values() if e.producer == producer}
 
 
-def event_detail_schema(detail_type: str) -> dict:
+def event_detail_schema(detail_type: str) -> Schema:
     """The schema of an event's `detail`: the envelope around the type's data."""
     event = EVENTS[DetailType(detail_type)]
     return {

@@ -1,0 +1,238 @@
+"""The shop's records as Python types: what services and repositories take and return.
+
+Their JSON Schemas are in shop_common.contracts (MODELS, the *_INPUT request bodies and
+EVENTS); tests/functions/test_models.py checks that each type here has exactly its
+schema's fields, required and optional alike, so the two cannot drift apart. Statuses
+and failure reasons are declared here once, as Literals; contracts reads its enums from
+them.
+
+Numbers are `Number`: DynamoDB hands back every number as a Decimal, and the JSON
+parser (shop_common.serialization) makes an int of an integral number and a Decimal of
+any other, so a price or a quantity may be either, depending on where it came from. Only
+a request body's integers are always ints (its schema refuses anything else).
+"""
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Literal, NotRequired, TypedDict
+
+Number = Decimal | int
+
+OrderStatus = Literal["PENDING", "PAID", "PAYMENT_FAILED", "CANCELLED"]
+PaymentFailureReason = Literal[
+    "card_declined",
+    "amount_limit_exceeded",
+    "issuer_declined",
+    "processing_error",
+]
+BasketStatus = Literal["ACTIVE", "CHECKED_OUT"]
+SchemaVersion = Literal["1"]  # of the event envelope: contracts.SCHEMA_VERSION
+
+
+class Address(TypedDict):
+    name: str
+    line1: str
+    line2: NotRequired[str]
+    city: str
+    region: NotRequired[str]
+    postalCode: str
+    country: str
+
+
+class LineItem(TypedDict):
+    """A priced line of a basket's API view, a checkout and an order."""
+
+    productId: str
+    name: str
+    unitPrice: Number
+    quantity: Number
+    lineTotal: Number
+
+
+class Product(TypedDict):
+    """A product as stored, returned by the API and carried by the Product* events."""
+
+    productId: str
+    name: str
+    description: str
+    price: Number
+    category: str
+    imageUrl: str
+    stock: Number
+    createdAt: str
+    updatedAt: str
+
+
+class CatalogEntry(TypedDict):
+    """What the basket reads of a product to price a line (a projection of Product)."""
+
+    productId: str
+    name: str
+    price: Number
+
+
+class ProductPage(TypedDict):
+    items: list[Product]
+    nextToken: str | None
+
+
+class BasketItem(TypedDict):
+    """A line of a stored basket: the price is a snapshot taken when the item was put."""
+
+    productId: str
+    name: str
+    unitPrice: Number
+    quantity: Number
+    addedAt: str
+
+
+class CheckoutBasket(TypedDict):
+    """The data of a CheckoutBasket event (also kept on the basket until it is published)."""
+
+    orderId: str
+    userId: str
+    email: str
+    items: list[LineItem]
+    totalPrice: Number
+    currency: str
+    shippingAddress: Address
+    paymentToken: str
+
+
+class StoredBasket(TypedDict):
+    """A basket as the baskets table holds it (docs/architecture.md#basket)."""
+
+    userId: str
+    status: BasketStatus
+    items: dict[str, BasketItem]  # by productId
+    version: Number  # 0 until first written
+    updatedAt: NotRequired[str]
+    orderId: NotRequired[str]  # while checked out
+    pendingCheckout: NotRequired[CheckoutBasket]  # until its event is published
+
+
+class Basket(TypedDict):
+    """A basket as the API returns it."""
+
+    items: list[LineItem]
+    totalPrice: Number
+    currency: str
+    status: BasketStatus
+    orderId: NotRequired[str]
+
+
+class CheckoutAccepted(TypedDict):
+    orderId: str
+    status: Literal["PENDING"]
+
+
+class Order(TypedDict):
+    """An order as stored, returned by the API and carried by OrderCreated."""
+
+    orderId: str
+    userId: str
+    status: OrderStatus
+    items: list[LineItem]
+    totalPrice: Number
+    currency: str
+    shippingAddress: Address
+    email: str
+    createdAt: str
+    updatedAt: str
+    paymentFailureReason: NotRequired[PaymentFailureReason]
+
+
+class OrderChanges(TypedDict, total=False):
+    """What may change on an order after it is placed (through the orders API)."""
+
+    shippingAddress: Address
+    status: OrderStatus
+
+
+class OrderPage(TypedDict):
+    items: list[Order]
+    nextToken: str | None
+
+
+class FieldErrorBody(TypedDict):
+    field: str
+    message: str
+
+
+class ErrorBody(TypedDict):
+    """The one error body (shop_common.errors)."""
+
+    message: str
+    errors: NotRequired[list[FieldErrorBody]]
+
+
+# --- request bodies ------------------------------------------------------------------------
+
+
+class ProductInput(TypedDict):
+    name: str
+    description: NotRequired[str]
+    price: Number
+    category: str
+    imageUrl: NotRequired[str]
+    stock: NotRequired[int]
+
+
+class BasketItemInput(TypedDict):
+    quantity: int
+
+
+class CheckoutInput(TypedDict):
+    shippingAddress: Address
+    email: str
+    paymentToken: str
+
+
+class OrderUpdateInput(TypedDict):
+    shippingAddress: Address
+
+
+# --- events: the envelope (docs/architecture.md#envelope) and each type's data ------------
+
+
+class EventMetadata(TypedDict):
+    eventId: str
+    correlationId: str
+    version: SchemaVersion
+
+
+class EventDetail(TypedDict):
+    """An event's `detail`; `data` is the type's own record (CheckoutBasket, OrderPaid, ...;
+    OrderCreated carries an Order, and the Product* events a Product)."""
+
+    metadata: EventMetadata
+    data: Mapping[str, object]
+
+
+class OrderPaid(TypedDict):
+    orderId: str
+    userId: str
+    totalPrice: Number
+
+
+class OrderPaymentFailed(TypedDict):
+    orderId: str
+    userId: str
+    reason: PaymentFailureReason
+
+
+class OrderCancelled(TypedDict):
+    orderId: str
+    userId: str
+
+
+# --- the order workflow's input (workflows/order_workflow.py) ------------------------------
+
+
+class OrderWorkflowInput(TypedDict):
+    orderId: str
+    userId: str
+    email: str
+    totalPrice: Number
+    currency: str
+    paymentToken: str
