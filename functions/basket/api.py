@@ -1,40 +1,46 @@
 """HTTP routes of the basket service: the caller's own basket and its checkout."""
 
+from typing import TYPE_CHECKING, Any
+
 from aws_lambda_powertools.logging import correlation_paths
 
 from basket import service
 from shop_common import http
 from shop_common.contracts import BASKET_ITEM_INPUT, CHECKOUT_INPUT
+from shop_common.models import Basket, CheckoutAccepted
 from shop_common.observability import logger, metrics
+
+if TYPE_CHECKING:  # not imported at run time: each import is paid on a cold start
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 app = http.new_resolver()
 route = http.Router(app, __name__)
 
 
 @route
-def get_basket():
+def get_basket() -> Basket:
     return service.get(http.caller(app).user_id)
 
 
 @route
-def put_item(productId: str):
+def put_item(productId: str) -> Basket:
     user = http.caller(app)
     quantity = http.body(app, BASKET_ITEM_INPUT)["quantity"]
     return service.set_quantity(user.user_id, productId, quantity)
 
 
 @route
-def delete_item(productId: str):
+def delete_item(productId: str) -> Basket:
     return service.remove_item(http.caller(app).user_id, productId)
 
 
 @route
-def delete_basket():
+def delete_basket() -> None:
     service.clear(http.caller(app).user_id)
 
 
 @route
-def checkout():
+def checkout() -> CheckoutAccepted:
     user = http.caller(app)
     order_id = service.checkout(user.user_id, http.body(app, CHECKOUT_INPUT))
     metrics.add_metric(name="CheckoutsAccepted", unit="Count", value=1)
@@ -43,5 +49,5 @@ def checkout():
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics
-def lambda_handler(event, context):
+def lambda_handler(event: dict[str, Any], context: "LambdaContext") -> dict[str, Any]:
     return app.resolve(event, context)

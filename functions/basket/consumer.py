@@ -1,5 +1,7 @@
 """SQS consumer: order outcomes empty (OrderPaid) or reopen (failed, cancelled) baskets."""
 
+from typing import TYPE_CHECKING, Any
+
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
@@ -10,6 +12,10 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from basket import service
 from shop_common.inbound import read_event
 from shop_common.observability import logger, metrics
+
+if TYPE_CHECKING:  # not imported at run time: each import is paid on a cold start
+    from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
@@ -25,7 +31,7 @@ def handle_record(record: SQSRecord) -> None:
 
 @logger.inject_lambda_context
 @metrics.log_metrics
-def lambda_handler(event, context):
+def lambda_handler(event: dict[str, Any], context: "LambdaContext") -> "PartialItemFailureResponse":
     return process_partial_response(
         event=event, record_handler=handle_record, processor=processor, context=context
     )

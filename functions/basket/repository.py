@@ -1,11 +1,17 @@
 """Baskets table access. Key: userId. Writes are optimistic: `version` must match."""
 
-from shop_common.clients import client
+from typing import TYPE_CHECKING, Final, cast
+
+from shop_common import clients
 from shop_common.dynamo import conditional_check_failed, from_item, now, to_attribute, to_item
+from shop_common.models import StoredBasket
 from shop_common.settings import once, variable
 
-ACTIVE = "ACTIVE"
-CHECKED_OUT = "CHECKED_OUT"
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import PutItemInputTypeDef
+
+ACTIVE: Final = "ACTIVE"
+CHECKED_OUT: Final = "CHECKED_OUT"
 
 
 class ConcurrentUpdate(RuntimeError):
@@ -15,34 +21,35 @@ class ConcurrentUpdate(RuntimeError):
 _table = once(lambda: variable("TABLE_NAME"))
 
 
-def get(user_id: str) -> dict | None:
-    response = client("dynamodb").get_item(
+def get(user_id: str) -> StoredBasket | None:
+    response = clients.dynamodb().get_item(
         TableName=_table(), Key={"userId": {"S": user_id}}, ConsistentRead=True
     )
-    return from_item(response["Item"]) if "Item" in response else None
+    if "Item" not in response:
+        return None
+    return cast(StoredBasket, from_item(response["Item"]))  # as save() wrote it
 
 
-def save(basket: dict) -> dict:
+def save(basket: StoredBasket) -> StoredBasket:
     """Write basket if nobody else wrote since it was read; returns what was written."""
     expected = basket.get("version", 0)
     written = basket | {"version": expected + 1, "updatedAt": now()}
-    condition = "attribute_not_exists(userId)" if expected == 0 else "version = :expected"
-    values = {} if expected == 0 else {":expected": to_attribute(expected)}
+    request: PutItemInputTypeDef = {"TableName": _table(), "Item": to_item(written)}
+    if expected == 0:
+        request["ConditionExpression"] = "attribute_not_exists(userId)"
+    else:
+        request["ConditionExpression"] = "version = :expected"
+        request["ExpressionAttributeValues"] = {":expected": to_attribute(expected)}
     try:
-        client("dynamodb").put_item(
-            TableName=_table(),
-            Item=to_item(written),
-            ConditionExpression=condition,
-            **({"ExpressionAttributeValues": values} if values else {}),
-        )
+        clients.dynamodb().put_item(**request)
     except conditional_check_failed():
         raise ConcurrentUpdate(basket["userId"]) from None
     return written
 
 
-def delete(basket: dict) -> None:
+def delete(basket: StoredBasket) -> None:
     try:
-        client("dynamodb").delete_item(
+        clients.dynamodb().delete_item(
             TableName=_table(),
             Key={"userId": {"S": basket["userId"]}},
             ConditionExpression="version = :expected",
@@ -55,7 +62,7 @@ def delete(basket: dict) -> None:
 def mark_checkout_published(user_id: str, order_id: str) -> None:
     """The CheckoutBasket event went out: forget its pending copy (and the token)."""
     try:
-        client("dynamodb").update_item(
+        clients.dynamodb().update_item(
             TableName=_table(),
             Key={"userId": {"S": user_id}},
             UpdateExpression="REMOVE pendingCheckout",
@@ -69,7 +76,7 @@ def mark_checkout_published(user_id: str, order_id: str) -> None:
 def delete_for_order(user_id: str, order_id: str) -> bool:
     """Empty the basket that was checked out as order_id; False if it is not (any more)."""
     try:
-        client("dynamodb").delete_item(
+        clients.dynamodb().delete_item(
             TableName=_table(),
             Key={"userId": {"S": user_id}},
             ConditionExpression="orderId = :orderId",
@@ -83,7 +90,7 @@ def delete_for_order(user_id: str, order_id: str) -> bool:
 def unlock_for_order(user_id: str, order_id: str) -> bool:
     """Reopen (items kept) the basket checked out as order_id; False if it is not."""
     try:
-        client("dynamodb").update_item(
+        clients.dynamodb().update_item(
             TableName=_table(),
             Key={"userId": {"S": user_id}},
             UpdateExpression=(

@@ -3,6 +3,7 @@
 import uuid
 from collections.abc import Callable
 from decimal import Decimal
+from typing import overload
 
 from basket import catalog, repository
 from basket.repository import ACTIVE, CHECKED_OUT, ConcurrentUpdate
@@ -11,6 +12,7 @@ from shop_common.contracts import DetailType
 from shop_common.dynamo import now
 from shop_common.errors import Conflict, NotFound
 from shop_common.limits import TRANSACT_WRITE_MAX_ITEMS
+from shop_common.models import Basket, CheckoutBasket, CheckoutInput, LineItem, StoredBasket
 from shop_common.settings import once, variable
 
 _ATTEMPTS = 3
@@ -27,47 +29,47 @@ currency = once(lambda: variable("CURRENCY"))
 
 
 class BasketLocked(Conflict):
-    def __init__(self, order_id: str):
+    def __init__(self, order_id: str) -> None:
         super().__init__(
             f"The basket is checked out as order {order_id}; it reopens if the payment fails"
         )
 
 
 class BasketEmpty(Conflict):
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__("The basket is empty")
 
 
 class UnknownProduct(NotFound):
-    def __init__(self, product_id: str):
+    def __init__(self, product_id: str) -> None:
         super().__init__(f"Product {product_id} not found")
 
 
 class ProductsUnavailable(Conflict):
-    def __init__(self, product_ids: list[str]):
+    def __init__(self, product_ids: list[str]) -> None:
         super().__init__(f"No longer available: {', '.join(product_ids)}; remove them and retry")
 
 
 class BasketFull(Conflict):
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(
             f"The basket holds at most {MAX_LINES} different products; remove one first"
         )
 
 
 class BusyBasket(Conflict):
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__("The basket is being changed by another request; retry")
 
 
-def _empty(user_id: str) -> dict:
+def _empty(user_id: str) -> StoredBasket:
     return {"userId": user_id, "status": ACTIVE, "items": {}, "version": 0}
 
 
-def view(basket: dict) -> dict:
+def view(basket: StoredBasket) -> Basket:
     """The API representation (docs/architecture.md#basket)."""
     items = sorted(basket.get("items", {}).values(), key=lambda i: (i["addedAt"], i["productId"]))
-    lines = [
+    lines: list[LineItem] = [
         {
             "productId": item["productId"],
             "name": item["name"],
@@ -77,7 +79,7 @@ def view(basket: dict) -> dict:
         }
         for item in items
     ]
-    result = {
+    result: Basket = {
         "items": lines,
         "totalPrice": sum((line["lineTotal"] for line in lines), Decimal(0)),
         "currency": currency(),
@@ -88,11 +90,17 @@ def view(basket: dict) -> dict:
     return result
 
 
-def get(user_id: str) -> dict:
+def get(user_id: str) -> Basket:
     return view(repository.get(user_id) or _empty(user_id))
 
 
-def _change(user_id: str, edit: Callable[[dict], dict | None]) -> dict | None:
+@overload
+def _change(user_id: str, edit: Callable[[StoredBasket], StoredBasket]) -> StoredBasket: ...
+@overload
+def _change(user_id: str, edit: Callable[[StoredBasket], None]) -> None: ...
+def _change(
+    user_id: str, edit: Callable[[StoredBasket], StoredBasket | None]
+) -> StoredBasket | None:
     """Read, edit, write back; retried when another request wrote in between."""
     for _ in range(_ATTEMPTS):
         basket = repository.get(user_id) or _empty(user_id)
@@ -110,16 +118,17 @@ def _change(user_id: str, edit: Callable[[dict], dict | None]) -> dict | None:
     raise BusyBasket()
 
 
-def set_quantity(user_id: str, product_id: str, quantity: int) -> dict:
+def set_quantity(user_id: str, product_id: str, quantity: int) -> Basket:
     product = catalog.product(product_id)
     if product is None:
         raise UnknownProduct(product_id)
 
-    def edit(basket: dict) -> dict:
+    def edit(basket: StoredBasket) -> StoredBasket:
         items = dict(basket["items"])
         if product_id not in items and len(items) >= MAX_LINES:
             raise BasketFull()
-        added_at = items.get(product_id, {}).get("addedAt") or now()
+        current = items.get(product_id)
+        added_at = (current.get("addedAt") if current else None) or now()
         items[product_id] = {
             "productId": product_id,
             "name": product["name"],
@@ -132,8 +141,8 @@ def set_quantity(user_id: str, product_id: str, quantity: int) -> dict:
     return view(_change(user_id, edit))
 
 
-def remove_item(user_id: str, product_id: str) -> dict:
-    def edit(basket: dict) -> dict:
+def remove_item(user_id: str, product_id: str) -> Basket:
+    def edit(basket: StoredBasket) -> StoredBasket:
         items = {pid: item for pid, item in basket["items"].items() if pid != product_id}
         return basket | {"items": items}
 
@@ -144,7 +153,7 @@ def clear(user_id: str) -> None:
     _change(user_id, lambda basket: None)
 
 
-def checkout(user_id: str, request: dict) -> str:
+def checkout(user_id: str, request: CheckoutInput) -> str:
     """Turn the basket into an order id and publish CheckoutBasket, exactly once."""
     for _ in range(_ATTEMPTS):
         basket = repository.get(user_id)
@@ -168,13 +177,13 @@ def checkout(user_id: str, request: dict) -> str:
     raise BusyBasket()
 
 
-def _order_data(basket: dict, request: dict) -> dict:
+def _order_data(basket: StoredBasket, request: CheckoutInput) -> CheckoutBasket:
     product_ids = list(basket["items"])
     current = catalog.products(product_ids)
     missing = [pid for pid in product_ids if pid not in current]
     if missing:
         raise ProductsUnavailable(missing)
-    items = [
+    items: list[LineItem] = [
         {
             "productId": pid,
             "name": current[pid]["name"],
@@ -196,7 +205,7 @@ def _order_data(basket: dict, request: dict) -> dict:
     }
 
 
-def _publish_pending(basket: dict) -> None:
+def _publish_pending(basket: StoredBasket) -> None:
     """Publish the checkout event that is recorded on the basket but not yet sent.
 
     A failure leaves it recorded, so the customer's retry publishes the same

@@ -1,40 +1,46 @@
 """HTTP routes of the orders API: the caller's own orders only."""
 
+from typing import TYPE_CHECKING, Any
+
 from aws_lambda_powertools.logging import correlation_paths
 
 from ordering import service
 from shop_common import http
 from shop_common.contracts import ORDER_UPDATE_INPUT
+from shop_common.models import Order, OrderPage
 from shop_common.observability import logger, metrics
+
+if TYPE_CHECKING:  # not imported at run time: each import is paid on a cold start
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 app = http.new_resolver()
 route = http.Router(app, __name__)
 
 
 @route
-def list_orders():
+def list_orders() -> OrderPage:
     token = app.current_event.get_query_string_value("nextToken")
     return service.page(http.caller(app).user_id, http.page_size(app), token)
 
 
 @route
-def get_order(orderId: str):
+def get_order(orderId: str) -> Order:
     return service.get(http.caller(app).user_id, orderId)
 
 
 @route
-def patch_order(orderId: str):
+def patch_order(orderId: str) -> Order:
     user = http.caller(app)
     address = http.body(app, ORDER_UPDATE_INPUT)["shippingAddress"]
     return service.change_address(user.user_id, orderId, address)
 
 
 @route
-def cancel_order(orderId: str):
+def cancel_order(orderId: str) -> Order:
     return service.cancel(http.caller(app).user_id, orderId)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics
-def lambda_handler(event, context):
+def lambda_handler(event: dict[str, Any], context: "LambdaContext") -> dict[str, Any]:
     return app.resolve(event, context)

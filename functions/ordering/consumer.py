@@ -1,5 +1,7 @@
 """SQS consumer: each CheckoutBasket event becomes one order and one workflow execution."""
 
+from typing import TYPE_CHECKING, Any, cast
+
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
@@ -9,13 +11,19 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from ordering import service
 from shop_common.inbound import read_event
+from shop_common.models import CheckoutBasket
 from shop_common.observability import logger, metrics
+
+if TYPE_CHECKING:  # not imported at run time: each import is paid on a cold start
+    from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def handle_record(record: SQSRecord) -> None:
-    _, checkout = read_event(record.body, __name__)
+    _, data = read_event(record.body, __name__)
+    checkout = cast(CheckoutBasket, data)  # the only type this consumer takes, contract-valid
     logger.append_keys(orderId=checkout["orderId"])
     try:
         if service.place(checkout):
@@ -29,7 +37,7 @@ def handle_record(record: SQSRecord) -> None:
 
 @logger.inject_lambda_context
 @metrics.log_metrics
-def lambda_handler(event, context):
+def lambda_handler(event: dict[str, Any], context: "LambdaContext") -> "PartialItemFailureResponse":
     return process_partial_response(
         event=event, record_handler=handle_record, processor=processor, context=context
     )

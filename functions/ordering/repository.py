@@ -1,7 +1,10 @@
 """Orders table access. Key: orderId; GSI byUser (userId, createdAt) for "my orders"."""
 
-from shop_common.clients import client
+from typing import TYPE_CHECKING, Final, cast
+
+from shop_common import clients
 from shop_common.dynamo import (
+    Item,
     conditional_check_failed,
     decode_page_token,
     encode_page_token,
@@ -9,61 +12,72 @@ from shop_common.dynamo import (
     now,
     to_item,
 )
+from shop_common.models import Order, OrderChanges
 from shop_common.settings import once, variable
 
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import QueryInputTypeDef
+
 USER_INDEX = "byUser"
-PENDING = "PENDING"
-CANCELLED = "CANCELLED"
+PENDING: Final = "PENDING"
+CANCELLED: Final = "CANCELLED"
 _USER_PAGE_KEYS = {"orderId", "userId", "createdAt"}
 
 
 _table = once(lambda: variable("TABLE_NAME"))
 
 
-def create(order: dict) -> dict | None:
+# The table holds the orders that create() wrote, as the workflow and update_if_open changed them.
+def _order(item: Item) -> Order:
+    return cast(Order, from_item(item))
+
+
+def create(order: Order) -> Order | None:
     """Store a new order; if it already exists, store nothing and return the existing one."""
     try:
-        client("dynamodb").put_item(
+        clients.dynamodb().put_item(
             TableName=_table(),
             Item=to_item(order),
             ConditionExpression="attribute_not_exists(orderId)",
             ReturnValuesOnConditionCheckFailure="ALL_OLD",
         )
     except conditional_check_failed() as error:
-        return from_item(error.response.get("Item", {}))
+        # ReturnValuesOnConditionCheckFailure: the stored order comes with the error.
+        return _order(cast(Item, error.response.get("Item", {})))
     return None
 
 
-def get(order_id: str) -> dict | None:
-    response = client("dynamodb").get_item(TableName=_table(), Key={"orderId": {"S": order_id}})
-    return from_item(response["Item"]) if "Item" in response else None
+def get(order_id: str) -> Order | None:
+    response = clients.dynamodb().get_item(TableName=_table(), Key={"orderId": {"S": order_id}})
+    return _order(response["Item"]) if "Item" in response else None
 
 
-def page_for_user(user_id: str, limit: int, token: str | None) -> tuple[list[dict], str | None]:
-    start = decode_page_token(token, _USER_PAGE_KEYS, {"userId": user_id})
-    response = client("dynamodb").query(
-        TableName=_table(),
-        IndexName=USER_INDEX,
-        KeyConditionExpression="userId = :userId",
-        ExpressionAttributeValues={":userId": {"S": user_id}},
-        ScanIndexForward=False,
-        Limit=limit,
-        **({"ExclusiveStartKey": start} if start else {}),
-    )
-    items = [from_item(item) for item in response.get("Items", [])]
+def page_for_user(user_id: str, limit: int, token: str | None) -> tuple[list[Order], str | None]:
+    query: QueryInputTypeDef = {
+        "TableName": _table(),
+        "IndexName": USER_INDEX,
+        "KeyConditionExpression": "userId = :userId",
+        "ExpressionAttributeValues": {":userId": {"S": user_id}},
+        "ScanIndexForward": False,
+        "Limit": limit,
+    }
+    if start := decode_page_token(token, _USER_PAGE_KEYS, {"userId": user_id}):
+        query["ExclusiveStartKey"] = start
+    response = clients.dynamodb().query(**query)
+    items = [_order(item) for item in response.get("Items", [])]
     return items, encode_page_token(response.get("LastEvaluatedKey"))
 
 
-def update_if_open(order_id: str, user_id: str, changes: dict) -> dict | None:
+def update_if_open(order_id: str, user_id: str, changes: OrderChanges) -> Order | None:
     """Apply changes to the caller's order unless it is cancelled; None if refused."""
-    changes = changes | {"updatedAt": now()}
-    names = {f"#{key}": key for key in changes} | {"#status": "status"}
-    values = {f":{key}": value for key, value in to_item(changes).items()}
+    fields = {**changes, "updatedAt": now()}
+    names = {f"#{key}": key for key in fields} | {"#status": "status"}
+    values = {f":{key}": value for key, value in to_item(fields).items()}
     try:
-        response = client("dynamodb").update_item(
+        response = clients.dynamodb().update_item(
             TableName=_table(),
             Key={"orderId": {"S": order_id}},
-            UpdateExpression="SET " + ", ".join(f"#{key} = :{key}" for key in changes),
+            UpdateExpression="SET " + ", ".join(f"#{key} = :{key}" for key in fields),
             ConditionExpression="userId = :caller AND #status <> :cancelled",
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values
@@ -72,4 +86,4 @@ def update_if_open(order_id: str, user_id: str, changes: dict) -> dict | None:
         )
     except conditional_check_failed():
         return None
-    return from_item(response["Attributes"])
+    return _order(response["Attributes"])

@@ -1,42 +1,36 @@
 """Order rules: one order per checkout, caller-scoped access, sticky cancellation."""
 
+from collections.abc import Mapping
+from typing import cast
+
 from ordering import repository, workflow
 from ordering.repository import CANCELLED, PENDING
 from shop_common import events
 from shop_common.contracts import DetailType
 from shop_common.dynamo import now
 from shop_common.errors import Conflict, NotFound
+from shop_common.models import Address, CheckoutBasket, Order, OrderPage
+from shop_common.models import OrderCancelled as OrderCancelledData
 
-_FIELDS = (
-    "orderId",
-    "userId",
-    "status",
-    "items",
-    "totalPrice",
-    "currency",
-    "shippingAddress",
-    "email",
-    "createdAt",
-    "updatedAt",
-    "paymentFailureReason",
-)
+_FIELDS = tuple(Order.__annotations__)  # what the API shows of a stored order, in this order
 
 
 class OrderNotFound(NotFound):
-    def __init__(self, order_id: str):
+    def __init__(self, order_id: str) -> None:
         super().__init__(f"Order {order_id} not found")
 
 
 class OrderCancelled(Conflict):
-    def __init__(self, order_id: str):
+    def __init__(self, order_id: str) -> None:
         super().__init__(f"Order {order_id} is cancelled and can no longer be changed")
 
 
-def view(order: dict) -> dict:
-    return {key: order[key] for key in _FIELDS if key in order}
+def view(order: Order) -> Order:
+    stored: Mapping[str, object] = order
+    return cast(Order, {key: stored[key] for key in _FIELDS if key in stored})
 
 
-def place(checkout: dict) -> bool:
+def place(checkout: CheckoutBasket) -> bool:
     """Create the order of a CheckoutBasket event and start its workflow.
 
     Safe to repeat: the conditional put creates the order once, and a repeat
@@ -44,7 +38,7 @@ def place(checkout: dict) -> bool:
     execution name) while the order is still PENDING. Returns True if created.
     """
     created_at = now()
-    order = {
+    order: Order = {
         "orderId": checkout["orderId"],
         "userId": checkout["userId"],
         "status": PENDING,
@@ -82,19 +76,19 @@ def place(checkout: dict) -> bool:
     return existing is None
 
 
-def get(user_id: str, order_id: str) -> dict:
+def get(user_id: str, order_id: str) -> Order:
     order = repository.get(order_id)
     if order is None or order["userId"] != user_id:
         raise OrderNotFound(order_id)  # another customer's order does not exist for you
     return view(order)
 
 
-def page(user_id: str, limit: int, token: str | None) -> dict:
+def page(user_id: str, limit: int, token: str | None) -> OrderPage:
     orders, next_token = repository.page_for_user(user_id, limit, token)
     return {"items": [view(order) for order in orders], "nextToken": next_token}
 
 
-def change_address(user_id: str, order_id: str, address: dict) -> dict:
+def change_address(user_id: str, order_id: str, address: Address) -> Order:
     updated = repository.update_if_open(order_id, user_id, {"shippingAddress": address})
     if updated is None:
         get(user_id, order_id)  # raises OrderNotFound for a missing or foreign order
@@ -102,16 +96,17 @@ def change_address(user_id: str, order_id: str, address: dict) -> dict:
     return view(updated)
 
 
-def cancel(user_id: str, order_id: str) -> dict:
+def cancel(user_id: str, order_id: str) -> Order:
     cancelled = repository.update_if_open(order_id, user_id, {"status": CANCELLED})
     if cancelled is None:
         order = get(user_id, order_id)
         if order["status"] == CANCELLED:
             return order  # cancelling twice is harmless
         raise OrderCancelled(order_id)  # unreachable unless the store changed underneath
+    data: OrderCancelledData = {"orderId": order_id, "userId": user_id}
     events.publish(
         DetailType.ORDER_CANCELLED,
-        {"orderId": order_id, "userId": user_id},
+        data,
         correlation_id=order_id,
         event_id=events.stable_event_id(order_id, DetailType.ORDER_CANCELLED),
     )

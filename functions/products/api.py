@@ -1,30 +1,36 @@
 """HTTP routes of the products service (public reads, admin writes)."""
 
+from typing import TYPE_CHECKING, Any
+
 from aws_lambda_powertools.logging import correlation_paths
 
 from products import service
 from shop_common import http
 from shop_common.contracts import CATEGORY, PRODUCT_INPUT
+from shop_common.models import Product, ProductPage
 from shop_common.observability import logger, metrics
+
+if TYPE_CHECKING:  # not imported at run time: each import is paid on a cold start
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 app = http.new_resolver()
 route = http.Router(app, __name__)
 
 
 @route
-def list_products():
+def list_products() -> ProductPage:
     category = http.query_value(app, "category", CATEGORY)
     token = app.current_event.get_query_string_value("nextToken")
     return service.page(http.page_size(app), token, category)
 
 
 @route
-def get_product(productId: str):
+def get_product(productId: str) -> Product:
     return service.get(productId)
 
 
 @route
-def create_product():
+def create_product() -> http.Reply:
     product = service.create(http.body(app, PRODUCT_INPUT))
     metrics.add_metric(name="ProductsCreated", unit="Count", value=1)
     location = app.current_event.raw_path.rstrip("/") + "/" + product["productId"]
@@ -32,16 +38,16 @@ def create_product():
 
 
 @route
-def replace_product(productId: str):
+def replace_product(productId: str) -> Product:
     return service.update(productId, http.body(app, PRODUCT_INPUT))
 
 
 @route
-def delete_product(productId: str):
+def delete_product(productId: str) -> None:
     service.delete(productId)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics
-def lambda_handler(event, context):
+def lambda_handler(event: dict[str, Any], context: "LambdaContext") -> dict[str, Any]:
     return app.resolve(event, context)

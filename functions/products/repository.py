@@ -1,14 +1,26 @@
 """Products table access. Key: productId; GSI byCategory (category, productId)."""
 
-from shop_common.clients import client
+from typing import TYPE_CHECKING, cast
+
+from shop_common import clients
 from shop_common.dynamo import (
+    Item,
     conditional_check_failed,
     decode_page_token,
     encode_page_token,
     from_item,
     to_item,
 )
+from shop_common.models import Product
 from shop_common.settings import once, variable
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import (
+        QueryInputTypeDef,
+        QueryOutputTypeDef,
+        ScanInputTypeDef,
+        ScanOutputTypeDef,
+    )
 
 CATEGORY_INDEX = "byCategory"
 _KEYS = {"productId"}
@@ -18,19 +30,24 @@ _CATEGORY_KEYS = {"productId", "category"}
 _table = once(lambda: variable("TABLE_NAME"))
 
 
-def get(product_id: str) -> dict | None:
-    item = client("dynamodb").get_item(TableName=_table(), Key={"productId": {"S": product_id}})
-    return from_item(item["Item"]) if "Item" in item else None
+# The table holds only the products that put() and replace() wrote.
+def _product(item: Item) -> Product:
+    return cast(Product, from_item(item))
 
 
-def put(product: dict) -> None:
-    client("dynamodb").put_item(TableName=_table(), Item=to_item(product))
+def get(product_id: str) -> Product | None:
+    item = clients.dynamodb().get_item(TableName=_table(), Key={"productId": {"S": product_id}})
+    return _product(item["Item"]) if "Item" in item else None
 
 
-def replace(product: dict) -> bool:
+def put(product: Product) -> None:
+    clients.dynamodb().put_item(TableName=_table(), Item=to_item(product))
+
+
+def replace(product: Product) -> bool:
     """Overwrite an existing product; False when there is none."""
     try:
-        client("dynamodb").put_item(
+        clients.dynamodb().put_item(
             TableName=_table(),
             Item=to_item(product),
             ConditionExpression="attribute_exists(productId)",
@@ -40,31 +57,31 @@ def replace(product: dict) -> bool:
     return True
 
 
-def delete(product_id: str) -> dict | None:
+def delete(product_id: str) -> Product | None:
     """Delete and return the product; None when there was none."""
-    response = client("dynamodb").delete_item(
+    response = clients.dynamodb().delete_item(
         TableName=_table(), Key={"productId": {"S": product_id}}, ReturnValues="ALL_OLD"
     )
-    return from_item(response["Attributes"]) if "Attributes" in response else None
+    return _product(response["Attributes"]) if "Attributes" in response else None
 
 
-def page(limit: int, token: str | None, category: str | None) -> tuple[list[dict], str | None]:
+def page(limit: int, token: str | None, category: str | None) -> tuple[list[Product], str | None]:
+    response: QueryOutputTypeDef | ScanOutputTypeDef
     if category:
-        response = client("dynamodb").query(
-            TableName=_table(),
-            IndexName=CATEGORY_INDEX,
-            KeyConditionExpression="category = :category",
-            ExpressionAttributeValues={":category": {"S": category}},
-            Limit=limit,
-            **_start(decode_page_token(token, _CATEGORY_KEYS, {"category": category})),
-        )
+        query: QueryInputTypeDef = {
+            "TableName": _table(),
+            "IndexName": CATEGORY_INDEX,
+            "KeyConditionExpression": "category = :category",
+            "ExpressionAttributeValues": {":category": {"S": category}},
+            "Limit": limit,
+        }
+        if start := decode_page_token(token, _CATEGORY_KEYS, {"category": category}):
+            query["ExclusiveStartKey"] = start
+        response = clients.dynamodb().query(**query)
     else:
-        response = client("dynamodb").scan(
-            TableName=_table(), Limit=limit, **_start(decode_page_token(token, _KEYS))
-        )
-    items = [from_item(item) for item in response.get("Items", [])]
+        scan: ScanInputTypeDef = {"TableName": _table(), "Limit": limit}
+        if start := decode_page_token(token, _KEYS):
+            scan["ExclusiveStartKey"] = start
+        response = clients.dynamodb().scan(**scan)
+    items = [_product(item) for item in response.get("Items", [])]
     return items, encode_page_token(response.get("LastEvaluatedKey"))
-
-
-def _start(key: dict | None) -> dict:
-    return {"ExclusiveStartKey": key} if key else {}

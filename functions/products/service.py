@@ -7,14 +7,15 @@ from shop_common import events
 from shop_common.contracts import DetailType
 from shop_common.dynamo import now
 from shop_common.errors import NotFound
+from shop_common.models import Product, ProductInput, ProductPage
 
 
 class ProductNotFound(NotFound):
-    def __init__(self, product_id: str):
+    def __init__(self, product_id: str) -> None:
         super().__init__(f"Product {product_id} not found")
 
 
-def _product(product_id: str, data: dict, created_at: str, updated_at: str) -> dict:
+def _product(product_id: str, data: ProductInput, created_at: str, updated_at: str) -> Product:
     return {
         "productId": product_id,
         "name": data["name"],
@@ -28,7 +29,7 @@ def _product(product_id: str, data: dict, created_at: str, updated_at: str) -> d
     }
 
 
-def create(data: dict) -> dict:
+def create(data: ProductInput) -> Product:
     created_at = now()
     product = _product(str(uuid.uuid4()), data, created_at, created_at)
     repository.put(product)
@@ -36,7 +37,7 @@ def create(data: dict) -> dict:
     return product
 
 
-def update(product_id: str, data: dict) -> dict:
+def update(product_id: str, data: ProductInput) -> Product:
     current = get(product_id)
     product = _product(product_id, data, current["createdAt"], now())
     if not repository.replace(product):
@@ -52,13 +53,13 @@ def delete(product_id: str) -> None:
     events.publish(DetailType.PRODUCT_DELETED, product, correlation_id=product_id)
 
 
-def get(product_id: str) -> dict:
+def get(product_id: str) -> Product:
     product = repository.get(product_id)
     if product is None:
         raise ProductNotFound(product_id)
     return product
 
 
-def page(limit: int, token: str | None, category: str | None) -> dict:
+def page(limit: int, token: str | None, category: str | None) -> ProductPage:
     items, next_token = repository.page(limit, token, category)
     return {"items": items, "nextToken": next_token}

@@ -3,16 +3,23 @@
 import base64
 import binascii
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
-from shop_common.clients import client
+from shop_common import clients
 from shop_common.errors import BadRequest, bad_field
 from shop_common.limits import MAX_SORT_KEY_BYTES
 from shop_common.serialization import loads
 from shop_common.validation import is_unicode
+
+if TYPE_CHECKING:
+    from botocore.exceptions import ClientError
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
+
+Item = dict[str, "AttributeValueTypeDef"]  # an item or key in DynamoDB's JSON
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -23,28 +30,28 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def conditional_check_failed() -> type[Exception]:
+def conditional_check_failed() -> type["ClientError"]:
     """The exception a failed ConditionExpression raises (for `except`)."""
-    return client("dynamodb").exceptions.ConditionalCheckFailedException
+    return clients.dynamodb().exceptions.ConditionalCheckFailedException
 
 
 def _not_issued() -> BadRequest:
     return bad_field("nextToken", "is not a token this API issued")
 
 
-def to_item(value: dict[str, Any]) -> dict[str, Any]:
-    return {key: _serializer.serialize(v) for key, v in value.items() if v is not None}
+def to_item(value: Mapping[str, Any]) -> Item:
+    return {key: to_attribute(v) for key, v in value.items() if v is not None}
 
 
-def to_attribute(value: Any) -> dict[str, Any]:
+def to_attribute(value: Any) -> "AttributeValueTypeDef":
     return _serializer.serialize(value)
 
 
-def from_item(item: dict[str, Any]) -> dict[str, Any]:
+def from_item(item: Mapping[str, "AttributeValueTypeDef"]) -> dict[str, Any]:
     return {key: _deserializer.deserialize(v) for key, v in item.items()}
 
 
-def encode_page_token(last_evaluated_key: dict[str, Any] | None) -> str | None:
+def encode_page_token(last_evaluated_key: Mapping[str, Any] | None) -> str | None:
     """Turn DynamoDB's LastEvaluatedKey into an opaque nextToken."""
     if not last_evaluated_key:
         return None
@@ -54,7 +61,7 @@ def encode_page_token(last_evaluated_key: dict[str, Any] | None) -> str | None:
 
 def decode_page_token(
     token: str | None, key_names: set[str], fixed: dict[str, str] | None = None
-) -> dict[str, Any] | None:
+) -> Item | None:
     """Inverse of encode_page_token. Only a key this query could have returned is
     accepted: this table's key names, string values DynamoDB accepts as keys, and
     the values in `fixed` (the partition being queried: DynamoDB rejects a start
@@ -71,7 +78,7 @@ def decode_page_token(
     values = {name: _key_string(attribute) for name, attribute in key.items()}
     if None in values.values() or any(values[k] != v for k, v in (fixed or {}).items()):
         raise _not_issued()
-    return key
+    return {name: {"S": value} for name, value in values.items() if value is not None}
 
 
 def _key_string(attribute: Any) -> str | None:

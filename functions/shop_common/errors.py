@@ -8,6 +8,8 @@ error body: {"message": str, "errors"?: [{"field", "message"}]}.
 from dataclasses import dataclass
 from typing import ClassVar
 
+from shop_common.models import ErrorBody
+
 
 @dataclass(frozen=True)
 class FieldError:
@@ -20,13 +22,13 @@ class ShopError(Exception):
 
     status: ClassVar[int] = 500
 
-    def __init__(self, message: str, errors: tuple[FieldError, ...] = ()):
+    def __init__(self, message: str, errors: tuple[FieldError, ...] = ()) -> None:
         super().__init__(message)
         self.message = message
         self.errors = errors
 
-    def body(self) -> dict:
-        body: dict = {"message": self.message}
+    def body(self) -> ErrorBody:
+        body: ErrorBody = {"message": self.message}
         if self.errors:
             body["errors"] = [{"field": e.field, "message": e.message} for e in self.errors]
         return body
@@ -61,7 +63,7 @@ class Invalid(ShopError):
 
     status = 422
 
-    def __init__(self, field: str, message: str):
+    def __init__(self, field: str, message: str) -> None:
         super().__init__(f"Invalid request: {field} {message}", (FieldError(field, message),))
         self.field = field
         self.problem = message

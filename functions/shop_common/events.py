@@ -1,15 +1,20 @@
 """Publishing shop events: the envelope (docs/architecture.md#envelope) and a loud PutEvents."""
 
 import uuid
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from shop_common.clients import client
+from shop_common import clients
 from shop_common.contracts import EVENTS, SCHEMA_VERSION, DetailType
 from shop_common.errors import Unavailable
+from shop_common.models import EventDetail
 from shop_common.serialization import dumps
 from shop_common.settings import once, variable
+
+if TYPE_CHECKING:
+    from mypy_boto3_events.type_defs import PutEventsRequestEntryTypeDef
 
 # Event ids derived from (correlation id, detail type) make a re-published
 # event recognisable as the same event by every consumer.
@@ -22,7 +27,7 @@ bus_name = once(lambda: variable("EVENT_BUS_NAME"))
 class EventPublishError(Unavailable):
     """EventBridge rejected an entry: the event was not published (a 503: retry)."""
 
-    def __init__(self, detail: str):
+    def __init__(self, detail: str) -> None:
         super().__init__("The request could not be completed; retry it later")
         self.args = (detail,)  # what went wrong, for the logs; the client sees the message
 
@@ -31,7 +36,9 @@ def stable_event_id(correlation_id: str, detail_type: DetailType) -> str:
     return str(uuid.uuid5(_EVENT_ID_NAMESPACE, f"{correlation_id}:{detail_type}"))
 
 
-def envelope(data: dict[str, Any], correlation_id: str, event_id: str | None = None) -> dict:
+def envelope(
+    data: Mapping[str, object], correlation_id: str, event_id: str | None = None
+) -> EventDetail:
     return {
         "metadata": {
             "eventId": event_id or str(uuid.uuid4()),
@@ -44,21 +51,21 @@ def envelope(data: dict[str, Any], correlation_id: str, event_id: str | None = N
 
 def publish(
     detail_type: DetailType,
-    data: dict[str, Any],
+    data: Mapping[str, object],
     correlation_id: str,
     event_id: str | None = None,
-) -> dict:
+) -> EventDetail:
     """Put one event on the shop bus, from its declared source; raise
     EventPublishError unless it was accepted."""
     detail = envelope(data, correlation_id, event_id)
-    entry = {
+    entry: PutEventsRequestEntryTypeDef = {
         "EventBusName": bus_name(),
         "Source": EVENTS[detail_type].source.value,
         "DetailType": detail_type.value,
         "Detail": dumps(detail),
     }
     try:
-        response = client("events").put_events(Entries=[entry])
+        response = clients.events().put_events(Entries=[entry])
     except (BotoCoreError, ClientError) as error:
         raise EventPublishError(f"{detail_type} was not published: {error}") from error
     if response.get("FailedEntryCount", 0):

@@ -3,14 +3,14 @@ route table, identity, input, and the one error body."""
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 
-from shop_common.contracts import UUID_PATTERN
+from shop_common.contracts import UUID_PATTERN, Schema
 from shop_common.errors import BadRequest, Forbidden, Invalid, NotFound, ShopError, Unauthorized
 from shop_common.observability import logger
 from shop_common.routes import (
@@ -24,9 +24,13 @@ from shop_common.routes import (
 from shop_common.serialization import InvalidJson, dumps, loads
 from shop_common.validation import validate
 
+if TYPE_CHECKING:  # not imported at run time: each import is paid on a cold start
+    from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+
 _PAGE_SIZE = re.compile(r"[0-9]{1,3}")  # ASCII digits only: str.isdigit() accepts "²"
 _ISSUED_ID = re.compile(UUID_PATTERN)
 _PARAMETER = re.compile(r"\{(\w+)\}")
+Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,7 @@ class Caller:
         return ADMIN_GROUP in self.groups
 
 
-def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[str]:
     return Response(
         status_code=status,
         content_type=content_types.APPLICATION_JSON,
@@ -48,17 +52,19 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
     )
 
 
-def _on_shop_error(error: ShopError) -> Response:
+def _on_shop_error(error: ShopError) -> Response[str]:
     if error.status >= HTTPStatus.INTERNAL_SERVER_ERROR:
         logger.exception("the request could not be completed")
     return json_response(error.status, error.body())
 
 
-def _on_no_route(_: Exception) -> Response:
+def _on_no_route(_: Exception) -> Response[str]:
     return json_response(HTTPStatus.NOT_FOUND, {"message": "Not Found"})
 
 
-def _only_issued_ids(app: APIGatewayHttpResolver, next_middleware: Callable) -> Response:
+def _only_issued_ids(
+    app: APIGatewayHttpResolver, next_middleware: "NextMiddleware"
+) -> Response[Any]:
     """Every path parameter of this API is an id the shop issued: anything else names
     nothing (and an overlong one would break DynamoDB's key size limit on AWS)."""
     for name, value in app.context.get("_route_args", {}).items():
@@ -81,16 +87,16 @@ class Router:
     success status (a returned dict is its JSON body; None is no body) and whether
     only admins may call it."""
 
-    def __init__(self, app: APIGatewayHttpResolver, service: str):
+    def __init__(self, app: APIGatewayHttpResolver, service: str) -> None:
         self.app = app
         self.routes = {route.operation: route for route in served_by(service)}
         self.registered: set[str] = set()
 
-    def __call__(self, function: Callable) -> Callable:
+    def __call__(self, function: Handler) -> Handler:
         route = self.routes[function.__name__]
 
         @functools.wraps(function)
-        def serve(*args: Any, **kwargs: Any) -> Response:
+        def serve(*args: Any, **kwargs: Any) -> Response[Any]:
             if route.access is Access.ADMIN:
                 admin(self.app)
             return _response(route, function(*args, **kwargs))
@@ -108,7 +114,7 @@ class Reply:
     headers: dict[str, str]
 
 
-def _response(route: Route, result: Any) -> Response:
+def _response(route: Route, result: Any) -> Response[Any]:
     if isinstance(result, Response):
         return result
     if isinstance(result, Reply):
@@ -144,8 +150,9 @@ def admin(app: APIGatewayHttpResolver) -> Caller:
     return who
 
 
-def body(app: APIGatewayHttpResolver, schema: dict) -> dict:
-    """The request's JSON body, validated against schema."""
+def body(app: APIGatewayHttpResolver, schema: Schema) -> Any:
+    """The request's JSON body, validated against schema: the caller takes it as the
+    schema's type in shop_common.models (e.g. PRODUCT_INPUT's ProductInput)."""
     try:
         raw = app.current_event.decoded_body  # base64-decoded when API Gateway encoded it
     except ValueError:
@@ -159,10 +166,10 @@ def body(app: APIGatewayHttpResolver, schema: dict) -> dict:
     return validate(data, schema)
 
 
-_query_schemas: dict[tuple[str, int], dict] = {}  # kept alive: validators are cached by id
+_query_schemas: dict[tuple[str, int], Schema] = {}  # kept alive: validators are cached by id
 
 
-def query_value(app: APIGatewayHttpResolver, name: str, schema: dict) -> str | None:
+def query_value(app: APIGatewayHttpResolver, name: str, schema: Mapping[str, Any]) -> str | None:
     """A query string parameter, validated against the schema of its values."""
     raw = app.current_event.get_query_string_value(name)
     if raw is None:
@@ -171,7 +178,8 @@ def query_value(app: APIGatewayHttpResolver, name: str, schema: dict) -> str | N
     if wrapper is None:
         wrapper = {"type": "object", "properties": {name: schema}}
         _query_schemas[(name, id(schema))] = wrapper
-    return validate({name: raw}, wrapper)[name]
+    validate({name: raw}, wrapper)
+    return raw
 
 
 def page_size(app: APIGatewayHttpResolver) -> int:

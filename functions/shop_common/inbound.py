@@ -3,20 +3,24 @@ checked against the events table (a type this consumer takes, from its declared
 source) and its detail against the published contract. Anything else is poison
 and fails its record, so it is retried and finally lands in the queue's DLQ."""
 
-from shop_common.contracts import EVENTS, DetailType, consumed_by, event_detail_schema
+from typing import Any
+
+from shop_common.contracts import EVENTS, DetailType, Schema, consumed_by, event_detail_schema
 from shop_common.errors import Invalid
 from shop_common.serialization import InvalidJson, loads
 from shop_common.validation import validate
 
-_schemas: dict[str, dict] = {}
+_schemas: dict[str, Schema] = {}
 
 
 class InvalidEvent(ValueError):
     pass
 
 
-def read_event(body: str, consumer: str) -> tuple[DetailType, dict]:
-    """(detail-type, data) of an event `consumer` takes, contract-valid; else InvalidEvent."""
+def read_event(body: str, consumer: str) -> tuple[DetailType, dict[str, Any]]:
+    """(detail-type, data) of an event `consumer` takes, contract-valid; else InvalidEvent.
+    The data is valid against its type's schema, so it is that type's record in
+    shop_common.models."""
     try:
         event = loads(body)
     except InvalidJson as error:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
+from typing import Any
 
 from shop_common.contracts import (
     BASKET_ITEM_INPUT,
@@ -24,7 +25,7 @@ from shop_common.contracts import (
 ADMIN_GROUP = "admin"  # the Cognito group whose members may manage the shop
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
-PAGE_QUERY = MappingProxyType(
+PAGE_QUERY: Mapping[str, Mapping[str, Any]] = MappingProxyType(
     {
         "limit": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
         "nextToken": {"type": "string", "description": "The previous page's nextToken"},
@@ -49,8 +50,8 @@ class Route:
     summary: str
     status: int = 200
     response: str | None = None  # a model of contracts.MODELS
-    body: Mapping | None = None  # the request body's schema
-    query: Mapping[str, Mapping] = field(default_factory=dict)
+    body: Mapping[str, Any] | None = None  # the request body's schema
+    query: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)  # response headers
     conflicts: bool = False  # 409 when the resource's state refuses the request
     publishes: bool = False  # 503 when the change's event could not be published

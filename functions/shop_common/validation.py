@@ -10,13 +10,19 @@ surrogates, which JSON's \\u escapes allow) and nesting deeper than an item may.
 makes: fastjsonschema's own check cannot take a Decimal.
 """
 
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shop_common.errors import Invalid
 from shop_common.limits import MAX_NESTING_DEPTH
 
-_compiled: dict[int, tuple[Any, list[tuple[tuple[str, ...], Decimal]]]] = {}
+if TYPE_CHECKING:  # fastjsonschema is imported on first use (see validate)
+    from fastjsonschema import JsonSchemaValueException
+
+Path = tuple[str | int, ...]  # keys and list indexes from the document's root
+Multiples = list[tuple[tuple[str, ...], Decimal]]  # where a multipleOf applies, and its value
+_compiled: dict[int, tuple[Callable[[Any], Any], Multiples]] = {}
 
 
 def is_unicode(text: str) -> bool:
@@ -28,13 +34,13 @@ def is_unicode(text: str) -> bool:
     return True
 
 
-def _field_name(path: tuple) -> str:
+def _field_name(path: Path) -> str:
     return ".".join(str(part) for part in path) or "body"
 
 
 def check_storable(data: Any) -> None:
     """Invalid naming the first field DynamoDB could not store."""
-    pending: list[tuple[Any, tuple]] = [(data, ())]
+    pending: list[tuple[Any, Path]] = [(data, ())]
     while pending:  # iterative: a deep document must not exhaust the stack
         value, path = pending.pop()
         if len(path) > MAX_NESTING_DEPTH:
@@ -51,7 +57,7 @@ def check_storable(data: Any) -> None:
             pending.extend((item, (*path, index)) for index, item in enumerate(value))
 
 
-def _field_error(error: Any) -> Invalid:
+def _field_error(error: "JsonSchemaValueException") -> Invalid:
     """The offending field of a fastjsonschema.JsonSchemaValueException."""
     path = ".".join(str(part) for part in error.path[1:])
     if error.rule == "required":
@@ -64,15 +70,15 @@ def _field_error(error: Any) -> Invalid:
         extra = sorted(set(error.value) - allowed)
         name = extra[0] if extra else "?"
         return Invalid(f"{path}.{name}" if path else name, "is not allowed")
-    message = error.message.removeprefix(error.name).strip()
+    message = error.message.removeprefix(error.name or "").strip()
     return Invalid(path or "body", message)
 
 
 def _without_multiples(
-    schema: dict, path: tuple[str, ...] = ()
-) -> tuple[dict, list[tuple[tuple[str, ...], Decimal]]]:
+    schema: Mapping[str, Any], path: tuple[str, ...] = ()
+) -> tuple[dict[str, Any], Multiples]:
     """The schema minus its multipleOf keywords (under `properties`), and where they were."""
-    multiples = []
+    multiples: Multiples = []
     stripped = {key: value for key, value in schema.items() if key != "multipleOf"}
     if "multipleOf" in schema:
         multiples.append((path, Decimal(str(schema["multipleOf"]))))
@@ -84,7 +90,7 @@ def _without_multiples(
     return stripped, multiples
 
 
-def _check_multiples(data: Any, multiples: list[tuple[tuple[str, ...], Decimal]]) -> None:
+def _check_multiples(data: Any, multiples: Multiples) -> None:
     for path, multiple in multiples:
         value = data
         for name in path:
@@ -98,7 +104,7 @@ def _check_multiples(data: Any, multiples: list[tuple[tuple[str, ...], Decimal]]
                 raise Invalid(_field_name(path), f"must be a multiple of {multiple}")
 
 
-def validate(data: Any, schema: dict) -> Any:
+def validate(data: Any, schema: Mapping[str, Any]) -> Any:
     # Loaded on first use: requests without a body (most reads) never need it.
     import fastjsonschema  # noqa: PLC0415
 

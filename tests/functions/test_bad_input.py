@@ -235,10 +235,10 @@ def test_a_basket_at_its_limit_checks_out_into_an_order_and_no_further_line_fits
 def test_checkout_reads_any_number_of_products_within_batch_get_limits(shop, monkeypatch):
     product_ids = [add_product(shop, name=f"P{i}") for i in range(3)] + [UNKNOWN_ID]
     calls = []
-    real = basket.catalog.client
+    real = basket.catalog.clients.dynamodb
 
-    def counting(service):
-        dynamodb = real(service)
+    def counting():
+        dynamodb = real()
 
         class Counting:
             def batch_get_item(self, RequestItems):
@@ -248,7 +248,7 @@ def test_checkout_reads_any_number_of_products_within_batch_get_limits(shop, mon
         return Counting()
 
     monkeypatch.setattr(basket.catalog, "BATCH_GET_MAX_KEYS", 2)
-    monkeypatch.setattr(basket.catalog, "client", counting)
+    monkeypatch.setattr(basket.catalog.clients, "dynamodb", counting)
     with environment(shop.environment_of("basket")):
         found = basket.catalog.products(product_ids)
 

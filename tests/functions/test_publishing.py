@@ -3,8 +3,7 @@
 import pytest
 from botocore.stub import Stubber
 
-from shop_common import events
-from shop_common.clients import client
+from shop_common import clients, events
 from shop_common.contracts import DetailType
 from tests.functions.conftest import environment
 
@@ -13,7 +12,7 @@ ENV = {"EVENT_BUS_NAME": "shop-test"}
 
 def test_a_rejected_entry_raises_instead_of_being_lost():
     # moto accepts every well-formed entry, so EventBridge's partial failure is stubbed.
-    stub = Stubber(client("events"))
+    stub = Stubber(clients.events())
     stub.add_response(
         "put_events",
         {
