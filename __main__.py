@@ -6,6 +6,7 @@ from shop_common.routes and the rule patterns and publish grants from the events
 table in shop_common.contracts."""
 
 from decimal import Decimal
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -74,7 +75,9 @@ notifications = Notifications(
 )
 
 
-def publisher(handler_module: str) -> tuple[dict, list]:
+def publisher(
+    handler_module: str,
+) -> tuple[dict[str, pulumi.Input[str]], list[dict[str, Any]]]:
     """Environment and permission of a function that publishes events: on the shop
     bus, of the sources the events table gives it, and no other."""
     return {"EVENT_BUS_NAME": bus.bus_name}, [bus.grant_publish(produced_by(handler_module))]

@@ -50,7 +50,7 @@ class HttpServiceArgs:
     environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     policy_statements: Sequence[Mapping[str, Any]] = ()
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         strangers = [r.key for r in self.routes if r.service != self.handler_module]
         if strangers:
             raise ValueError(f"{self.handler_module} does not serve {strangers}")
@@ -60,9 +60,13 @@ def _slug(route_key: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", route_key.lower()).strip("-")
 
 
-def key_schema(hash_key: str, range_key: str | None) -> list[dict[str, str]]:
+def key_schema(
+    hash_key: str, range_key: str | None
+) -> list[aws.dynamodb.TableGlobalSecondaryIndexKeySchemaArgsDict]:
     """A table's or an index's key schema, as the provider takes it."""
-    keys = [{"attribute_name": hash_key, "key_type": "HASH"}]
+    keys: list[aws.dynamodb.TableGlobalSecondaryIndexKeySchemaArgsDict] = [
+        {"attribute_name": hash_key, "key_type": "HASH"}
+    ]
     return keys + ([{"attribute_name": range_key, "key_type": "RANGE"}] if range_key else [])
 
 
@@ -74,8 +78,6 @@ def invoke_source(execution_arn: pulumi.Input[str], route: Route) -> pulumi.Outp
 
 class HttpService(pulumi.ComponentResource):
     table: aws.dynamodb.Table | None = None
-    table_name: pulumi.Output[str] | None
-    table_arn: pulumi.Output[str] | None
     function_name: pulumi.Output[str]
 
     def __init__(
@@ -144,15 +146,30 @@ class HttpService(pulumi.ComponentResource):
                 )
             )
 
-        self.table_name = self.table.name if self.table else None
-        self.table_arn = self.table.arn if self.table else None
         self.function_name = self.function.function_name
-        self.register_outputs({"table_name": self.table_name, "function_name": self.function_name})
+        self.register_outputs(
+            {
+                "table_name": self.table.name if self.table else None,
+                "function_name": self.function_name,
+            }
+        )
+
+    @property
+    def table_name(self) -> pulumi.Output[str]:
+        return self._own_table().name
+
+    @property
+    def table_arn(self) -> pulumi.Output[str]:
+        return self._own_table().arn
+
+    def _own_table(self) -> aws.dynamodb.Table:
+        if self.table is None:
+            raise ValueError("this service has no table")
+        return self.table
 
     def grant_read(self, sid: str, actions: Sequence[str]) -> dict[str, Any]:
         """A statement letting another service read this service's table (never write)."""
-        if self.table_arn is None:
-            raise ValueError("this service has no table")
+        table_arn = self.table_arn
         writes = [
             a
             for a in actions
@@ -162,18 +179,19 @@ class HttpService(pulumi.ComponentResource):
         ]
         if writes:
             raise ValueError(f"a read grant may not include {writes}")
-        return allow(sid, actions, self.table_arn)
+        return allow(sid, actions, table_arn)
 
     def _table(self, name: str, table: TableArgs, deletion_protection: bool) -> aws.dynamodb.Table:
         key_names = {table.hash_key, table.range_key} | {
             key for index in table.indexes for key in (index.hash_key, index.range_key)
         }
+        attribute_names = sorted(key for key in key_names if key is not None)
         return aws.dynamodb.Table(
             f"{name}-table",
             billing_mode="PAY_PER_REQUEST",
             hash_key=table.hash_key,
             range_key=table.range_key,
-            attributes=[{"name": key, "type": "S"} for key in sorted(key_names - {None})],
+            attributes=[{"name": key, "type": "S"} for key in attribute_names],
             global_secondary_indexes=[
                 {
                     "name": index.name,

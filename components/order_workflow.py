@@ -28,7 +28,7 @@ class OrderWorkflowArgs:
     workflow_type: str = "STANDARD"
     log_retention_days: int = 14
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.workflow_type not in WORKFLOW_TYPES:
             raise ValueError(f"workflow_type must be one of {WORKFLOW_TYPES}")
         check_payment_settings(self.payment_limit, self.payment_failure_rate)

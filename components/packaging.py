@@ -39,10 +39,10 @@ def archive_members(handler_module: str) -> dict[str, Path]:
         finder.modules.pop(handler_module, None)
     if handler_module not in finder.modules:
         raise ValueError(f"{handler_module} is not a module under {FUNCTIONS_DIR}")
+    # modulefinder.Module's attributes are undocumented (and untyped): read them with getattr.
+    sources = (getattr(module, "__file__", None) for module in finder.modules.values())
     files = {
-        Path(module.__file__)
-        for module in finder.modules.values()
-        if module.__file__ and Path(module.__file__).is_relative_to(FUNCTIONS_DIR)
+        Path(source) for source in sources if source and Path(source).is_relative_to(FUNCTIONS_DIR)
     }
     package_dir = FUNCTIONS_DIR / handler_module.split(".", maxsplit=1)[0]
     files |= {

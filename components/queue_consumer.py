@@ -35,7 +35,7 @@ class QueueConsumerArgs:
     max_concurrency: int = 5
     max_receive_count: int = 5
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.max_receive_count < 5:
             raise ValueError("max_receive_count must be at least 5 (see docs/architecture.md)")
         if not 2 <= self.max_concurrency <= 1000:

@@ -12,7 +12,7 @@ from components.iam import policy_document
 DLQ_RETENTION_SECONDS = 14 * 24 * 60 * 60
 # EventBridge retries a failing delivery with backoff for up to a day, then
 # hands the event to the target's DLQ: explicit rather than the implicit default.
-EVENT_TARGET_RETRY_POLICY = {
+EVENT_TARGET_RETRY_POLICY: aws.cloudwatch.EventTargetRetryPolicyArgsDict = {
     "maximum_event_age_in_seconds": 24 * 60 * 60,
     "maximum_retry_attempts": 185,
 }

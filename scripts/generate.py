@@ -13,6 +13,7 @@ import copy
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "functions"))
@@ -37,7 +38,7 @@ ERRORS = {
 }
 
 
-def _to_openapi_refs(schema):
+def _to_openapi_refs(schema: Any) -> Any:
     """JSON Schema draft-07 refs (#/definitions/X) to OpenAPI's (#/components/schemas/X)."""
     if isinstance(schema, dict):
         return {
@@ -53,7 +54,7 @@ def _to_openapi_refs(schema):
     return schema
 
 
-def _json(schema_name: str) -> dict:
+def _json(schema_name: str) -> dict[str, Any]:
     return {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_name}"}}}
 
 
@@ -67,8 +68,8 @@ def event_schemas() -> dict[str, str]:
     return files
 
 
-def _operation(route: Route) -> dict:
-    success: dict = {"description": route.summary}
+def _operation(route: Route) -> dict[str, Any]:
+    success: dict[str, Any] = {"description": route.summary}
     if route.response:
         success["content"] = _json(route.response)
     if route.headers:
@@ -94,7 +95,7 @@ def _operation(route: Route) -> dict:
         {"name": name, "in": "query", "required": False, "schema": dict(schema)}
         for name, schema in route.query.items()
     ]
-    operation: dict = {
+    operation: dict[str, Any] = {
         "tags": [route.service.split(".")[0]],
         "summary": route.summary,
         "operationId": route.operation,
@@ -110,7 +111,7 @@ def _operation(route: Route) -> dict:
 
 
 def openapi_document() -> str:
-    paths: dict = {}
+    paths: dict[str, dict[str, Any]] = {}
     components = {name: copy.deepcopy(model) for name, model in contracts.MODELS.items()}
     for route in ROUTES:
         paths.setdefault(route.path, {})[route.method.lower()] = _operation(route)

@@ -17,6 +17,8 @@ from typing import Any
 
 from shop_common.contracts import EVENTS, SCHEMA_VERSION, DetailType
 
+State = dict[str, Any]  # a state, or a part of one, in Amazon States Language
+
 DECLINED_TOKEN = "tok_declined"  # noqa: S105 - a test card token, not a secret
 _RANDOM_SCALE = 10000
 
@@ -40,15 +42,15 @@ SNS_TRANSIENT = [
 ]
 
 
-def _retry(errors: list[str]) -> list[dict]:
+def _retry(errors: list[str]) -> list[State]:
     return [{"ErrorEquals": [*errors, "States.Timeout"], **_BACKOFF}]
 
 
-def _catch_all(next_state: str) -> dict:
+def _catch_all(next_state: str) -> State:
     return {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": next_state}
 
 
-def _set_status(table: str, status: str, next_state: str, extra: dict[str, str]) -> dict:
+def _set_status(table: str, status: str, next_state: str, extra: dict[str, str]) -> State:
     """UpdateItem status (+ extra attributes from paths) only while the order is PENDING."""
     assignments = ", ".join(
         ["#status = :status", "updatedAt = :now"] + [f"{name} = :{name}" for name in extra]
@@ -75,7 +77,7 @@ def _set_status(table: str, status: str, next_state: str, extra: dict[str, str])
     }
 
 
-def _publish(bus: str, detail_type: DetailType, data: dict[str, str], next_state: str) -> dict:
+def _publish(bus: str, detail_type: DetailType, data: dict[str, str], next_state: str) -> State:
     """PutEvents of a declared event: its source and the envelope from the events table."""
     return {
         "Type": "Task",
@@ -106,7 +108,7 @@ def _publish(bus: str, detail_type: DetailType, data: dict[str, str], next_state
 
 def _notify(
     topic_arn: str, event_type: DetailType, subject: str, message: str, next_state: str
-) -> dict:
+) -> State:
     return {
         "Type": "Task",
         "Resource": "arn:aws:states:::sns:publish",
@@ -126,7 +128,7 @@ def _notify(
     }
 
 
-def _decline(reason: str) -> dict:
+def _decline(reason: str) -> State:
     return {
         "Type": "Pass",
         "Result": {"approved": False, "reason": reason},
@@ -229,7 +231,7 @@ def _payment(payment_limit: float, payment_failure_rate: float) -> dict[str, Any
     return states
 
 
-def _settled_once(on_other_failure: str) -> list[dict]:
+def _settled_once(on_other_failure: str) -> list[State]:
     """A status update that finds the order no longer PENDING changes nothing."""
     return [
         {
