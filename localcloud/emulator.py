@@ -9,6 +9,7 @@ import urllib.request
 from pathlib import Path
 
 REQUESTS_PATH = "/_localcloud/requests"
+PATCHES_PATH = "/_localcloud/patches"
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -45,10 +46,10 @@ class Emulator:
                 time.sleep(0.05)
         raise RuntimeError(f"the emulator did not answer within {timeout}s; see {self.log_file}")
 
-    def _call(self, method: str):
+    def _call(self, method: str, path: str = REQUESTS_PATH, timeout: float = 5):
         # Our own http:// URL, not user input.
-        request = urllib.request.Request(self.url + REQUESTS_PATH, method=method)  # noqa: S310
-        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+        request = urllib.request.Request(self.url + path, method=method)  # noqa: S310
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
             return json.loads(response.read())
 
     def requests(self) -> list[dict]:
@@ -57,6 +58,11 @@ class Emulator:
 
     def reset_requests(self) -> None:
         self._call("DELETE")
+
+    def patches(self) -> dict:
+        """{applied: [names], refused: {name: reason}} of the moto patches (emulator_patches),
+        once the emulator's warm-up has applied them."""
+        return self._call("GET", PATCHES_PATH, timeout=35)
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

@@ -7,6 +7,9 @@ resets them. The caller is the `app/<name>` that a function's SDK puts in its
 User-Agent (the local cloud sets AWS_SDK_UA_APP_ID per function); requests
 without one come from moto's own state machine interpreter.
 
+GET /_localcloud/patches says which of the local cloud's patches of moto
+(emulator_patches.py, applied by the warm-up) are in effect.
+
 Run as `python -m localcloud.emulator_server --port 4566`.
 """
 
@@ -27,7 +30,8 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import make_server
 
-from localcloud.emulator import REQUESTS_PATH
+from localcloud import emulator_patches
+from localcloud.emulator import PATCHES_PATH, REQUESTS_PATH
 from localcloud.processes import exit_with_parent
 from localcloud.services import BOTO3_TO_MOTO
 
@@ -60,15 +64,40 @@ def _action(environ: dict) -> str:
     return f"{service}:{action}"
 
 
+class Patches:
+    """What the warm-up patched, for GET /_localcloud/patches."""
+
+    def __init__(self):
+        self.done = threading.Event()
+        self.applied: list[str] = []
+        self.refused: dict[str, str] = {}
+
+    def apply(self) -> None:
+        try:
+            self.refused = emulator_patches.problems()
+            self.applied = emulator_patches.apply(lambda line: print(line, flush=True))
+        finally:
+            self.done.set()
+
+    def report(self, environ, start_response):
+        self.done.wait(30)
+        body = {"applied": self.applied, "refused": self.refused, "done": self.done.is_set()}
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [json.dumps(body).encode()]
+
+
 class CountingMiddleware:
-    def __init__(self, app):
+    def __init__(self, app, patches: Patches | None = None):
         self.app = app
+        self.patches = patches or Patches()
         self.counts: Counter[tuple[str, str]] = Counter()
         self.lock = threading.Lock()
 
     def __call__(self, environ, start_response):
         if environ.get("PATH_INFO") == REQUESTS_PATH:
             return self._report(environ, start_response)
+        if environ.get("PATH_INFO") == PATCHES_PATH:
+            return self.patches.report(environ, start_response)
         with self.lock:
             self.counts[(_caller(environ), _action(environ))] += 1
         return self.app(environ, start_response)
@@ -88,13 +117,9 @@ class CountingMiddleware:
 _WARM_DEFINITION = '{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}'
 
 
-def warm_up(dispatcher: DomainDispatcherApplication) -> None:
-    """Do moto's first-request work (service apps, ASL parser) before it is asked for."""
-    # Heavy (ANTLR): imported here, off the path to the first answer.
-    from moto.stepfunctions.parser.asl.parse.asl_parser import (  # noqa: PLC0415
-        AmazonStateLanguageParser,
-    )
-
+def warm_up(dispatcher: DomainDispatcherApplication, patches: Patches) -> None:
+    """Do moto's first-request work (service apps, ASL parser) before it is asked
+    for, and apply the local cloud's patches of moto."""
     for service in BOTO3_TO_MOTO.values():
         try:
             app = create_backend_app(service)
@@ -103,6 +128,11 @@ def warm_up(dispatcher: DomainDispatcherApplication) -> None:
             continue
         with dispatcher.lock:
             dispatcher.app_instances.setdefault(service, app)
+    patches.apply()  # imports the ASL parser (heavy: ANTLR), off the path to the first answer
+    from moto.stepfunctions.parser.asl.parse.asl_parser import (  # noqa: PLC0415
+        AmazonStateLanguageParser,
+    )
+
     AmazonStateLanguageParser.parse(_WARM_DEFINITION)
 
 
@@ -112,7 +142,9 @@ def serve(host: str, port: int) -> None:
     dispatcher = DomainDispatcherApplication(create_backend_app)
     app = CountingMiddleware(dispatcher)
     server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
-    threading.Thread(target=warm_up, args=(dispatcher,), name="warm-up", daemon=True).start()
+    threading.Thread(
+        target=warm_up, args=(dispatcher, app.patches), name="warm-up", daemon=True
+    ).start()
     print(f"emulator listening on http://{host}:{port}", flush=True)
     server.serve_forever()
 

@@ -754,6 +754,13 @@ def _executions(sfn, machine: str, status: str) -> int:
     return sum(len(page["executions"]) for page in pages)
 
 
+def _purge_until(sqs, outputs: dict, stop: threading.Event) -> None:
+    queues = [url for name, url in outputs.items() if name.endswith("QueueUrl")]
+    while not stop.wait(0.5):
+        for url in queues:
+            sqs.purge_queue(QueueUrl=url)
+
+
 def bare_emulator(orders_per_client: int) -> tuple[float, Counter[str], int]:
     """(orders/s, calls by action, succeeded executions): the replay against a fresh
     emulator holding the same stack, timed until the last execution has finished."""
@@ -777,12 +784,20 @@ def bare_emulator(orders_per_client: int) -> tuple[float, Counter[str], int]:
             replays = [Replay(outputs, emulator.url, region, product) for _ in range(LOAD_CLIENTS)]
 
             def run(orders: int) -> None:
-                with ThreadPoolExecutor(LOAD_CLIENTS) as pool:
-                    for done in [
-                        pool.submit(lambda r=r: [r.order() for _ in range(orders)]) for r in replays
-                    ]:
-                        done.result()
-                _wait_for_executions(sfn, machine)
+                # Nobody consumes the queues here: keep them as short as the local cloud's
+                # pollers keep theirs (moto's SendMessage counts a queue's messages).
+                sqs, draining = _aws(outputs, "sqs"), threading.Event()
+                threading.Thread(target=_purge_until, args=(sqs, outputs, draining)).start()
+                try:
+                    with ThreadPoolExecutor(LOAD_CLIENTS) as pool:
+                        for done in [
+                            pool.submit(lambda r=r: [r.order() for _ in range(orders)])
+                            for r in replays
+                        ]:
+                            done.result()
+                    _wait_for_executions(sfn, machine)
+                finally:
+                    draining.set()
 
             run(1)  # first requests, as the local cloud's warm-up order
             _reset_calls(emulator.url)
