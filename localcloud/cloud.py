@@ -25,7 +25,7 @@ from localcloud.provisioner import (
     provision,
     stack_region,
 )
-from localcloud.workers import Console, Workers
+from localcloud.workers import DEFAULT_CONCURRENCY, Console, Workers
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_PASSWORD = "LocalShop-2026"  # noqa: S105 - a documented demo password for the emulator
@@ -48,6 +48,22 @@ class Options:
         self.state_dir = Path(self.state_dir).resolve()
 
 
+def _shared_prefix(names: list[str]) -> str:
+    """The words (up to a '-') that every name starts with: 'shop-local-'."""
+    if len(names) < 2:
+        return ""
+    first, last = min(names), max(names)
+    same = next(
+        (i for i, (a, b) in enumerate(zip(first, last, strict=False)) if a != b), len(first)
+    )
+    return first[: first.rfind("-", 0, same) + 1]
+
+
+def _maximum_concurrency(mapping_inputs: dict) -> int | None:
+    maximum = (mapping_inputs.get("scalingConfig") or {}).get("maximumConcurrency")
+    return int(maximum) if maximum is not None else None
+
+
 class LocalCloud:
     def __init__(self, options: Options, console: Console | None = None):
         self.options = options
@@ -68,7 +84,8 @@ class LocalCloud:
             region_name=self.region,
             aws_access_key_id="local",
             aws_secret_access_key="local",  # noqa: S106
-            config=Config(user_agent_appid=LOCAL_USER_AGENT_APP_ID),
+            # Shared by every poller's batches in flight and the outbox.
+            config=Config(user_agent_appid=LOCAL_USER_AGENT_APP_ID, max_pool_connections=64),
         )
 
     # -- start -----------------------------------------------------------------------------
@@ -94,8 +111,20 @@ class LocalCloud:
             r.outputs["name"]: Path(r.outputs["archivePath"])
             for r in self.deployment.of_type("aws:lambda/function:Function")
         }
+        mappings = self.mappings()
+        mapping_concurrency: dict[str, list[int | None]] = {}
+        for mapping in mappings:
+            mapping_concurrency.setdefault(mapping.function_arn, []).append(
+                mapping.maximum_concurrency
+            )
         self.workers = Workers(
-            self.client("lambda"), functions, state, self.emulator.url, self.region, self.console
+            self.client("lambda"),
+            functions,
+            state,
+            self.emulator.url,
+            self.region,
+            self.console,
+            mapping_concurrency,
         )
         [api] = self.deployment.of_type("aws:apigatewayv2/api:Api")
         self.gateway = Gateway(
@@ -107,7 +136,7 @@ class LocalCloud:
         )
         self.gateway.start()
         sqs = self.client("sqs")
-        for mapping in self.mappings():
+        for mapping in mappings:
             poller = Poller(mapping, sqs, self.workers.invoke, self.console)
             poller.start()
             self.pollers.append(poller)
@@ -141,6 +170,7 @@ class LocalCloud:
                 batching_window_seconds=int(m.inputs.get("maximumBatchingWindowInSeconds", 0)),
                 report_batch_item_failures="ReportBatchItemFailures"
                 in m.inputs.get("functionResponseTypes", []),
+                maximum_concurrency=_maximum_concurrency(m.inputs),
             )
             for m in self.deployment.of_type("aws:lambda/eventSourceMapping:EventSourceMapping")
         ]
@@ -199,6 +229,16 @@ class LocalCloud:
 
     # -- the start-up summary --------------------------------------------------------------
 
+    def _patches_line(self) -> str:
+        try:
+            patches = self.emulator.patches()
+        except OSError as error:
+            return f"!!! moto patches: unknown ({error})"
+        if patches["refused"]:
+            refused = "; ".join(f"{name}: {why}" for name, why in patches["refused"].items())
+            return f"!!! moto patches NOT applied (the emulator is slower): {refused}"
+        return f"Emulator speed-ups (patches of moto): {', '.join(patches['applied'])}"
+
     def summary(self, ready_seconds: float) -> str:
         outputs, options = self.outputs, self.options
         api, emulator = outputs["apiUrl"], outputs["awsEndpointUrl"]
@@ -206,6 +246,11 @@ class LocalCloud:
         with contextlib.suppress(ValueError):
             state = state.relative_to(Path.cwd())
         created = len(self.deployment.resources)
+        workers = self.workers.by_name
+        prefix = _shared_prefix(list(workers))
+        concurrency = ", ".join(
+            f"{name.removeprefix(prefix)} {w.concurrency}" for name, w in sorted(workers.items())
+        )
         unemulated = ", ".join(f"{t} {n}" for t, n in self.deployment.unemulated) or "none"
         overrides = (
             f"queue visibility timeout {options.queue_visibility_timeout} s "
@@ -230,8 +275,12 @@ shop is running locally (stack "{options.stack}"), ready in {ready_seconds:.1f} 
                   aws --endpoint-url {emulator} --region {self.region} \\
                   dynamodb scan --table-name {outputs["productsTableName"]}
 
-  {created} resources created in the emulator; {len(self.workers.by_name)} functions run in \
+  {created} resources created in the emulator; {len(workers)} functions run in \
 local workers; {len(self.pollers)} queues polled.
+  Execution environments per function, at most (reserved concurrency, else its queue \
+mapping's
+  maximum concurrency, else {DEFAULT_CONCURRENCY}): {concurrency}
+  {self._patches_line()}
   Not emulated (recorded only): {unemulated}
   Stored but not enforced locally: {"; ".join(NOT_ENFORCED)}
   Local overrides: {overrides}

@@ -395,6 +395,11 @@ def _function(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dict]
     digest = base64.b64encode(hashlib.sha256(code).digest()).decode()
     if configuration["CodeSha256"] != digest:
         raise RuntimeError(f"the emulator stored different code for {function_name}")
+    reserved = _int(inputs.get("reservedConcurrentExecutions", -1))
+    if reserved >= 0:  # -1: unreserved (the provider's default)
+        mocks.client("lambda").put_function_concurrency(
+            FunctionName=function_name, ReservedConcurrentExecutions=reserved
+        )
     arn = configuration["FunctionArn"]
     return function_name, {
         "name": function_name,
@@ -424,6 +429,7 @@ def _permission(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dic
 def _event_source_mapping(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dict]:
     # Created disabled: moto would invoke the function itself (in Docker). The
     # local cloud's pollers play the mapping instead, from these settings.
+    scaling = inputs.get("scalingConfig") or {}
     mapping = mocks.client("lambda").create_event_source_mapping(
         EventSourceArn=inputs["eventSourceArn"],
         FunctionName=inputs["functionName"],
@@ -431,6 +437,11 @@ def _event_source_mapping(mocks: EmulatorMocks, name: str, inputs: dict) -> tupl
         MaximumBatchingWindowInSeconds=_int(inputs.get("maximumBatchingWindowInSeconds", 0)),
         FunctionResponseTypes=inputs.get("functionResponseTypes", []),
         Enabled=False,
+        **(
+            {"ScalingConfig": {"MaximumConcurrency": _int(scaling["maximumConcurrency"])}}
+            if scaling.get("maximumConcurrency") is not None
+            else {}
+        ),
     )
     uuid = mapping["UUID"]
     return uuid, {"uuid": uuid, "arn": mocks.arn("lambda", f"event-source-mapping:{uuid}")}
