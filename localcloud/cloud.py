@@ -1,31 +1,32 @@
 """The local cloud: emulator, provisioning, workers, gateway, pollers, outbox,
-seed data, demo users; started in that order and stopped in reverse."""
+seed data, demo users; started in that order and stopped in reverse.
+
+The emulator's process is spawned first, before this process imports boto3 and
+Pulumi: it boots while the program is evaluated, and the first resource waits
+for it. (So the heavy imports are inside start(), not at the top.)
+"""
+
+from __future__ import annotations
 
 import contextlib
 import json
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import boto3
-from boto3.dynamodb.types import TypeSerializer
-from botocore.config import Config
-
+from localcloud import stack_config
 from localcloud.emulator import Emulator
-from localcloud.gateway import Api, Gateway
-from localcloud.outbox import Outbox
 from localcloud.pollers import Mapping, Poller
-from localcloud.provisioner import (
-    LOCAL_USER_AGENT_APP_ID,
-    NOT_ENFORCED,
-    Deployment,
-    EmulatorMocks,
-    provision,
-    stack_region,
-)
 from localcloud.workers import DEFAULT_CONCURRENCY, Console, Workers
+
+if TYPE_CHECKING:
+    from localcloud.gateway import Gateway
+    from localcloud.outbox import Outbox
+    from localcloud.provisioner import Deployment
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_PASSWORD = "LocalShop-2026"  # noqa: S105 - a documented demo password for the emulator
@@ -68,25 +69,20 @@ class LocalCloud:
     def __init__(self, options: Options, console: Console | None = None):
         self.options = options
         self.console = console or Console()
-        self.region = stack_region(options.stack)
+        self.region = stack_config.load(options.stack).get("aws:region", "us-east-1")
         self.emulator: Emulator | None = None
         self.gateway: Gateway | None = None
         self.workers: Workers | None = None
         self.pollers: list[Poller] = []
         self.outbox: Outbox | None = None
         self.deployment: Deployment | None = None
+        self._mocks = None  # the provisioning's mocks: their boto3 session makes the clients
         self.outputs: dict = {}
 
     def client(self, service: str):
-        return boto3.client(
-            service,
-            endpoint_url=self.emulator.url,
-            region_name=self.region,
-            aws_access_key_id="local",
-            aws_secret_access_key="local",  # noqa: S106
-            # Shared by every poller's batches in flight and the outbox.
-            config=Config(user_agent_appid=LOCAL_USER_AGENT_APP_ID, max_pool_connections=64),
-        )
+        # From the provisioning session, whose loader has already read the service's model.
+        # The pool is shared by every poller's batches in flight and the outbox.
+        return self._mocks.new_client(service, max_pool_connections=64)
 
     # -- start -----------------------------------------------------------------------------
 
@@ -94,58 +90,57 @@ class LocalCloud:
         options = self.options
         state = options.state_dir
         state.mkdir(parents=True, exist_ok=True)
-        self.emulator = Emulator(options.host, options.aws_port, state / "emulator.log")
+        self.emulator = Emulator(
+            options.host, options.aws_port, state / "emulator.log", self.region
+        )
+        self.emulator.spawn()
+        # While it boots: the heavy imports, the clients, the program's evaluation.
+        from localcloud.gateway import Api, Gateway  # noqa: PLC0415
+        from localcloud.outbox import Outbox  # noqa: PLC0415
+        from localcloud.provisioner import EmulatorMocks, provision  # noqa: PLC0415
+
         gateway_url = f"http://{options.host}:{options.api_port}/"
         mocks = EmulatorMocks(
-            f"http://{options.host}:{options.aws_port}",
-            self.region,
-            gateway_url,
-            options.queue_visibility_timeout,
+            self.emulator.url, self.region, gateway_url, options.queue_visibility_timeout
         )
-        clients = mocks.prepare_clients()  # while the emulator boots
-        self.emulator.start()
-        clients.join()
-        self.deployment = provision(mocks, options.stack)
+        mocks.prepare_clients()
+        mocks.await_emulator(self.emulator.wait_ready)
+        try:
+            self.deployment = provision(mocks, options.stack)
+        except Exception as error:
+            if self.emulator.process.poll() is not None:  # say why, not what it caused
+                raise RuntimeError(f"the emulator exited; see {self.emulator.log_file}") from error
+            raise
 
-        functions = {
-            r.outputs["name"]: Path(r.outputs["archivePath"])
-            for r in self.deployment.of_type("aws:lambda/function:Function")
-        }
-        mappings = self.mappings()
-        mapping_concurrency: dict[str, list[int | None]] = {}
-        for mapping in mappings:
-            mapping_concurrency.setdefault(mapping.function_arn, []).append(
-                mapping.maximum_concurrency
+        self._mocks = mocks
+        # The rest only reads back what was created, or adds data: at once.
+        with ThreadPoolExecutor(4, thread_name_prefix="start") as pool:
+            sqs = self.client("sqs")
+            topics = [t.outputs["arn"] for t in self.deployment.of_type("aws:sns/topic:Topic")]
+            outbox = pool.submit(
+                Outbox, sqs, self.client("sns"), topics, state / "outbox.jsonl", self.console
             )
-        self.workers = Workers(
-            self.client("lambda"),
-            functions,
-            state,
-            self.emulator.url,
-            self.region,
-            self.console,
-            mapping_concurrency,
-        )
-        [api] = self.deployment.of_type("aws:apigatewayv2/api:Api")
-        self.gateway = Gateway(
-            options.host,
-            options.api_port,
-            Api.from_emulator(self.client("apigatewayv2"), api.id, self.emulator.url),
-            self.workers.invoke,
-            self.console,
-        )
-        self.gateway.start()
-        sqs = self.client("sqs")
-        for mapping in mappings:
-            poller = Poller(mapping, sqs, self.workers.invoke, self.console)
-            poller.start()
-            self.pollers.append(poller)
-        topics = [t.outputs["arn"] for t in self.deployment.of_type("aws:sns/topic:Topic")]
-        self.outbox = Outbox(sqs, self.client("sns"), topics, state / "outbox.jsonl", self.console)
-        self.outbox.start()
-        if options.seed:
-            self.seed_products()
-        self.create_demo_users()
+            data = [pool.submit(self.create_demo_users)]
+            if options.seed:
+                data.append(pool.submit(self.seed_products))
+            [api] = self.deployment.of_type("aws:apigatewayv2/api:Api")
+            routes = pool.submit(
+                Api.from_emulator, self.client("apigatewayv2"), api.id, self.emulator.url
+            )
+            mappings = self.mappings()
+            self.workers = self._workers(mappings)
+            self.gateway = Gateway(
+                options.host, options.api_port, routes.result(), self.workers.invoke, self.console
+            )
+            self.gateway.start()
+            for mapping in mappings:
+                poller = Poller(mapping, sqs, self.workers.invoke, self.console)
+                poller.start()
+                self.pollers.append(poller)
+            self.outbox = outbox.result()
+            self.outbox.start()
+            for done in data:
+                done.result()
         self.outputs = self.deployment.outputs | {
             "awsEndpointUrl": self.emulator.url,
             "region": self.region,
@@ -155,6 +150,26 @@ class LocalCloud:
         }
         (state / "outputs.json").write_text(json.dumps(self.outputs, indent=2) + "\n")
         return self.outputs
+
+    def _workers(self, mappings: list[Mapping]) -> Workers:
+        functions = {
+            r.outputs["name"]: Path(r.outputs["archivePath"])
+            for r in self.deployment.of_type("aws:lambda/function:Function")
+        }
+        mapping_concurrency: dict[str, list[int | None]] = {}
+        for mapping in mappings:
+            mapping_concurrency.setdefault(mapping.function_arn, []).append(
+                mapping.maximum_concurrency
+            )
+        return Workers(
+            self.client("lambda"),
+            functions,
+            self.options.state_dir,
+            self.emulator.url,
+            self.region,
+            self.console,
+            mapping_concurrency,
+        )
 
     def mappings(self) -> list[Mapping]:
         queues = {
@@ -176,21 +191,32 @@ class LocalCloud:
         ]
 
     def seed_products(self) -> None:
+        from boto3.dynamodb.types import TypeSerializer  # noqa: PLC0415
+
         table = self.deployment.outputs["productsTableName"]
-        dynamodb = self.client("dynamodb")
         serializer = TypeSerializer()
         now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        for product in json.loads(SEED_PRODUCTS.read_text(), parse_float=Decimal):
-            item = {
+        items = [
+            {
                 "productId": str(uuid.uuid4()),
                 "imageUrl": "",
                 "createdAt": now,
                 "updatedAt": now,
                 **product,
             }
-            dynamodb.put_item(
-                TableName=table, Item={k: serializer.serialize(v) for k, v in item.items()}
-            )
+            for product in json.loads(SEED_PRODUCTS.read_text(), parse_float=Decimal)
+        ]
+        requests = [
+            {"PutRequest": {"Item": {k: serializer.serialize(v) for k, v in item.items()}}}
+            for item in items
+        ]
+        dynamodb = self.client("dynamodb")
+        for start in range(0, len(requests), 25):  # BatchWriteItem's limit
+            unprocessed = {table: requests[start : start + 25]}
+            while unprocessed:
+                unprocessed = dynamodb.batch_write_item(RequestItems=unprocessed).get(
+                    "UnprocessedItems"
+                )
 
     def create_demo_users(self) -> None:
         cognito = self.client("cognito-idp")
@@ -240,6 +266,8 @@ class LocalCloud:
         return f"Emulator speed-ups (patches of moto): {', '.join(patches['applied'])}"
 
     def summary(self, ready_seconds: float) -> str:
+        from localcloud.provisioner import NOT_ENFORCED  # noqa: PLC0415
+
         outputs, options = self.outputs, self.options
         api, emulator = outputs["apiUrl"], outputs["awsEndpointUrl"]
         state = options.state_dir

@@ -14,12 +14,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class Emulator:
-    def __init__(self, host: str, port: int, log_file: Path):
+    def __init__(self, host: str, port: int, log_file: Path, region: str = "us-east-1"):
         self.url = f"http://{host}:{port}"
-        self.host, self.port, self.log_file = host, port, log_file
+        self.host, self.port, self.log_file, self.region = host, port, log_file, region
         self.process: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 30) -> None:
+    def spawn(self) -> None:
+        """Start the emulator's process; it answers a little later (wait_ready)."""
         with self.log_file.open("ab") as log:
             self.process = subprocess.Popen(
                 [
@@ -30,11 +31,15 @@ class Emulator:
                     self.host,
                     "--port",
                     str(self.port),
+                    "--region",
+                    self.region,
                 ],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 cwd=ROOT,
             )
+
+    def wait_ready(self, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -43,8 +48,12 @@ class Emulator:
                 self.requests()
                 return
             except OSError:
-                time.sleep(0.05)
+                time.sleep(0.02)
         raise RuntimeError(f"the emulator did not answer within {timeout}s; see {self.log_file}")
+
+    def start(self, timeout: float = 30) -> None:
+        self.spawn()
+        self.wait_ready(timeout)
 
     def _call(self, method: str, path: str = REQUESTS_PATH, timeout: float = 5):
         # Our own http:// URL, not user input.

@@ -18,6 +18,17 @@ in the local cloud's own process or in tests that use moto in-process.
   client (~10 ms) to call back into the emulator, with arguments that are the
   same for every task of a (region, service) in server mode. botocore clients
   are thread-safe; one per (region, service, endpoint) is reused.
+- The backend for a request's host. moto's server resolves it for every request,
+  under its dispatcher's lock, by listing moto's package directory (a stat per
+  service, ~180) and then matching the services' URL patterns in turn. Both are
+  fixed for the life of the process: each host's backend is remembered (hosts
+  that match nothing are resolved every time, as before).
+- moto.batch, imported when used. The ASL parser imports moto.batch.utils for
+  one enum, and moto/batch/__init__.py imports moto.batch.models, which imports
+  EC2 (0.7 s of CPU at start-up, for services the shop does not use). The
+  package is registered without running its __init__; its one name,
+  batch_backends, is imported from moto.batch.models on first access, which is
+  everything that __init__ would have done. Applied before serving ("early").
 
 Every patch names the moto versions it was written against (TESTED_MOTO) and
 checks, before patching, that its target still has the shape it expects. If
@@ -69,6 +80,7 @@ class ProgramCache:
         self._pristine: dict[str, Any] = {}
         self._lock = threading.Lock()
         self.parses = 0
+        self.copies = 0
 
     def program(self, definition: str) -> Any:
         pristine = self._pristine.get(definition)
@@ -81,6 +93,7 @@ class ProgramCache:
                     if len(self._pristine) >= self._max:
                         self._pristine.clear()
                     self._pristine[definition] = pristine
+        self.copies += 1  # a statistic: an increment lost to a race does not matter
         return copy.deepcopy(pristine)
 
 
@@ -118,7 +131,7 @@ def _apply_asl() -> None:
         return cache.program(self._evaluation_details.state_machine_details.definition)
 
     ExecutionWorker._get_evaluation_entrypoint = _get_evaluation_entrypoint
-    ExecutionWorker._localcloud_program_cache = cache
+    _STATS["asl-program-cache"] = lambda: {"parses": cache.parses, "executions": cache.copies}
 
 
 # --- JSONPath expressions --------------------------------------------------------------
@@ -224,6 +237,80 @@ def _apply_sfn_clients() -> None:
             module.boto_client_for = boto_client_for
 
 
+# --- the backend for a request's host -----------------------------------------------------
+
+
+def _check_backend_for_host() -> str | None:
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication  # noqa: PLC0415
+
+    target = DomainDispatcherApplication.__dict__.get("get_backend_for_host")
+    if target is None or list(inspect.signature(target).parameters) != ["self", "host"]:
+        return "DomainDispatcherApplication.get_backend_for_host(self, host) is gone or changed"
+    names = set(target.__code__.co_names)
+    if not {"list_of_moto_modules", "backend_url_patterns"} <= names:
+        return "get_backend_for_host no longer resolves from the modules and URL patterns"
+    return None
+
+
+def _apply_backend_for_host() -> None:
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication  # noqa: PLC0415
+
+    original = DomainDispatcherApplication.get_backend_for_host
+    known: dict[tuple[int, str], Any] = {}
+
+    @functools.wraps(original)
+    def get_backend_for_host(self, host):
+        key = (id(self.backend_url_patterns), host)
+        backend = known.get(key)
+        if backend is None:
+            backend = original(self, host)
+            if backend is not None:
+                known[key] = backend
+        return backend
+
+    DomainDispatcherApplication.get_backend_for_host = get_backend_for_host
+
+
+# --- moto.batch, imported when used ----------------------------------------------------
+
+_BATCH_INIT = "from .models import batch_backends  # noqa: F401"
+
+
+def _check_lazy_batch() -> str | None:
+    import importlib.util  # noqa: PLC0415
+    from pathlib import Path  # noqa: PLC0415
+
+    if "moto.batch" in sys.modules:
+        return "moto.batch is already imported"
+    spec = importlib.util.find_spec("moto.batch")
+    if spec is None or spec.origin is None or spec.submodule_search_locations is None:
+        return "moto.batch is not a package any more"
+    init = Path(spec.origin).read_text(encoding="utf-8").strip()
+    if init != _BATCH_INIT:
+        return f"moto/batch/__init__.py is no longer just {_BATCH_INIT!r}"
+    return None
+
+
+def _apply_lazy_batch() -> None:
+    import importlib.util  # noqa: PLC0415
+
+    import moto  # noqa: PLC0415
+
+    package = importlib.util.module_from_spec(importlib.util.find_spec("moto.batch"))
+
+    def __getattr__(name: str):  # what the real __init__ defines, once asked for
+        if name == "batch_backends":
+            from moto.batch.models import batch_backends  # noqa: PLC0415
+
+            package.batch_backends = batch_backends
+            return batch_backends
+        raise AttributeError(f"module 'moto.batch' has no attribute {name!r}")
+
+    package.__getattr__ = __getattr__
+    sys.modules["moto.batch"] = package
+    moto.batch = package
+
+
 # --- applying them ---------------------------------------------------------------------
 
 
@@ -232,26 +319,43 @@ class Patch:
     name: str
     check: Callable[[], str | None]  # None, or why the target no longer matches
     apply: Callable[[], None]
+    early: bool = False  # applied before serving (it must precede imports)
 
 
 PATCHES = (
+    Patch("lazy-moto-batch", _check_lazy_batch, _apply_lazy_batch, early=True),
+    Patch("backend-for-host-cache", _check_backend_for_host, _apply_backend_for_host, early=True),
     Patch("asl-program-cache", _check_asl, _apply_asl),
     Patch("jsonpath-cache", _check_jsonpath, _apply_jsonpath),
     Patch("sfn-client-cache", _check_sfn_clients, _apply_sfn_clients),
 )
 
 
-def problems() -> dict[str, str]:
-    """Patch name → why it cannot be applied, for every patch that cannot."""
+def _selected(early: bool | None) -> list[Patch]:
+    return [p for p in PATCHES if early is None or p.early == early]
+
+
+_STATS: dict[str, Callable[[], dict]] = {}
+
+
+def stats() -> dict[str, dict]:
+    """What the applied patches report about themselves (for tests and curious people)."""
+    return {name: report() for name, report in _STATS.items()}
+
+
+def problems(early: bool | None = None) -> dict[str, str]:
+    """Patch name → why it cannot be applied, for every patch (of the early or the
+    late ones, or all) that cannot."""
+    patches = _selected(early)
     if not moto_is_tested():
         lowest, untested = TESTED_MOTO
         reason = (
             f"moto {version('moto')} is outside the tested range "
             f">={'.'.join(map(str, lowest))},<{'.'.join(map(str, untested))}"
         )
-        return {patch.name: reason for patch in PATCHES}
+        return {patch.name: reason for patch in patches}
     found = {}
-    for patch in PATCHES:
+    for patch in patches:
         try:
             reason = patch.check()
         except (ImportError, AttributeError, TypeError, ValueError, OSError) as error:
@@ -261,12 +365,12 @@ def problems() -> dict[str, str]:
     return found
 
 
-def apply(say: Callable[[str], None] = print) -> list[str]:
-    """Apply every patch whose target matches; say loudly which were not. Returns
-    the names of the patches applied."""
-    refused = problems()
+def apply(say: Callable[[str], None] = print, early: bool | None = None) -> list[str]:
+    """Apply every patch (of the early or the late ones, or all) whose target matches;
+    say loudly which were not. Returns the names of the patches applied."""
+    refused = problems(early)
     applied = []
-    for patch in PATCHES:
+    for patch in _selected(early):
         if patch.name in refused:
             say(
                 f"!!! localcloud: moto patch {patch.name} NOT applied: {refused[patch.name]}. "

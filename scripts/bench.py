@@ -754,11 +754,20 @@ def _executions(sfn, machine: str, status: str) -> int:
     return sum(len(page["executions"]) for page in pages)
 
 
-def _purge_until(sqs, outputs: dict, stop: threading.Event) -> None:
-    queues = [url for name, url in outputs.items() if name.endswith("QueueUrl")]
-    while not stop.wait(0.5):
-        for url in queues:
-            sqs.purge_queue(QueueUrl=url)
+def _drain_until(sqs, url: str, stop: threading.Event) -> None:
+    """Receive and delete a queue's messages, as the local cloud's pollers do."""
+    while not stop.is_set():
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get(
+            "Messages", []
+        )
+        if messages:
+            sqs.delete_message_batch(
+                QueueUrl=url,
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                    for i, m in enumerate(messages)
+                ],
+            )
 
 
 def bare_emulator(orders_per_client: int) -> tuple[float, Counter[str], int]:
@@ -784,10 +793,14 @@ def bare_emulator(orders_per_client: int) -> tuple[float, Counter[str], int]:
             replays = [Replay(outputs, emulator.url, region, product) for _ in range(LOAD_CLIENTS)]
 
             def run(orders: int) -> None:
-                # Nobody consumes the queues here: keep them as short as the local cloud's
-                # pollers keep theirs (moto's SendMessage counts a queue's messages).
-                sqs, draining = _aws(outputs, "sqs"), threading.Event()
-                threading.Thread(target=_purge_until, args=(sqs, outputs, draining)).start()
+                # No function consumes the queues here: drain them as the local cloud's
+                # pollers do (moto's SendMessage counts a queue's messages).
+                draining = threading.Event()
+                for name, url in outputs.items():
+                    if name.endswith("QueueUrl"):
+                        threading.Thread(
+                            target=_drain_until, args=(_aws(outputs, "sqs"), url, draining)
+                        ).start()
                 try:
                     with ThreadPoolExecutor(LOAD_CLIENTS) as pool:
                         for done in [
