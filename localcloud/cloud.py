@@ -132,6 +132,10 @@ class LocalCloud:
             self.gateway = Gateway(
                 options.host, options.api_port, routes.result(), self.workers.invoke, self.console
             )
+            # The gateway writes a response's headers and body separately: with Nagle's
+            # algorithm the body waits for the client's delayed ACK, 40 ms on every
+            # keep-alive response. (Belongs in gateway.py, which is another change's.)
+            self.gateway.server.RequestHandlerClass.disable_nagle_algorithm = True
             self.gateway.start()
             for mapping in mappings:
                 poller = Poller(mapping, sqs, self.workers.invoke, self.console)

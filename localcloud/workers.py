@@ -105,27 +105,33 @@ class ExecutionEnvironment:
         function = self.function
         self.stop()  # what is left of a worker that died while idle
         function.unpack()
-        parent_end, child_end = socket.socketpair()
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-I",
-                str(RUNTIME),
-                str(child_end.fileno()),
-                str(function.task_root),
-                function.configuration["Handler"],
-                str(EVENTS_MODULE),
-            ],
-            env=function.environment(),
-            cwd=function.task_root,
-            pass_fds=[child_end.fileno()],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            bufsize=1,
-        )
-        child_end.close()
-        self.connection = Connection(parent_end.detach())
+        with self._stopping:  # the pool's stop() either comes first or kills what starts
+            if function.stopped:
+                return 0.0, {
+                    "errorType": "Runtime.ExitError",
+                    "errorMessage": "the local cloud is stopping",
+                }
+            parent_end, child_end = socket.socketpair()
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-I",
+                    str(RUNTIME),
+                    str(child_end.fileno()),
+                    str(function.task_root),
+                    function.configuration["Handler"],
+                    str(EVENTS_MODULE),
+                ],
+                env=function.environment(),
+                cwd=function.task_root,
+                pass_fds=[child_end.fileno()],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                bufsize=1,
+            )
+            child_end.close()
+            self.connection = Connection(parent_end.detach())
         threading.Thread(
             target=function.relay_output,
             args=(self.process,),
@@ -137,7 +143,7 @@ class ExecutionEnvironment:
                 self.stop()
                 return 0.0, {"errorType": "Runtime.InitTimeout", "errorMessage": "init timed out"}
             ready = self.connection.recv()
-        except (EOFError, OSError):
+        except (AttributeError, EOFError, OSError):  # died, or stopped by the pool
             code = self.process.wait()
             self.stop()
             return 0.0, {
