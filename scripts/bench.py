@@ -796,11 +796,15 @@ def bare_emulator(orders_per_client: int) -> tuple[float, Counter[str], int]:
                 # No function consumes the queues here: drain them as the local cloud's
                 # pollers do (moto's SendMessage counts a queue's messages).
                 draining = threading.Event()
-                for name, url in outputs.items():
-                    if name.endswith("QueueUrl"):
-                        threading.Thread(
-                            target=_drain_until, args=(_aws(outputs, "sqs"), url, draining)
-                        ).start()
+                drains = [
+                    threading.Thread(
+                        target=_drain_until, args=(_aws(outputs, "sqs"), url, draining)
+                    )
+                    for name, url in outputs.items()
+                    if name.endswith("QueueUrl")
+                ]
+                for drain in drains:
+                    drain.start()
                 try:
                     with ThreadPoolExecutor(LOAD_CLIENTS) as pool:
                         for done in [
@@ -811,6 +815,8 @@ def bare_emulator(orders_per_client: int) -> tuple[float, Counter[str], int]:
                     _wait_for_executions(sfn, machine)
                 finally:
                     draining.set()
+                    for drain in drains:
+                        drain.join()
 
             run(1)  # first requests, as the local cloud's warm-up order
             _reset_calls(emulator.url)
