@@ -22,7 +22,6 @@ its own environment only; the next invocation that needs one starts a fresh one.
 
 import itertools
 import json
-import os
 import shutil
 import socket
 import subprocess
@@ -45,12 +44,13 @@ _COLORS = itertools.cycle(["\033[36m", "\033[35m", "\033[33m", "\033[32m", "\033
 _RESET = "\033[0m"
 
 # Execution environments per function when neither a reserved concurrency nor a
-# mapping's maximum concurrency says otherwise. Lambda's default is the account's
-# 1000; here every environment is a process (~60 MB, a ~0.2 s cold start) on the
-# developer's machine, and the functions mostly wait for the emulator, which
-# itself uses about one core. Two per core keeps a core busy while the other
-# waits (see docs/local-cloud.md, "Numbers").
-DEFAULT_CONCURRENCY = max(2, 2 * (os.cpu_count() or 1))
+# mapping's maximum concurrency says otherwise (Lambda's own cap is the account's
+# 1000). Here each is a process (~60 MB, a ~0.2-0.3 s cold start), and what they
+# mostly do is wait for the emulator: one process, so about one core however many
+# the machine has. Four keep it busy under load; on this 2-core machine 2, 4 and 8
+# gave the same orders/s with 20 customers, and 8 a longer checkout-to-PAID p95
+# (docs/local-cloud.md, "Numbers"). A constant, so every machine behaves alike.
+DEFAULT_CONCURRENCY = 4
 
 
 @dataclass
