@@ -93,10 +93,6 @@ class ExecutionEnvironment:
         self._stopping = threading.Lock()  # stop() may come from the pool and the invocation
 
     @property
-    def pid(self) -> int | None:
-        return self.process.pid if self.process else None
-
-    @property
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
