@@ -43,6 +43,7 @@ import copy
 import functools
 import inspect
 import pickle
+import re
 import sys
 import threading
 from collections.abc import Callable
@@ -54,13 +55,14 @@ TESTED_MOTO = ((5, 2, 5), (5, 3))  # [lowest tested, first untested)
 
 
 def _version_tuple(text: str) -> tuple[int, ...]:
+    """(5, 3, 0) for "5.3.0", "5.3.0rc1" or "5.3.0.dev2": the release, not the suffix."""
     parts = []
     for part in text.split("."):
-        digits = "".join(c for c in part if c.isdigit()) if part[:1].isdigit() else ""
-        if not digits:
+        digits = re.match(r"\d+", part)
+        if digits is None:
             break
-        parts.append(int(digits))
-        if not part.isdigit():  # 5.3.0rc1: stop after the first non-plain part
+        parts.append(int(digits.group()))
+        if digits.end() < len(part):
             break
     return tuple(parts)
 

@@ -47,7 +47,15 @@ def test_every_patched_target_is_still_where_and_what_it_was():
 
 @pytest.mark.parametrize(
     ("installed", "tested"),
-    [("5.2.5", True), ("5.2.9", True), ("5.2.4", False), ("5.3.0", False), ("6.0.0", False)],
+    [
+        ("5.2.5", True),
+        ("5.2.12", True),
+        ("5.2.6.dev3", True),
+        ("5.2.4", False),
+        ("5.3.0rc1", False),
+        ("5.3.0", False),
+        ("6.0.0", False),
+    ],
 )
 def test_only_the_tested_moto_versions_are_patched(installed, tested):
     assert emulator_patches.moto_is_tested(installed) is tested
