@@ -1,31 +1,32 @@
 """The local cloud: emulator, provisioning, workers, gateway, pollers, outbox,
-seed data, demo users; started in that order and stopped in reverse."""
+seed data, demo users; started in that order and stopped in reverse.
+
+The emulator's process is spawned first, before this process imports boto3 and
+Pulumi: it boots while the program is evaluated, and the first resource waits
+for it. (So the heavy imports are inside start(), not at the top.)
+"""
+
+from __future__ import annotations
 
 import contextlib
 import json
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import boto3
-from boto3.dynamodb.types import TypeSerializer
-from botocore.config import Config
-
+from localcloud import stack_config
 from localcloud.emulator import Emulator
-from localcloud.gateway import Api, Gateway
-from localcloud.outbox import Outbox
 from localcloud.pollers import Mapping, Poller
-from localcloud.provisioner import (
-    LOCAL_USER_AGENT_APP_ID,
-    NOT_ENFORCED,
-    Deployment,
-    EmulatorMocks,
-    provision,
-    stack_region,
-)
-from localcloud.workers import Console, Workers
+from localcloud.workers import DEFAULT_CONCURRENCY, Console, Workers
+
+if TYPE_CHECKING:
+    from localcloud.gateway import Gateway
+    from localcloud.outbox import Outbox
+    from localcloud.provisioner import Deployment
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_PASSWORD = "LocalShop-2026"  # noqa: S105 - a documented demo password for the emulator
@@ -48,28 +49,40 @@ class Options:
         self.state_dir = Path(self.state_dir).resolve()
 
 
+def _shared_prefix(names: list[str]) -> str:
+    """The words (up to a '-') that every name starts with: 'shop-local-'."""
+    if len(names) < 2:
+        return ""
+    first, last = min(names), max(names)
+    same = next(
+        (i for i, (a, b) in enumerate(zip(first, last, strict=False)) if a != b), len(first)
+    )
+    return first[: first.rfind("-", 0, same) + 1]
+
+
+def _maximum_concurrency(mapping_inputs: dict) -> int | None:
+    maximum = (mapping_inputs.get("scalingConfig") or {}).get("maximumConcurrency")
+    return int(maximum) if maximum is not None else None
+
+
 class LocalCloud:
     def __init__(self, options: Options, console: Console | None = None):
         self.options = options
         self.console = console or Console()
-        self.region = stack_region(options.stack)
+        self.region = stack_config.load(options.stack).get("aws:region", "us-east-1")
         self.emulator: Emulator | None = None
         self.gateway: Gateway | None = None
         self.workers: Workers | None = None
         self.pollers: list[Poller] = []
         self.outbox: Outbox | None = None
         self.deployment: Deployment | None = None
+        self._mocks = None  # the provisioning's mocks: their boto3 session makes the clients
         self.outputs: dict = {}
 
     def client(self, service: str):
-        return boto3.client(
-            service,
-            endpoint_url=self.emulator.url,
-            region_name=self.region,
-            aws_access_key_id="local",
-            aws_secret_access_key="local",  # noqa: S106
-            config=Config(user_agent_appid=LOCAL_USER_AGENT_APP_ID),
-        )
+        # From the provisioning session, whose loader has already read the service's model.
+        # The pool is shared by every poller's batches in flight and the outbox.
+        return self._mocks.new_client(service, max_pool_connections=64)
 
     # -- start -----------------------------------------------------------------------------
 
@@ -77,46 +90,64 @@ class LocalCloud:
         options = self.options
         state = options.state_dir
         state.mkdir(parents=True, exist_ok=True)
-        self.emulator = Emulator(options.host, options.aws_port, state / "emulator.log")
+        self.emulator = Emulator(
+            options.host, options.aws_port, state / "emulator.log", self.region
+        )
+        self.emulator.spawn()
+        # While it boots: the heavy imports, the clients, the program's evaluation.
+        from localcloud.gateway import Api, Gateway  # noqa: PLC0415
+        from localcloud.outbox import Outbox  # noqa: PLC0415
+        from localcloud.provisioner import EmulatorMocks, provision  # noqa: PLC0415
+
         gateway_url = f"http://{options.host}:{options.api_port}/"
         mocks = EmulatorMocks(
-            f"http://{options.host}:{options.aws_port}",
-            self.region,
-            gateway_url,
-            options.queue_visibility_timeout,
+            self.emulator.url, self.region, gateway_url, options.queue_visibility_timeout
         )
-        clients = mocks.prepare_clients()  # while the emulator boots
-        self.emulator.start()
-        clients.join()
-        self.deployment = provision(mocks, options.stack)
+        mocks.prepare_clients()
+        mocks.await_emulator(self.emulator.wait_ready)
+        try:
+            self.deployment = provision(mocks, options.stack)
+        except Exception as error:
+            if self.emulator.process.poll() is not None:  # say why, not what it caused
+                raise RuntimeError(f"the emulator exited; see {self.emulator.log_file}") from error
+            raise
 
-        functions = {
-            r.outputs["name"]: Path(r.outputs["archivePath"])
-            for r in self.deployment.of_type("aws:lambda/function:Function")
-        }
-        self.workers = Workers(
-            self.client("lambda"), functions, state, self.emulator.url, self.region, self.console
-        )
-        [api] = self.deployment.of_type("aws:apigatewayv2/api:Api")
-        self.gateway = Gateway(
-            options.host,
-            options.api_port,
-            Api.from_emulator(self.client("apigatewayv2"), api.id, self.emulator.url),
-            self.workers.invoke,
-            self.console,
-        )
-        self.gateway.start()
-        sqs = self.client("sqs")
-        for mapping in self.mappings():
-            poller = Poller(mapping, sqs, self.workers.invoke, self.console)
-            poller.start()
-            self.pollers.append(poller)
-        topics = [t.outputs["arn"] for t in self.deployment.of_type("aws:sns/topic:Topic")]
-        self.outbox = Outbox(sqs, self.client("sns"), topics, state / "outbox.jsonl", self.console)
-        self.outbox.start()
-        if options.seed:
-            self.seed_products()
-        self.create_demo_users()
+        self._mocks = mocks
+        # The rest only reads back what was created, or adds data: at once.
+        with ThreadPoolExecutor(4, thread_name_prefix="start") as pool:
+            sqs = self.client("sqs")
+            topics = [t.outputs["arn"] for t in self.deployment.of_type("aws:sns/topic:Topic")]
+            outbox = pool.submit(
+                Outbox, sqs, self.client("sns"), topics, state / "outbox.jsonl", self.console
+            )
+            data = [pool.submit(self.create_demo_users)]
+            if options.seed:
+                data.append(pool.submit(self.seed_products))
+            [api] = self.deployment.of_type("aws:apigatewayv2/api:Api")
+            routes = pool.submit(
+                Api.from_emulator, self.client("apigatewayv2"), api.id, self.emulator.url
+            )
+            mappings = self.mappings()
+            self.workers = self._workers(mappings)
+            self.gateway = Gateway(
+                options.host, options.api_port, routes.result(), self.workers.invoke, self.console
+            )
+            # Two settings of the gateway's server that belong in gateway.py (another
+            # change's): it writes a response's headers and body separately, and with
+            # Nagle's algorithm the body waits for the client's delayed ACK, 40 ms on
+            # every keep-alive response; and its listen backlog is socketserver's 5,
+            # which a burst of new connections overflows while the process is busy.
+            self.gateway.server.RequestHandlerClass.disable_nagle_algorithm = True
+            self.gateway.server.socket.listen(128)
+            self.gateway.start()
+            for mapping in mappings:
+                poller = Poller(mapping, sqs, self.workers.invoke, self.console)
+                poller.start()
+                self.pollers.append(poller)
+            self.outbox = outbox.result()
+            self.outbox.start()
+            for done in data:
+                done.result()
         self.outputs = self.deployment.outputs | {
             "awsEndpointUrl": self.emulator.url,
             "region": self.region,
@@ -126,6 +157,26 @@ class LocalCloud:
         }
         (state / "outputs.json").write_text(json.dumps(self.outputs, indent=2) + "\n")
         return self.outputs
+
+    def _workers(self, mappings: list[Mapping]) -> Workers:
+        functions = {
+            r.outputs["name"]: Path(r.outputs["archivePath"])
+            for r in self.deployment.of_type("aws:lambda/function:Function")
+        }
+        mapping_concurrency: dict[str, list[int | None]] = {}
+        for mapping in mappings:
+            mapping_concurrency.setdefault(mapping.function_arn, []).append(
+                mapping.maximum_concurrency
+            )
+        return Workers(
+            self.client("lambda"),
+            functions,
+            self.options.state_dir,
+            self.emulator.url,
+            self.region,
+            self.console,
+            mapping_concurrency,
+        )
 
     def mappings(self) -> list[Mapping]:
         queues = {
@@ -141,26 +192,38 @@ class LocalCloud:
                 batching_window_seconds=int(m.inputs.get("maximumBatchingWindowInSeconds", 0)),
                 report_batch_item_failures="ReportBatchItemFailures"
                 in m.inputs.get("functionResponseTypes", []),
+                maximum_concurrency=_maximum_concurrency(m.inputs),
             )
             for m in self.deployment.of_type("aws:lambda/eventSourceMapping:EventSourceMapping")
         ]
 
     def seed_products(self) -> None:
+        from boto3.dynamodb.types import TypeSerializer  # noqa: PLC0415
+
         table = self.deployment.outputs["productsTableName"]
-        dynamodb = self.client("dynamodb")
         serializer = TypeSerializer()
         now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        for product in json.loads(SEED_PRODUCTS.read_text(), parse_float=Decimal):
-            item = {
+        items = [
+            {
                 "productId": str(uuid.uuid4()),
                 "imageUrl": "",
                 "createdAt": now,
                 "updatedAt": now,
                 **product,
             }
-            dynamodb.put_item(
-                TableName=table, Item={k: serializer.serialize(v) for k, v in item.items()}
-            )
+            for product in json.loads(SEED_PRODUCTS.read_text(), parse_float=Decimal)
+        ]
+        requests = [
+            {"PutRequest": {"Item": {k: serializer.serialize(v) for k, v in item.items()}}}
+            for item in items
+        ]
+        dynamodb = self.client("dynamodb")
+        for start in range(0, len(requests), 25):  # BatchWriteItem's limit
+            unprocessed = {table: requests[start : start + 25]}
+            while unprocessed:
+                unprocessed = dynamodb.batch_write_item(RequestItems=unprocessed).get(
+                    "UnprocessedItems"
+                )
 
     def create_demo_users(self) -> None:
         cognito = self.client("cognito-idp")
@@ -204,13 +267,30 @@ class LocalCloud:
 
     # -- the start-up summary --------------------------------------------------------------
 
+    def _patches_line(self) -> str:
+        try:
+            patches = self.emulator.patches()
+        except OSError as error:
+            return f"!!! moto patches: unknown ({error})"
+        if patches["refused"]:
+            refused = "; ".join(f"{name}: {why}" for name, why in patches["refused"].items())
+            return f"!!! moto patches NOT applied (the emulator is slower): {refused}"
+        return f"Emulator speed-ups (patches of moto): {', '.join(patches['applied'])}"
+
     def summary(self, ready_seconds: float) -> str:
+        from localcloud.provisioner import NOT_ENFORCED  # noqa: PLC0415
+
         outputs, options = self.outputs, self.options
         api, emulator = outputs["apiUrl"], outputs["awsEndpointUrl"]
         state = options.state_dir
         with contextlib.suppress(ValueError):
             state = state.relative_to(Path.cwd())
         created = len(self.deployment.resources)
+        workers = self.workers.by_name
+        prefix = _shared_prefix(list(workers))
+        concurrency = ", ".join(
+            f"{name.removeprefix(prefix)} {w.concurrency}" for name, w in sorted(workers.items())
+        )
         unemulated = ", ".join(f"{t} {n}" for t, n in self.deployment.unemulated) or "none"
         overrides = (
             f"queue visibility timeout {options.queue_visibility_timeout} s "
@@ -235,8 +315,12 @@ shop is running locally (stack "{options.stack}"), ready in {ready_seconds:.1f} 
                   aws --endpoint-url {emulator} --region {self.region} \\
                   dynamodb scan --table-name {outputs["productsTableName"]}
 
-  {created} resources created in the emulator; {len(self.workers.by_name)} functions run in \
+  {created} resources created in the emulator; {len(workers)} functions run in \
 local workers; {len(self.pollers)} queues polled.
+  Execution environments per function, at most (reserved concurrency, else its queue \
+mapping's
+  maximum concurrency, else {DEFAULT_CONCURRENCY}): {concurrency}
+  {self._patches_line()}
   Not emulated (recorded only): {unemulated}
   Stored but not enforced locally: {"; ".join(NOT_ENFORCED)}
   Local overrides: {overrides}

@@ -9,16 +9,18 @@ import urllib.request
 from pathlib import Path
 
 REQUESTS_PATH = "/_localcloud/requests"
+PATCHES_PATH = "/_localcloud/patches"
 ROOT = Path(__file__).resolve().parent.parent
 
 
 class Emulator:
-    def __init__(self, host: str, port: int, log_file: Path):
+    def __init__(self, host: str, port: int, log_file: Path, region: str = "us-east-1"):
         self.url = f"http://{host}:{port}"
-        self.host, self.port, self.log_file = host, port, log_file
+        self.host, self.port, self.log_file, self.region = host, port, log_file, region
         self.process: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 30) -> None:
+    def spawn(self) -> None:
+        """Start the emulator's process; it answers a little later (wait_ready)."""
         with self.log_file.open("ab") as log:
             self.process = subprocess.Popen(
                 [
@@ -29,11 +31,15 @@ class Emulator:
                     self.host,
                     "--port",
                     str(self.port),
+                    "--region",
+                    self.region,
                 ],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 cwd=ROOT,
             )
+
+    def wait_ready(self, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -42,13 +48,17 @@ class Emulator:
                 self.requests()
                 return
             except OSError:
-                time.sleep(0.05)
+                time.sleep(0.02)
         raise RuntimeError(f"the emulator did not answer within {timeout}s; see {self.log_file}")
 
-    def _call(self, method: str):
+    def start(self, timeout: float = 30) -> None:
+        self.spawn()
+        self.wait_ready(timeout)
+
+    def _call(self, method: str, path: str = REQUESTS_PATH, timeout: float = 5):
         # Our own http:// URL, not user input.
-        request = urllib.request.Request(self.url + REQUESTS_PATH, method=method)  # noqa: S310
-        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+        request = urllib.request.Request(self.url + path, method=method)  # noqa: S310
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
             return json.loads(response.read())
 
     def requests(self) -> list[dict]:
@@ -57,6 +67,11 @@ class Emulator:
 
     def reset_requests(self) -> None:
         self._call("DELETE")
+
+    def patches(self) -> dict:
+        """{applied: [names], refused: {name: reason}} of the moto patches (emulator_patches),
+        once the emulator's warm-up has applied them."""
+        return self._call("GET", PATCHES_PATH, timeout=35)
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

@@ -9,6 +9,12 @@ window to fill a batch), invokes the function with an SQS event, and then:
 Messages left in the queue come back after the visibility timeout, and the
 queue's redrive policy moves them to the DLQ after maxReceiveCount receives,
 exactly as configured.
+
+Like Lambda, a poller keeps up to the mapping's maximum concurrency
+(ScalingConfig.MaximumConcurrency; without one, the workers' default) batches
+in flight at once: it receives the next batch only while fewer are being
+processed, so messages are never held back waiting for a free invocation.
+Each batch is still settled on its own, as above.
 """
 
 import threading
@@ -16,7 +22,7 @@ import time
 from dataclasses import dataclass
 
 from localcloud.lambda_events import sqs_event, sqs_record
-from localcloud.workers import Console, Invocation
+from localcloud.workers import DEFAULT_CONCURRENCY, Console, Invocation
 
 _LONG_POLL_SECONDS = 1  # short enough to stop promptly
 
@@ -29,6 +35,12 @@ class Mapping:
     batch_size: int
     batching_window_seconds: int
     report_batch_item_failures: bool
+    maximum_concurrency: int | None = None  # ScalingConfig.MaximumConcurrency, if set
+
+    @property
+    def concurrency(self) -> int:
+        """Batches in flight at once."""
+        return self.maximum_concurrency or DEFAULT_CONCURRENCY
 
 
 class Poller:
@@ -37,6 +49,10 @@ class Poller:
         self.stopping = threading.Event()
         self.name = mapping.queue_arn.rsplit(":", 1)[-1]
         self.thread = threading.Thread(target=self._run, name=f"poller-{self.name}", daemon=True)
+        self.slots = threading.BoundedSemaphore(mapping.concurrency)
+        self._counting = threading.Lock()
+        self.in_flight = 0
+        self.most_in_flight = 0  # the highest number of batches processed at once so far
 
     def start(self) -> None:
         self.thread.start()
@@ -66,15 +82,37 @@ class Poller:
 
     def _run(self) -> None:
         while not self.stopping.is_set():
+            if not self.slots.acquire(timeout=_LONG_POLL_SECONDS):
+                continue  # every slot busy: receive nothing until one is free
             try:
                 batch = self.next_batch()
-                if batch:
-                    self.deliver(batch)
             except Exception as error:  # keep polling; say what happened
+                self.slots.release()
                 if self.stopping.is_set():
                     return
                 self.console.line(f"poller {self.name}", f"error: {error}")
                 self.stopping.wait(1)
+                continue
+            if not batch:
+                self.slots.release()
+                continue
+            threading.Thread(
+                target=self._process, args=(batch,), name=f"batch-{self.name}", daemon=True
+            ).start()
+
+    def _process(self, batch: list[dict]) -> None:
+        with self._counting:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            self.deliver(batch)
+        except Exception as error:  # the batch stays in the queue; say what happened
+            if not self.stopping.is_set():
+                self.console.line(f"poller {self.name}", f"error: {error}")
+        finally:
+            with self._counting:
+                self.in_flight -= 1
+            self.slots.release()
 
     def deliver(self, batch: list[dict]) -> Invocation:
         event = sqs_event(

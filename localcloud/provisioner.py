@@ -12,8 +12,8 @@ import hashlib
 import secrets
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,8 @@ from localcloud import program, stack_config
 from localcloud.services import BOTO3_TO_MOTO
 
 ACCOUNT_ID = "123456789012"
+# Resource registrations run at once (Pulumi's own dependency tracking orders them).
+REGISTRATION_THREADS = 16
 LOCAL_USER_AGENT_APP_ID = "localcloud"
 # What the emulator stores but does not act on: said out loud at start-up.
 NOT_ENFORCED = (
@@ -93,11 +95,36 @@ class EmulatorMocks(pulumi.runtime.Mocks):
             aws_secret_access_key="local",  # noqa: S106 - the emulator accepts any
             region_name=region,
         )
-        self._config = Config(user_agent_appid=LOCAL_USER_AGENT_APP_ID, retries={"max_attempts": 2})
+        self._config = Config(
+            user_agent_appid=LOCAL_USER_AGENT_APP_ID,
+            retries={"max_attempts": 2},
+            max_pool_connections=REGISTRATION_THREADS,
+        )
+        self._clients: dict[str, Any] = {}
+        self._clients_lock = threading.Lock()  # a boto3 session is not thread-safe
+        self._emulator: Future | None = None
 
-    @cache  # noqa: B019 - one client per service for the life of the mocks
     def client(self, service: str):
-        return self._session.client(service, endpoint_url=self.endpoint_url, config=self._config)
+        """One client per service for the life of the mocks."""
+        client = self._clients.get(service)
+        if client is None:
+            with self._clients_lock:
+                client = self._clients.get(service)
+                if client is None:
+                    client = self._clients[service] = self._session.client(
+                        service, endpoint_url=self.endpoint_url, config=self._config
+                    )
+        return client
+
+    def new_client(self, service: str, **config: Any):
+        """Another client of the same session (so its service model is not read again),
+        with the local cloud's User-Agent and botocore's default retries."""
+        with self._clients_lock:
+            return self._session.client(
+                service,
+                endpoint_url=self.endpoint_url,
+                config=Config(user_agent_appid=LOCAL_USER_AGENT_APP_ID, **config),
+            )
 
     def prepare_clients(self) -> threading.Thread:
         """Create the clients (~0.1 s each) in the background while other work goes on."""
@@ -106,6 +133,24 @@ class EmulatorMocks(pulumi.runtime.Mocks):
         )
         thread.start()
         return thread
+
+    def await_emulator(self, wait_ready: Callable[[], None]) -> None:
+        """Let the program be evaluated while the emulator boots: wait_ready() runs in
+        the background, and whatever needs the emulator waits for it (or its error)."""
+        self._emulator = Future()
+
+        def wait() -> None:
+            try:
+                wait_ready()
+                self._emulator.set_result(None)
+            except Exception as error:  # raised where the emulator is needed
+                self._emulator.set_exception(error)
+
+        threading.Thread(target=wait, name="emulator-ready", daemon=True).start()
+
+    def _emulator_ready(self) -> None:
+        if self._emulator is not None:
+            self._emulator.result()
 
     def arn(self, service: str, resource: str) -> str:
         return f"arn:aws:{service}:{self.region}:{ACCOUNT_ID}:{resource}"
@@ -125,6 +170,7 @@ class EmulatorMocks(pulumi.runtime.Mocks):
             with self._lock:
                 self.deployment.unemulated.append((args.typ, args.name))
             return f"{args.name}-unemulated", dict(args.inputs)
+        self._emulator_ready()
         resource_id, computed = handler(self, args.name, dict(args.inputs))
         outputs = {**args.inputs, **computed}
         with self._lock:
@@ -143,6 +189,7 @@ class EmulatorMocks(pulumi.runtime.Mocks):
                 "description": "local cloud",
             }
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":  # noqa: S105
+            self._emulator_ready()
             identity = self.client("sts").get_caller_identity()
             return {
                 "accountId": identity["Account"],
@@ -395,6 +442,11 @@ def _function(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dict]
     digest = base64.b64encode(hashlib.sha256(code).digest()).decode()
     if configuration["CodeSha256"] != digest:
         raise RuntimeError(f"the emulator stored different code for {function_name}")
+    reserved = _int(inputs.get("reservedConcurrentExecutions", -1))
+    if reserved >= 0:  # -1: unreserved (the provider's default)
+        mocks.client("lambda").put_function_concurrency(
+            FunctionName=function_name, ReservedConcurrentExecutions=reserved
+        )
     arn = configuration["FunctionArn"]
     return function_name, {
         "name": function_name,
@@ -424,6 +476,7 @@ def _permission(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dic
 def _event_source_mapping(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dict]:
     # Created disabled: moto would invoke the function itself (in Docker). The
     # local cloud's pollers play the mapping instead, from these settings.
+    scaling = inputs.get("scalingConfig") or {}
     mapping = mocks.client("lambda").create_event_source_mapping(
         EventSourceArn=inputs["eventSourceArn"],
         FunctionName=inputs["functionName"],
@@ -431,6 +484,11 @@ def _event_source_mapping(mocks: EmulatorMocks, name: str, inputs: dict) -> tupl
         MaximumBatchingWindowInSeconds=_int(inputs.get("maximumBatchingWindowInSeconds", 0)),
         FunctionResponseTypes=inputs.get("functionResponseTypes", []),
         Enabled=False,
+        **(
+            {"ScalingConfig": {"MaximumConcurrency": _int(scaling["maximumConcurrency"])}}
+            if scaling.get("maximumConcurrency") is not None
+            else {}
+        ),
     )
     uuid = mapping["UUID"]
     return uuid, {"uuid": uuid, "arn": mocks.arn("lambda", f"event-source-mapping:{uuid}")}
@@ -662,5 +720,7 @@ def stack_region(stack: str) -> str:
 
 def provision(mocks: EmulatorMocks, stack: str) -> Deployment:
     """Create the stack's resources in the emulator; return what was created."""
-    mocks.deployment.outputs = program.evaluate(mocks, stack)
+    mocks.deployment.outputs = program.evaluate(
+        mocks, stack, registration_threads=REGISTRATION_THREADS
+    )
     return mocks.deployment

@@ -1,4 +1,5 @@
-"""The AWS services the shop uses: boto3's names and moto's backend names."""
+"""The AWS services the shop uses: boto3's names, moto's backend names, and a
+cheap read-only request per service for the emulator's warm-up."""
 
 BOTO3_TO_MOTO = {
     "sts": "sts",
@@ -13,4 +14,35 @@ BOTO3_TO_MOTO = {
     "cognito-idp": "cognitoidp",
     "sns": "sns",
     "stepfunctions": "stepfunctions",
+}
+
+# The name a service's requests are signed with, where it is not the boto3 name:
+# moto's server picks the backend by it (apigatewayv2 is served by moto's apigateway).
+SIGNING_NAMES = {
+    "apigatewayv2": "apigateway",
+    "cloudwatch": "monitoring",
+    "stepfunctions": "states",
+}
+
+# boto3 name → (method, path, X-Amz-Target or query string, body): one read-only call.
+_JSON_1_0 = "application/x-amz-json-1.0"
+_JSON_1_1 = "application/x-amz-json-1.1"
+_FORM = "application/x-www-form-urlencoded"
+WARM_UP_REQUESTS: dict[str, dict[str, str]] = {
+    "sts": {"content_type": _FORM, "body": "Action=GetCallerIdentity&Version=2011-06-15"},
+    "sqs": {"content_type": _JSON_1_0, "target": "AmazonSQS.ListQueues"},
+    "iam": {"content_type": _FORM, "body": "Action=ListRoles&Version=2010-05-08"},
+    "logs": {"content_type": _JSON_1_1, "target": "Logs_20140328.DescribeLogGroups"},
+    "cloudwatch": {"content_type": _FORM, "body": "Action=DescribeAlarms&Version=2010-08-01"},
+    "events": {"content_type": _JSON_1_1, "target": "AWSEvents.ListEventBuses"},
+    "dynamodb": {"content_type": _JSON_1_0, "target": "DynamoDB_20120810.ListTables"},
+    "lambda": {"method": "GET", "path": "/2015-03-31/functions/"},
+    "apigatewayv2": {"method": "GET", "path": "/v2/apis"},
+    "cognito-idp": {
+        "content_type": _JSON_1_1,
+        "target": "AWSCognitoIdentityProviderService.ListUserPools",
+        "body": '{"MaxResults": 1}',
+    },
+    "sns": {"content_type": _FORM, "body": "Action=ListTopics&Version=2010-03-31"},
+    "stepfunctions": {"content_type": _JSON_1_0, "target": "AWSStepFunctions.ListStateMachines"},
 }

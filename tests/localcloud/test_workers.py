@@ -1,12 +1,15 @@
 """Lambda workers with small archives of their own: cold and warm starts,
-timeouts, import errors, handler errors, and what the code can see."""
+timeouts, import errors, handler errors, what the code can see, and the pool of
+execution environments (concurrency, its limit, reuse, a timeout's casualty)."""
 
 import io
+import threading
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from localcloud.workers import Console, FunctionWorker
+from localcloud.workers import Console, FunctionWorker, Workers, concurrency_limit
 
 HANDLERS = {
     "app/__init__.py": "",
@@ -28,6 +31,20 @@ HANDLERS = {
     "    return 'done'\n",
     "app/fails.py": "def handler(event, context):\n    raise ValueError('bad record')\n",
     "app/broken.py": "import not_in_the_archive\ndef handler(event, context):\n    pass\n",
+    # Arrives in a shared directory, then waits (up to 20 s) until `together` have
+    # arrived: all of them were inside the handler at once, or it says it was alone.
+    "app/meet.py": (
+        "import os, time, uuid\n"
+        "def handler(event, context):\n"
+        "    started = time.time()\n"
+        "    open(os.path.join(event['dir'], uuid.uuid4().hex), 'w').close()\n"
+        "    while len(os.listdir(event['dir'])) < event['together']:\n"
+        "        if time.time() - started > 20:\n"
+        "            return {'pid': os.getpid(), 'alone': True}\n"
+        "        time.sleep(0.01)\n"
+        "    time.sleep(event.get('stay', 0))\n"
+        "    return {'pid': os.getpid(), 'alone': False, 'start': started, 'end': time.time()}\n"
+    ),
 }
 
 
@@ -51,7 +68,7 @@ def output():
 def worker(archive, tmp_path, output):
     workers = []
 
-    def make(handler: str, timeout: float = 3) -> FunctionWorker:
+    def make(handler: str, timeout: float = 3, concurrency: int = 4) -> FunctionWorker:
         configuration = {
             "FunctionName": f"fn-{handler.replace('.', '-')}",
             "Handler": handler,
@@ -73,6 +90,7 @@ def worker(archive, tmp_path, output):
             base_env,
             Console(output, color=False),
             tmp_path / f"{handler}.log",
+            concurrency,
         )
         workers.append(made)
         return made
@@ -139,3 +157,148 @@ def test_a_handler_error_is_the_invocations_result_and_the_worker_stays(worker):
     assert first.error["errorType"] == "ValueError"
     assert first.error["errorMessage"] == "bad record"
     assert second.init_duration_ms is None
+
+
+# --- the pool of execution environments -------------------------------------------------
+
+
+def _at_once(function: FunctionWorker, events: list[dict]):
+    with ThreadPoolExecutor(len(events)) as pool:
+        return list(pool.map(function.invoke, events))
+
+
+def _meeting(tmp_path, together: int, **extra) -> dict:
+    room = tmp_path / f"room-{together}-{len(list(tmp_path.iterdir()))}"
+    room.mkdir()
+    return {"dir": str(room), "together": together, **extra}
+
+
+def test_concurrent_invocations_run_at_once_in_environments_of_their_own(worker, tmp_path):
+    function = worker("app.meet.handler", timeout=30, concurrency=3)
+    meeting = _meeting(tmp_path, 3)
+
+    results = _at_once(function, [meeting] * 3)
+
+    assert all(r.ok for r in results), [r.error for r in results]
+    payloads = [r.payload for r in results]
+    assert not any(p["alone"] for p in payloads)
+    assert max(p["start"] for p in payloads) < min(p["end"] for p in payloads)  # overlap
+    assert len({p["pid"] for p in payloads}) == 3
+    assert all(r.init_duration_ms is not None for r in results)  # three cold starts
+    assert function.environments == 3
+
+
+def test_never_more_environments_than_the_limit(worker, tmp_path):
+    function = worker("app.meet.handler", timeout=30, concurrency=2)
+
+    # Five at once, each waiting for one other: the pool runs them two by two.
+    results = _at_once(function, [_meeting(tmp_path, 1, stay=0.2)] * 5)
+
+    assert all(r.ok for r in results)
+    intervals = sorted((r.payload["start"], r.payload["end"]) for r in results)
+    most_at_once = max(
+        sum(1 for start, end in intervals if start <= moment < end) for moment, _ in intervals
+    )
+    assert most_at_once <= 2
+    assert len({r.payload["pid"] for r in results}) <= 2
+    assert function.environments <= 2
+
+
+def test_an_idle_warm_environment_is_reused_before_a_new_one_starts(worker, tmp_path):
+    function = worker("app.meet.handler", timeout=30, concurrency=4)
+    pair = _at_once(function, [_meeting(tmp_path, 2)] * 2)
+    pids = {r.payload["pid"] for r in pair}
+
+    later = [function.invoke(_meeting(tmp_path, 1)) for _ in range(3)]
+
+    assert len(pids) == 2
+    assert {r.payload["pid"] for r in later} <= pids
+    assert all(r.init_duration_ms is None for r in later)  # warm
+    assert function.environments == 2
+
+
+def test_a_timeout_replaces_only_the_environment_it_happened_in(worker, tmp_path):
+    function = worker("app.meet.handler", timeout=2, concurrency=2)
+    warm = {r.payload["pid"] for r in _at_once(function, [_meeting(tmp_path, 2)] * 2)}
+
+    stuck, quick = _at_once(function, [_meeting(tmp_path, 99), _meeting(tmp_path, 1)])
+
+    assert stuck.timed_out
+    assert quick.ok
+    assert quick.payload["pid"] in warm
+    assert function.environments == 1  # the stuck one's environment is gone
+    survivor = function.invoke(_meeting(tmp_path, 1))
+    assert survivor.payload["pid"] == quick.payload["pid"]
+    assert survivor.init_duration_ms is None
+    again = _at_once(function, [_meeting(tmp_path, 2)] * 2)
+    assert sorted(r.init_duration_ms is None for r in again) == [False, True]  # one new
+
+
+def test_a_reserved_concurrency_of_zero_throttles_every_invocation(worker):
+    invocation = worker("app.ok.handler", concurrency=0).invoke({})
+
+    assert invocation.error["errorType"] == "TooManyRequestsException"
+
+
+@pytest.mark.parametrize(
+    ("reserved", "mappings", "limit"),
+    [
+        (7, [5], 7),  # the reserved concurrency, whatever feeds the function
+        (0, [], 0),
+        (None, [5], 5),  # the mapping's maximum concurrency
+        (None, [5, 3], 8),  # each mapping may have its own batches in flight
+        (None, [None], 4),  # a mapping without one: the default
+        (None, [], 4),  # only invoked directly: the default
+    ],
+)
+def test_the_concurrency_limit_is_the_reserved_else_the_mappings_else_the_default(
+    reserved, mappings, limit
+):
+    assert concurrency_limit(reserved, mappings, default=4) == limit
+
+
+class FakeLambda:
+    def __init__(self, reserved: dict[str, int]):
+        self.reserved = reserved
+
+    def get_function_configuration(self, FunctionName):
+        return {"FunctionName": FunctionName, "Handler": "app.ok.handler", "Timeout": 3}
+
+    def get_function_concurrency(self, FunctionName):
+        if FunctionName in self.reserved:
+            return {"ReservedConcurrentExecutions": self.reserved[FunctionName]}
+        return {}
+
+
+def test_limits_are_read_from_the_emulator_and_the_mappings(tmp_path, archive):
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:consumer"
+    workers = Workers(
+        FakeLambda({"reserved": 3}),
+        {"reserved": archive, "consumer": archive, "api": archive},
+        tmp_path,
+        "http://127.0.0.1:1",
+        "us-east-1",
+        Console(io.StringIO()),
+        mapping_concurrency={arn: [5]},
+        default_concurrency=4,
+    )
+
+    assert workers.get("reserved").concurrency == 3
+    assert workers.get(arn).concurrency == 5
+    assert workers.get("api").concurrency == 4
+    workers.stop()
+
+
+def test_stopping_the_pool_ends_a_waiting_invocation(worker, tmp_path):
+    function = worker("app.meet.handler", timeout=30, concurrency=1)
+    busy = threading.Thread(target=function.invoke, args=(_meeting(tmp_path, 99),))
+    busy.start()
+    while function.environments < 1:
+        threading.Event().wait(0.01)
+    waiting = ThreadPoolExecutor(1).submit(function.invoke, _meeting(tmp_path, 1))
+
+    function.stop()
+
+    assert waiting.result(timeout=10).error["errorType"] == "Runtime.ExitError"
+    busy.join(timeout=10)
+    assert not busy.is_alive()

@@ -1,0 +1,399 @@
+"""The local cloud's patches of moto: caches of work that moto redoes on every
+call although the result depends only on the call's input and is never changed
+afterwards. Applied by the emulator process only (emulator_server.serve), never
+in the local cloud's own process or in tests that use moto in-process.
+
+- ASL programs. Step Functions parses the state machine definition (ANTLR, then
+  the preprocessor that builds the program's components) at every StartExecution:
+  ~40 ms for the order workflow, a fifth of the emulator's CPU per order. Each
+  distinct definition is now parsed once and kept pickled, never as live
+  objects; every execution unpickles an object graph of its own, equal to what
+  a fresh parse would give (~0.5 ms). (A program that cannot be pickled is kept
+  as objects and deep-copied for each execution instead, ~3 ms.)
+- JSONPath expressions. jsonpath_ng's parse() builds a new PLY parser for each
+  call; EventBridge's input transformer calls it for ~10 paths per target of
+  every rule an event matches, Step Functions for every path it evaluates.
+  Parsed expressions are immutable (jsonpath_ng assigns their attributes only
+  in __init__), so one expression per path string is shared.
+- Step Functions service clients. Each task of a state machine creates a boto3
+  client (~10 ms) to call back into the emulator, with arguments that are the
+  same for every task of a (region, service) in server mode. botocore clients
+  are thread-safe; one per (region, service, endpoint) is reused.
+- The backend for a request's host. moto's server resolves it for every request,
+  under its dispatcher's lock, by listing moto's package directory (a stat per
+  service, ~180) and then matching the services' URL patterns in turn. Both are
+  fixed for the life of the process: each host's backend is remembered (hosts
+  that match nothing are resolved every time, as before).
+- moto.batch, imported when used. The ASL parser imports moto.batch.utils for
+  one enum, and moto/batch/__init__.py imports moto.batch.models, which imports
+  EC2 (0.7 s of CPU at start-up, for services the shop does not use). The
+  package is registered without running its __init__; its one name,
+  batch_backends, is imported from moto.batch.models on first access, which is
+  everything that __init__ would have done. Applied before serving ("early").
+
+Every patch names the moto versions it was written against (TESTED_MOTO) and
+checks, before patching, that its target still has the shape it expects. If
+moto is outside that range, or a target moved or changed, the patch is not
+applied and the emulator says so loudly on its output; moto then works as
+shipped, only slower. tests/localcloud/test_emulator_patches.py fails when a
+target no longer matches.
+"""
+
+import copy
+import functools
+import inspect
+import pickle
+import re
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.metadata import version
+from typing import Any
+
+TESTED_MOTO = ((5, 2, 5), (5, 3))  # [lowest tested, first untested)
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    """(5, 3, 0) for "5.3.0", "5.3.0rc1" or "5.3.0.dev2": the release, not the suffix."""
+    parts = []
+    for part in text.split("."):
+        digits = re.match(r"\d+", part)
+        if digits is None:
+            break
+        parts.append(int(digits.group()))
+        if digits.end() < len(part):
+            break
+    return tuple(parts)
+
+
+def moto_is_tested(installed: str | None = None) -> bool:
+    lowest, untested = TESTED_MOTO
+    return lowest <= _version_tuple(installed or version("moto")) < untested
+
+
+# --- ASL programs ----------------------------------------------------------------------
+
+
+class ProgramCache:
+    """Parsed state machine programs by definition; each caller gets its own copy,
+    made from a pickle of the parse (or a deep copy of it, if it cannot be pickled)."""
+
+    def __init__(self, parse: Callable[[str], Any], max_definitions: int = 64):
+        self._parse = parse
+        self._max = max_definitions
+        self._pristine: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self.parses = 0
+        self.copies = 0
+
+    def program(self, definition: str) -> Any:
+        pristine = self._pristine.get(definition)
+        if pristine is None:
+            with self._lock:  # concurrent first executions wait for one parse, not parse too
+                pristine = self._pristine.get(definition)
+                if pristine is None:
+                    program = self._parse(definition)  # a parse error propagates as before
+                    self.parses += 1
+                    try:
+                        pristine = pickle.dumps(program, protocol=pickle.HIGHEST_PROTOCOL)
+                    except (pickle.PicklingError, TypeError, AttributeError):
+                        pristine = _Unpicklable(program)
+                    if len(self._pristine) >= self._max:
+                        self._pristine.clear()
+                    self._pristine[definition] = pristine
+        self.copies += 1  # a statistic: an increment lost to a race does not matter
+        if isinstance(pristine, _Unpicklable):
+            return copy.deepcopy(pristine.program)
+        return pickle.loads(pristine)  # noqa: S301 - our own pickle, made just above
+
+
+@dataclass(frozen=True)
+class _Unpicklable:
+    program: Any
+
+
+def _check_asl() -> str | None:
+    from moto.stepfunctions.parser.asl.parse.asl_parser import (  # noqa: PLC0415
+        AmazonStateLanguageParser,
+    )
+    from moto.stepfunctions.parser.backend.execution_worker import (  # noqa: PLC0415
+        ExecutionWorker,
+    )
+
+    target = ExecutionWorker.__dict__.get("_get_evaluation_entrypoint")
+    if target is None or list(inspect.signature(target).parameters) != ["self"]:
+        return "ExecutionWorker._get_evaluation_entrypoint(self) is gone or changed"
+    names = set(target.__code__.co_names)
+    expected = {"AmazonStateLanguageParser", "parse", "state_machine_details", "definition"}
+    if not expected <= names:
+        return f"ExecutionWorker._get_evaluation_entrypoint no longer uses {expected - names}"
+    if list(inspect.signature(AmazonStateLanguageParser.parse).parameters) != ["definition"]:
+        return "AmazonStateLanguageParser.parse(definition) changed"
+    return None
+
+
+def _apply_asl() -> None:
+    from moto.stepfunctions.parser.asl.parse.asl_parser import (  # noqa: PLC0415
+        AmazonStateLanguageParser,
+    )
+    from moto.stepfunctions.parser.backend.execution_worker import (  # noqa: PLC0415
+        ExecutionWorker,
+    )
+
+    cache = ProgramCache(lambda definition: AmazonStateLanguageParser.parse(definition)[0])
+
+    def _get_evaluation_entrypoint(self):
+        return cache.program(self._evaluation_details.state_machine_details.definition)
+
+    ExecutionWorker._get_evaluation_entrypoint = _get_evaluation_entrypoint
+    _STATS["asl-program-cache"] = lambda: {"parses": cache.parses, "executions": cache.copies}
+
+
+# --- JSONPath expressions --------------------------------------------------------------
+
+# Modules whose `parse` is jsonpath_ng's, imported by name (so patched where it is used).
+_JSONPATH_USERS = {
+    "moto.stepfunctions.parser.asl.utils.json_path": "jsonpath_ng.ext",
+    "moto.stepfunctions.parser.asl.component.common.path.result_path": "jsonpath_ng",
+}
+
+
+def _check_jsonpath() -> str | None:
+    import importlib  # noqa: PLC0415
+
+    import jsonpath_ng  # noqa: PLC0415
+    import jsonpath_ng.ext  # noqa: PLC0415
+    from moto.events.utils import EventTemplateParser  # noqa: PLC0415
+
+    for module in (jsonpath_ng, jsonpath_ng.ext):
+        parameters = list(inspect.signature(module.parse).parameters)
+        if parameters[:1] != ["path"] and parameters[:1] != ["string"]:
+            return f"{module.__name__}.parse changed: {parameters}"
+    for name, source in _JSONPATH_USERS.items():
+        user = importlib.import_module(name)
+        if getattr(user, "parse", None) is not importlib.import_module(source).parse:
+            return f"{name}.parse is no longer {source}.parse"
+    # EventBridge imports jsonpath_ng.ext.parse inside EventTemplateParser.parse, per call.
+    if "jsonpath_ng.ext" not in inspect.getsource(EventTemplateParser.parse):
+        return "EventTemplateParser.parse no longer imports jsonpath_ng.ext.parse"
+    return None
+
+
+def _cached_parse(parse: Callable) -> Callable:
+    cached = functools.lru_cache(maxsize=4096)(parse)
+
+    @functools.wraps(parse)
+    def parse_once(path, *args, **kwargs):
+        if args or kwargs or not isinstance(path, str):
+            return parse(path, *args, **kwargs)
+        return cached(path)
+
+    parse_once.cache_info = cached.cache_info
+    return parse_once
+
+
+def _apply_jsonpath() -> None:
+    import importlib  # noqa: PLC0415
+
+    import jsonpath_ng  # noqa: PLC0415
+    import jsonpath_ng.ext  # noqa: PLC0415
+
+    replacements = {
+        module: _cached_parse(module.parse) for module in (jsonpath_ng, jsonpath_ng.ext)
+    }
+    for name, source in _JSONPATH_USERS.items():
+        importlib.import_module(name).parse = replacements[importlib.import_module(source)]
+    for module, replacement in replacements.items():
+        module.parse = replacement
+
+
+# --- Step Functions service clients -----------------------------------------------------
+
+_SFN_PARSER = "moto.stepfunctions.parser"
+
+
+def _check_sfn_clients() -> str | None:
+    from moto.stepfunctions.parser.asl.utils import boto_client  # noqa: PLC0415
+
+    parameters = list(inspect.signature(boto_client.boto_client_for).parameters)
+    if parameters != ["region", "service", "state_credentials"]:
+        return f"boto_client_for changed: {parameters}"
+    names = set(boto_client.boto_client_for.__code__.co_names)
+    if not {"client", "moto_server_port", "botocore_stubber"} <= names:
+        return "boto_client_for no longer builds a client from moto_server_port()"
+    return None
+
+
+def _apply_sfn_clients() -> None:
+    # The service integrations import boto_client_for by name: load them all first.
+    import moto.stepfunctions.parser.asl.parse.preprocessor  # noqa: F401, PLC0415
+    from moto.core.models import botocore_stubber  # noqa: PLC0415
+    from moto.settings import moto_server_port  # noqa: PLC0415
+    from moto.stepfunctions.parser.asl.utils import boto_client  # noqa: PLC0415
+
+    original = boto_client.boto_client_for
+    clients: dict[tuple, Any] = {}
+    lock = threading.Lock()
+
+    @functools.wraps(original)
+    def boto_client_for(region: str, service: str, state_credentials: Any = None):
+        # state_credentials is not used by the original either.
+        key = (region, service, botocore_stubber.enabled, moto_server_port())
+        client = clients.get(key)
+        if client is None:
+            with lock:  # concurrent first tasks wait for one client, not create their own
+                client = clients.get(key)
+                if client is None:
+                    client = clients[key] = original(region, service, state_credentials)
+        return client
+
+    for name, module in list(sys.modules.items()):
+        if name.startswith(_SFN_PARSER) and getattr(module, "boto_client_for", None) is original:
+            module.boto_client_for = boto_client_for
+
+
+# --- the backend for a request's host -----------------------------------------------------
+
+
+def _check_backend_for_host() -> str | None:
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication  # noqa: PLC0415
+
+    target = DomainDispatcherApplication.__dict__.get("get_backend_for_host")
+    if target is None or list(inspect.signature(target).parameters) != ["self", "host"]:
+        return "DomainDispatcherApplication.get_backend_for_host(self, host) is gone or changed"
+    names = set(target.__code__.co_names)
+    if not {"list_of_moto_modules", "backend_url_patterns"} <= names:
+        return "get_backend_for_host no longer resolves from the modules and URL patterns"
+    return None
+
+
+def _apply_backend_for_host() -> None:
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication  # noqa: PLC0415
+
+    original = DomainDispatcherApplication.get_backend_for_host
+    known: dict[tuple[int, str], Any] = {}
+
+    @functools.wraps(original)
+    def get_backend_for_host(self, host):
+        key = (id(self.backend_url_patterns), host)
+        backend = known.get(key)
+        if backend is None:
+            backend = original(self, host)
+            if backend is not None:
+                known[key] = backend
+        return backend
+
+    DomainDispatcherApplication.get_backend_for_host = get_backend_for_host
+
+
+# --- moto.batch, imported when used ----------------------------------------------------
+
+_BATCH_INIT = "from .models import batch_backends  # noqa: F401"
+
+
+def _check_lazy_batch() -> str | None:
+    import importlib.util  # noqa: PLC0415
+    from pathlib import Path  # noqa: PLC0415
+
+    if "moto.batch" in sys.modules:
+        return "moto.batch is already imported"
+    spec = importlib.util.find_spec("moto.batch")
+    if spec is None or spec.origin is None or spec.submodule_search_locations is None:
+        return "moto.batch is not a package any more"
+    init = Path(spec.origin).read_text(encoding="utf-8").strip()
+    if init != _BATCH_INIT:
+        return f"moto/batch/__init__.py is no longer just {_BATCH_INIT!r}"
+    return None
+
+
+def _apply_lazy_batch() -> None:
+    import importlib.util  # noqa: PLC0415
+
+    import moto  # noqa: PLC0415
+
+    package = importlib.util.module_from_spec(importlib.util.find_spec("moto.batch"))
+
+    def __getattr__(name: str):  # what the real __init__ defines, once asked for
+        if name == "batch_backends":
+            from moto.batch.models import batch_backends  # noqa: PLC0415
+
+            package.batch_backends = batch_backends
+            return batch_backends
+        raise AttributeError(f"module 'moto.batch' has no attribute {name!r}")
+
+    package.__getattr__ = __getattr__
+    sys.modules["moto.batch"] = package
+    moto.batch = package
+
+
+# --- applying them ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Patch:
+    name: str
+    check: Callable[[], str | None]  # None, or why the target no longer matches
+    apply: Callable[[], None]
+    early: bool = False  # applied before serving (it must precede imports)
+
+
+PATCHES = (
+    Patch("lazy-moto-batch", _check_lazy_batch, _apply_lazy_batch, early=True),
+    Patch("backend-for-host-cache", _check_backend_for_host, _apply_backend_for_host, early=True),
+    Patch("asl-program-cache", _check_asl, _apply_asl),
+    Patch("jsonpath-cache", _check_jsonpath, _apply_jsonpath),
+    Patch("sfn-client-cache", _check_sfn_clients, _apply_sfn_clients),
+)
+
+
+def _selected(early: bool | None) -> list[Patch]:
+    return [p for p in PATCHES if early is None or p.early == early]
+
+
+_STATS: dict[str, Callable[[], dict]] = {}
+
+
+def stats() -> dict[str, dict]:
+    """What the applied patches report about themselves (for tests and curious people)."""
+    return {name: report() for name, report in _STATS.items()}
+
+
+def problems(early: bool | None = None) -> dict[str, str]:
+    """Patch name → why it cannot be applied, for every patch (of the early or the
+    late ones, or all) that cannot."""
+    patches = _selected(early)
+    if not moto_is_tested():
+        lowest, untested = TESTED_MOTO
+        reason = (
+            f"moto {version('moto')} is outside the tested range "
+            f">={'.'.join(map(str, lowest))},<{'.'.join(map(str, untested))}"
+        )
+        return {patch.name: reason for patch in patches}
+    found = {}
+    for patch in patches:
+        try:
+            reason = patch.check()
+        except (ImportError, AttributeError, TypeError, ValueError, OSError) as error:
+            reason = f"{type(error).__name__}: {error}"
+        if reason:
+            found[patch.name] = reason
+    return found
+
+
+def apply(say: Callable[[str], None] = print, early: bool | None = None) -> list[str]:
+    """Apply every patch (of the early or the late ones, or all) whose target matches;
+    say loudly which were not. Returns the names of the patches applied."""
+    refused = problems(early)
+    applied = []
+    for patch in _selected(early):
+        if patch.name in refused:
+            say(
+                f"!!! localcloud: moto patch {patch.name} NOT applied: {refused[patch.name]}. "
+                "The emulator works as shipped, only slower; "
+                "see localcloud/emulator_patches.py"
+            )
+            continue
+        patch.apply()
+        applied.append(patch.name)
+    return applied

@@ -1,0 +1,261 @@
+"""The local cloud's patches of moto (localcloud/emulator_patches.py): their
+targets are still where and what they were, nothing is patched outside the
+tested moto versions, and a cached state machine program is safe to run by
+concurrent executions."""
+
+import copy
+import enum
+import json
+import re
+import subprocess
+import sys
+import time
+import types
+from pathlib import Path
+
+import boto3
+import pytest
+
+from localcloud import emulator_patches
+from localcloud.emulator import Emulator
+from localcloud.harness import free_port
+from workflows.order_workflow import definition as order_workflow
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_every_patched_target_is_still_where_and_what_it_was():
+    # A fresh interpreter: nothing imported yet, as in the emulator process.
+    found = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import json; from localcloud import emulator_patches as p; "
+            "print(json.dumps(p.problems()))",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    problems = json.loads(found.stdout.strip().splitlines()[-1])
+    assert problems == {}, (
+        "moto changed under the local cloud's patches; update localcloud/emulator_patches.py "
+        f"(and TESTED_MOTO) after checking each one: {json.dumps(problems, indent=2)}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("installed", "tested"),
+    [
+        ("5.2.5", True),
+        ("5.2.12", True),
+        ("5.2.6.dev3", True),
+        ("5.2.4", False),
+        ("5.3.0rc1", False),
+        ("5.3.0", False),
+        ("6.0.0", False),
+    ],
+)
+def test_only_the_tested_moto_versions_are_patched(installed, tested):
+    assert emulator_patches.moto_is_tested(installed) is tested
+
+
+def test_outside_the_tested_range_nothing_is_patched_and_it_is_said_out_loud(monkeypatch):
+    monkeypatch.setattr(emulator_patches, "version", lambda _: "5.3.0")
+    said: list[str] = []
+
+    applied = emulator_patches.apply(said.append)
+
+    assert applied == []
+    assert len(said) == len(emulator_patches.PATCHES)
+    assert all("NOT applied" in line and "moto 5.3.0" in line for line in said)
+
+
+# --- the cached ASL program ---------------------------------------------------------------
+
+DEFINITION = json.dumps(
+    order_workflow(
+        orders_table="orders",
+        event_bus="bus",
+        topic_arn="arn:aws:sns:us-east-1:123456789012:topic",
+        payment_limit=1000,
+        payment_failure_rate=0.5,
+    )
+)
+_IMMUTABLE = (str, int, float, bool, bytes, type(None), type, enum.Enum, re.Pattern)
+
+
+def _graph(root) -> dict[int, object]:
+    """id → object for everything reachable from root through attributes and containers."""
+    seen: dict[int, object] = {}
+    stack = [root]
+    while stack:
+        value = stack.pop()
+        if id(value) in seen:
+            continue
+        seen[id(value)] = value
+        if isinstance(value, _IMMUTABLE):
+            continue
+        if isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, (list, tuple, set, frozenset)):
+            stack.extend(value)
+        elif hasattr(value, "__dict__") and not isinstance(value, (type, types.FunctionType)):
+            stack.append(vars(value))
+    return seen
+
+
+def _shape(value):
+    """A comparable rendering of an object graph: types and values, not identities."""
+    if isinstance(value, _IMMUTABLE):
+        return value
+    if isinstance(value, dict):
+        return {repr(_shape(k)): _shape(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_shape(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted(repr(_shape(v)) for v in value)
+    return (type(value).__qualname__, _shape(vars(value)))
+
+
+@pytest.fixture
+def parse():
+    from moto.stepfunctions.parser.asl.parse.asl_parser import (  # noqa: PLC0415
+        AmazonStateLanguageParser,
+    )
+
+    return lambda text: AmazonStateLanguageParser.parse(text)[0]
+
+
+def test_a_definition_is_parsed_once_and_each_execution_gets_a_copy_of_its_own(parse):
+    calls = []
+    cache = emulator_patches.ProgramCache(lambda text: calls.append(text) or parse(text))
+
+    first, second = cache.program(DEFINITION), cache.program(DEFINITION)
+
+    assert calls == [DEFINITION]
+    assert (cache.parses, cache.copies) == (1, 2)
+    shared = {
+        key: value
+        for key, value in _graph(first).items()
+        if key in _graph(second) and not isinstance(value, _IMMUTABLE)
+    }
+    assert shared == {}, "two executions would share (mutable) program state"
+    assert isinstance(next(iter(cache._pristine.values())), bytes)  # kept pickled, not live
+
+
+def test_a_program_that_cannot_be_pickled_is_deep_copied_instead(parse):
+    def unpicklable(text):
+        program = parse(text)
+        program.hook = lambda: None  # pickle refuses a lambda; deepcopy shares it
+        return program
+
+    cache = emulator_patches.ProgramCache(unpicklable)
+    first, second = cache.program(DEFINITION), cache.program(DEFINITION)
+
+    assert first is not second
+    assert first.states is not second.states
+    assert _shape(vars(first.states)) == _shape(vars(parse(DEFINITION).states))
+
+
+def test_a_copy_is_what_a_fresh_parse_gives(parse):
+    cache = emulator_patches.ProgramCache(parse)
+    cache.program(DEFINITION)
+
+    assert _shape(cache.program(DEFINITION)) == _shape(parse(DEFINITION))
+    assert _shape(copy.deepcopy(parse(DEFINITION))) == _shape(parse(DEFINITION))
+
+
+def test_a_definition_that_does_not_parse_fails_as_before(parse):
+    cache = emulator_patches.ProgramCache(parse)
+
+    with pytest.raises(Exception, match="ASLParserException"):
+        cache.program('{"StartAt": "A", "States": {"A": {"Type": "Nope"}}}')
+    assert cache.parses == 0
+
+
+# Each execution waits ($.wait), then a task that always fails is retried twice
+# (retry counters live in the execution's environment), then caught.
+CONCURRENT = json.dumps(
+    {
+        "StartAt": "Hold",
+        "States": {
+            "Hold": {"Type": "Wait", "SecondsPath": "$.wait", "Next": "Lookup"},
+            "Lookup": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::dynamodb:getItem",
+                "Parameters": {"TableName": "no-such-table", "Key": {"id": {"S.$": "$.who"}}},
+                "Retry": [
+                    {
+                        "ErrorEquals": ["States.ALL"],
+                        "IntervalSeconds": 1,
+                        "MaxAttempts": 2,
+                        "BackoffRate": 1,
+                    }
+                ],
+                "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Done"}],
+                "End": True,
+            },
+            "Done": {
+                "Type": "Pass",
+                "Parameters": {"who.$": "$.who", "greeting.$": "States.Format('hello {}', $.who)"},
+                "End": True,
+            },
+        },
+    }
+)
+
+
+@pytest.fixture
+def emulator(tmp_path):
+    running = Emulator("127.0.0.1", free_port(), tmp_path / "emulator.log")
+    running.start()
+    yield running
+    running.stop()
+
+
+def test_two_executions_of_one_cached_program_run_at_once_without_sharing_state(emulator):
+    sfn = boto3.client(
+        "stepfunctions",
+        endpoint_url=emulator.url,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+    patches = emulator.patches()
+    assert "asl-program-cache" in patches["applied"]
+    machine = sfn.create_state_machine(
+        name="concurrent",
+        definition=CONCURRENT,
+        roleArn="arn:aws:iam::123456789012:role/sfn",
+    )["stateMachineArn"]
+
+    slow = sfn.start_execution(
+        stateMachineArn=machine, name="slow", input=json.dumps({"who": "slow", "wait": 2})
+    )["executionArn"]
+    fast = sfn.start_execution(
+        stateMachineArn=machine, name="fast", input=json.dumps({"who": "fast", "wait": 0})
+    )["executionArn"]
+    described = {}
+    deadline = time.monotonic() + 60
+    while len(described) < 2 and time.monotonic() < deadline:
+        for arn in (slow, fast):
+            execution = sfn.describe_execution(executionArn=arn)
+            if execution["status"] != "RUNNING":
+                described[arn] = execution
+        time.sleep(0.2)
+
+    for arn, who in ((slow, "slow"), (fast, "fast")):
+        assert described[arn]["status"] == "SUCCEEDED"
+        assert json.loads(described[arn]["output"]) == {"who": who, "greeting": f"hello {who}"}
+        history = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+        attempts = [e for e in history if e["type"] == "TaskScheduled"]
+        assert len(attempts) == 3  # its own retry count: 1 + MaxAttempts, not shared
+    # They ran at the same time: the fast one started and ended while the slow one ran.
+    assert described[slow]["startDate"] <= described[fast]["startDate"]
+    assert described[fast]["stopDate"] < described[slow]["stopDate"]
+    stats = emulator.patches()["stats"]["asl-program-cache"]
+    assert stats["executions"] == 2
+    assert stats["parses"] == 1  # at the first execution; the second got a copy
