@@ -132,13 +132,6 @@ class LocalCloud:
             self.gateway = Gateway(
                 options.host, options.api_port, routes.result(), self.workers.invoke, self.console
             )
-            # Two settings of the gateway's server that belong in gateway.py (another
-            # change's): it writes a response's headers and body separately, and with
-            # Nagle's algorithm the body waits for the client's delayed ACK, 40 ms on
-            # every keep-alive response; and its listen backlog is socketserver's 5,
-            # which a burst of new connections overflows while the process is busy.
-            self.gateway.server.RequestHandlerClass.disable_nagle_algorithm = True
-            self.gateway.server.socket.listen(128)
             self.gateway.start()
             for mapping in mappings:
                 poller = Poller(mapping, sqs, self.workers.invoke, self.console)

@@ -280,6 +280,9 @@ class Gateway:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body are written separately: with Nagle's algorithm the body
+            # would wait for the client's delayed ACK, 40 ms on every keep-alive response.
+            disable_nagle_algorithm = True
             server_version = "localcloud-gateway"
 
             def _serve(self) -> None:
