@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_PASSWORD = "LocalShop-2026"  # noqa: S105 - a documented demo password for the emulator
-DEMO_USERS = {"customer": "customer@example.com", "admin": "admin@example.com"}
+DEMO_CUSTOMER = "customer@example.com"
+DEMO_ADMIN = "admin@example.com"  # a member of the program's admin group
 SEED_PRODUCTS = Path(__file__).with_name("seed_products.json")
 
 
@@ -145,7 +146,8 @@ class LocalCloud:
             "awsEndpointUrl": self.emulator.url,
             "region": self.region,
             "stack": options.stack,
-            "demoUsers": DEMO_USERS,
+            "demoUsers": self.demo_users(),
+            "adminGroup": self.admin_group(),
             "demoPassword": DEMO_PASSWORD,
         }
         (state / "outputs.json").write_text(json.dumps(self.outputs, indent=2) + "\n")
@@ -218,10 +220,20 @@ class LocalCloud:
                     "UnprocessedItems"
                 )
 
+    def admin_group(self) -> str:
+        """The group the program made for admins (its name is the program's to say)."""
+        [group] = self.deployment.of_type("aws:cognito/userGroup:UserGroup")
+        return str(group.inputs["name"])
+
+    def demo_users(self) -> dict[str, str]:
+        """Who `python -m localcloud token <name>` signs in: the customer, and the admin
+        under the admin group's name."""
+        return {"customer": DEMO_CUSTOMER, self.admin_group(): DEMO_ADMIN}
+
     def create_demo_users(self) -> None:
         cognito = self.client("cognito-idp")
         pool = self.deployment.outputs["userPoolId"]
-        for role, email in DEMO_USERS.items():
+        for email in (DEMO_CUSTOMER, DEMO_ADMIN):
             cognito.admin_create_user(
                 UserPoolId=pool,
                 Username=email,
@@ -234,8 +246,9 @@ class LocalCloud:
             cognito.admin_set_user_password(
                 UserPoolId=pool, Username=email, Password=DEMO_PASSWORD, Permanent=True
             )
-            if role == "admin":
-                cognito.admin_add_user_to_group(UserPoolId=pool, Username=email, GroupName="admin")
+        cognito.admin_add_user_to_group(
+            UserPoolId=pool, Username=DEMO_ADMIN, GroupName=self.admin_group()
+        )
 
     # -- stop ------------------------------------------------------------------------------
 
@@ -300,7 +313,7 @@ shop is running locally (stack "{options.stack}"), ready in {ready_seconds:.1f} 
   Notifications   {state}/outbox.jsonl
   Function logs   {state}/logs/
 
-  Demo users (password {DEMO_PASSWORD}): {DEMO_USERS["customer"]}, {DEMO_USERS["admin"]} (admin)
+  Demo users (password {DEMO_PASSWORD}): {DEMO_CUSTOMER}, {DEMO_ADMIN} ({self.admin_group()})
   Get a token:    TOKEN=$(.venv/bin/python -m localcloud token customer)
   First requests: curl {api}products
                   curl -H "Authorization: Bearer $TOKEN" {api}basket

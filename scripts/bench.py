@@ -19,6 +19,8 @@ load        20 concurrent customers (add to basket, check out through HTTP, wait
 """
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import re
@@ -38,9 +40,12 @@ from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+BENCHMARKS = ROOT / "docs" / "benchmarks.md"
 sys.path.insert(0, str(ROOT))
 
 from components.packaging import build_archive, handler_modules  # noqa: E402
+from shop_common.contracts import EVENTS, SCHEMA_VERSION, DetailType  # noqa: E402
+from shop_common.routes import path  # noqa: E402
 
 FLOOR = (
     "import boto3\nfrom aws_lambda_powertools import Logger\n"
@@ -174,6 +179,18 @@ def _aws(outputs: dict, service: str):
     )
 
 
+def _create_product(outputs: dict, http) -> str:
+    """A product to order, created by the demo admin through the API."""
+    response = http.post(
+        outputs["apiUrl"].rstrip("/") + path("create_product"),
+        headers={"Authorization": f"Bearer {_token(outputs, outputs['adminGroup'])}"},
+        json={"name": "Bench lamp", "price": 10, "category": "home"},
+        timeout=30,
+    )
+    response.raise_for_status()
+    return response.json()["productId"]
+
+
 def _token(outputs: dict, user: str) -> str:
     result = _aws(outputs, "cognito-idp").initiate_auth(
         ClientId=outputs["userPoolClientId"],
@@ -223,13 +240,7 @@ class ShopClient:
         token = _token(outputs, "customer")
         self.customer = {"Authorization": f"Bearer {token}"}
         self.user_id = jwt.decode(token, options={"verify_signature": False})["sub"]
-        admin = {"Authorization": f"Bearer {_token(outputs, 'admin')}"}
-        self.product = self.http.post(
-            f"{self.api}/products",
-            headers=admin,
-            timeout=10,
-            json={"name": "Bench lamp", "price": 10, "category": "home"},
-        ).json()["productId"]
+        self.product = _create_product(outputs, self.http)
         self.dynamodb = _aws(outputs, "dynamodb")
         self.counter = f"{outputs['awsEndpointUrl']}/_localcloud/requests"
 
@@ -241,7 +252,7 @@ class ShopClient:
     def order(self, timed: bool, count_calls: bool = False) -> float:
         """Seconds from sending the checkout to seeing the order PAID."""
         self.http.put(
-            f"{self.api}/basket/items/{self.product}",
+            self.api + path("put_item", productId=self.product),
             headers=self.customer,
             json={"quantity": 1},
             timeout=10,
@@ -250,13 +261,15 @@ class ShopClient:
             self.http.delete(self.counter, timeout=10)
         started = time.perf_counter()
         order_id = self.http.post(
-            f"{self.api}/basket/checkout", headers=self.customer, json=CHECKOUT, timeout=10
+            self.api + path("checkout"), headers=self.customer, json=CHECKOUT, timeout=10
         ).json()["orderId"]
         if timed:  # as a client sees it: polling the API
             _wait(
                 lambda: (
                     self.http.get(
-                        f"{self.api}/orders/{order_id}", headers=self.customer, timeout=10
+                        self.api + path("get_order", orderId=order_id),
+                        headers=self.customer,
+                        timeout=10,
                     )
                     .json()
                     .get("status")
@@ -501,7 +514,10 @@ def _customer_loop(
         deadline = time.monotonic() + 60
         while True:  # add to basket; 409 while the previous order still holds the basket
             response = http.put(
-                f"{api}/basket/items/{product}", headers=headers, json={"quantity": 1}, timeout=60
+                api + path("put_item", productId=product),
+                headers=headers,
+                json={"quantity": 1},
+                timeout=60,
             )
             if response.status_code != 409 or time.monotonic() > deadline:
                 break
@@ -510,7 +526,7 @@ def _customer_loop(
             time.sleep(0.05)
         response.raise_for_status()
         started = time.perf_counter()
-        response = http.post(f"{api}/basket/checkout", headers=headers, json=CHECKOUT, timeout=60)
+        response = http.post(api + path("checkout"), headers=headers, json=CHECKOUT, timeout=60)
         if response.status_code != 202:
             with run.lock:
                 run.failed_checkouts += 1
@@ -609,17 +625,21 @@ class Replay:
             client("stepfunctions"),
         )
 
-    def _put_event(self, source: str, detail_type: str, data: dict, order_id: str) -> None:
+    def _put_event(self, detail_type: DetailType, data: dict, order_id: str) -> None:
         detail = {
-            "metadata": {"eventId": str(uuid.uuid4()), "correlationId": order_id, "version": "1"},
+            "metadata": {
+                "eventId": str(uuid.uuid4()),
+                "correlationId": order_id,
+                "version": SCHEMA_VERSION,
+            },
             "data": data,
         }
         self.events.put_events(
             Entries=[
                 {
                     "EventBusName": self.outputs["eventBusName"],
-                    "Source": source,
-                    "DetailType": detail_type,
+                    "Source": EVENTS[detail_type].source.value,
+                    "DetailType": detail_type.value,
                     "Detail": json.dumps(detail, default=float),
                 }
             ]
@@ -691,7 +711,7 @@ class Replay:
             ConditionExpression="version = :expected",
             ExpressionAttributeValues={":expected": {"N": "1"}},
         )
-        self._put_event("shop.basket", "CheckoutBasket", data, order_id)
+        self._put_event(DetailType.CHECKOUT_BASKET, data, order_id)
         ddb.update_item(
             TableName=baskets,
             Key=key,
@@ -711,7 +731,7 @@ class Replay:
             ConditionExpression="attribute_not_exists(orderId)",
             ReturnValuesOnConditionCheckFailure="ALL_OLD",
         )
-        self._put_event("shop.ordering", "OrderCreated", order, order_id)
+        self._put_event(DetailType.ORDER_CREATED, order, order_id)
         self.sfn.start_execution(
             stateMachineArn=out["stateMachineArn"],
             name=order_id,
@@ -849,12 +869,7 @@ def bench_load(orders_per_client: int) -> None:
             ready = cloud.ready_report["readySeconds"]
             endpoint = outputs["awsEndpointUrl"]
             paid = PaidNotifications(Path(state) / "outbox.jsonl")
-            product = requests.post(
-                f"{outputs['apiUrl'].rstrip('/')}/products",
-                headers={"Authorization": f"Bearer {_token(outputs, 'admin')}"},
-                json={"name": "Bench lamp", "price": 10, "category": "home"},
-                timeout=30,
-            ).json()["productId"]
+            product = _create_product(outputs, requests.Session())
             tokens = _customers(outputs, LOAD_CLIENTS * CUSTOMERS_PER_CLIENT)
             user_ids = {jwt.decode(t, options={"verify_signature": False})["sub"] for t in tokens}
             warm = _run_customers(outputs, product, tokens, 1, paid)  # cold starts
@@ -936,12 +951,47 @@ def main() -> None:
     sections = args.sections or list(SECTIONS)
     if unknown := set(sections) - set(SECTIONS):
         parser.error(f"unknown sections {sorted(unknown)}; choose from {SECTIONS}")
-    if "functions" in sections:
-        bench_functions(args.runs)
-    if "localcloud" in sections:
-        bench_localcloud(args.orders, args.starts)
-    if "load" in sections:
-        bench_load(args.load_orders)
+    runs = {
+        "functions": lambda: bench_functions(args.runs),
+        "localcloud": lambda: bench_localcloud(args.orders, args.starts),
+        "load": lambda: bench_load(args.load_orders),
+    }
+    for section in sections:
+        record(section, runs[section])
+
+
+class _Tee(io.TextIOBase):
+    """Prints as usual and keeps a copy."""
+
+    def __init__(self, stream):
+        self.stream, self.copy = stream, io.StringIO()
+
+    def write(self, text: str) -> int:
+        self.copy.write(text)
+        return self.stream.write(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
+def record(section: str, run) -> None:
+    """Run a section and put what it printed into its marked block of BENCHMARKS,
+    with when and where: the one place the numbers are written down."""
+    tee = _Tee(sys.stdout)
+    with contextlib.redirect_stdout(tee):
+        run()
+    begin, end = f"<!-- bench:{section}:begin -->", f"<!-- bench:{section}:end -->"
+    page = BENCHMARKS.read_text(encoding="utf-8")
+    if begin not in page or end not in page:
+        print(f"{BENCHMARKS.relative_to(ROOT)} has no {begin} block; numbers not recorded")
+        return
+    where = (
+        f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, "
+        f"Python {sys.version.split()[0]}, `make bench` ({section})"
+    )
+    block = f"{begin}\n{where}:\n\n```\n{tee.copy.getvalue().strip()}\n```\n{end}"
+    head, rest = page.split(begin, 1)
+    BENCHMARKS.write_text(head + block + rest.split(end, 1)[1], encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -254,3 +254,9 @@ def served_by(service: str) -> tuple[Route, ...]:
 def services() -> list[str]:
     """The handler modules behind the API, in declaration order."""
     return list(dict.fromkeys(route.service for route in ROUTES))
+
+
+def path(operation: str, **parameters: str) -> str:
+    """The path of the route served by `operation`, its parameters filled in (for clients)."""
+    [route] = [route for route in ROUTES if route.operation == operation]
+    return route.path.format(**parameters)
