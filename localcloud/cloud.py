@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -21,12 +22,14 @@ from typing import TYPE_CHECKING
 from localcloud import stack_config
 from localcloud.emulator import Emulator
 from localcloud.pollers import Mapping, Poller
+from localcloud.relay import Relayer
+from localcloud.relay import description as relay_description
 from localcloud.workers import DEFAULT_CONCURRENCY, Console, Workers
 
 if TYPE_CHECKING:
     from localcloud.gateway import Gateway
     from localcloud.outbox import Outbox
-    from localcloud.provisioner import Deployment
+    from localcloud.provisioning import Deployment
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_PASSWORD = "LocalShop-2026"  # noqa: S105 - a documented demo password for the emulator
@@ -76,7 +79,9 @@ class LocalCloud:
         self.workers: Workers | None = None
         self.pollers: list[Poller] = []
         self.outbox: Outbox | None = None
+        self.relayer: Relayer | None = None
         self.deployment: Deployment | None = None
+        self._stopping = threading.Lock()
         self._mocks = None  # the provisioning's mocks: their boto3 session makes the clients
         self.outputs: dict = {}
 
@@ -98,7 +103,7 @@ class LocalCloud:
         # While it boots: the heavy imports, the clients, the program's evaluation.
         from localcloud.gateway import Api, Gateway  # noqa: PLC0415
         from localcloud.outbox import Outbox  # noqa: PLC0415
-        from localcloud.provisioner import EmulatorMocks, provision  # noqa: PLC0415
+        from localcloud.provisioning import EmulatorMocks, provision  # noqa: PLC0415
 
         gateway_url = f"http://{options.host}:{options.api_port}/"
         mocks = EmulatorMocks(
@@ -138,6 +143,14 @@ class LocalCloud:
                 poller = Poller(mapping, sqs, self.workers.invoke, self.console)
                 poller.start()
                 self.pollers.append(poller)
+            self.relayer = Relayer(
+                self.deployment.relays,
+                sqs,
+                self.client("sns"),
+                self.client("stepfunctions"),
+                self.console,
+            )
+            self.relayer.start()
             self.outbox = outbox.result()
             self.outbox.start()
             for done in data:
@@ -254,12 +267,12 @@ class LocalCloud:
 
     def stop(self) -> None:
         """Stop every part, once: a later call, or one while stopping, is a no-op."""
-        # dict.setdefault is atomic, so exactly one caller finds its own token stored.
-        token = object()
-        if vars(self).setdefault("_stopped_by", token) is not token:
+        if not self._stopping.acquire(blocking=False):  # never released: stopped for good
             return
         for poller in self.pollers:
             poller.stop()
+        if self.relayer:
+            self.relayer.stop()
         if self.outbox:
             self.outbox.stop()
         if self.gateway:
@@ -284,7 +297,7 @@ class LocalCloud:
         return f"Emulator speed-ups (patches of moto): {', '.join(patches['applied'])}"
 
     def summary(self, ready_seconds: float) -> str:
-        from localcloud.provisioner import NOT_ENFORCED  # noqa: PLC0415
+        from localcloud.provisioning import NOT_ENFORCED  # noqa: PLC0415
 
         outputs, options = self.outputs, self.options
         api, emulator = outputs["apiUrl"], outputs["awsEndpointUrl"]
@@ -326,6 +339,10 @@ local workers; {len(self.pollers)} queues polled.
   Execution environments per function, at most (reserved concurrency, else its queue \
 mapping's
   maximum concurrency, else {DEFAULT_CONCURRENCY}): {concurrency}
+  Stand-ins (the local cloud does what moto does not): Lambda runs in local workers,
+  SQS event source mappings are played by pollers, the HTTP API by the local gateway
+  (JWTs checked against the emulator's Cognito keys); EventBridge targets moto cannot
+  deliver go through the local relay: {relay_description(self.deployment.relays)}
   {self._patches_line()}
   Not emulated (recorded only): {unemulated}
   Stored but not enforced locally: {"; ".join(NOT_ENFORCED)}

@@ -376,7 +376,7 @@ def startup_call_cost(small: int = 24, large: int = 96) -> float:
 
     from localcloud.emulator import Emulator  # noqa: PLC0415
     from localcloud.harness import free_port  # noqa: PLC0415
-    from localcloud.provisioner import EmulatorMocks  # noqa: PLC0415
+    from localcloud.provisioning import EmulatorMocks  # noqa: PLC0415
 
     def provision_extra(mocks: EmulatorMocks, count: int) -> float:
         tag = uuid.uuid4().hex[:6]
@@ -795,7 +795,7 @@ def bare_emulator(orders_per_client: int) -> tuple[float, Counter[str], int]:
     emulator holding the same stack, timed until the last execution has finished."""
     from localcloud.emulator import Emulator  # noqa: PLC0415
     from localcloud.harness import free_port  # noqa: PLC0415
-    from localcloud.provisioner import EmulatorMocks, provision, stack_region  # noqa: PLC0415
+    from localcloud.provisioning import EmulatorMocks, provision, stack_region  # noqa: PLC0415
 
     region = stack_region("local")
     with tempfile.TemporaryDirectory() as state:

@@ -120,7 +120,7 @@ def test_the_state_directory_is_made_absolute_for_the_workers(tmp_path, monkeypa
 def test_a_resource_type_without_an_emulator_counterpart_is_recorded_not_dropped():
     from pulumi.runtime import MockResourceArgs  # noqa: PLC0415
 
-    from localcloud.provisioner import EmulatorMocks  # noqa: PLC0415
+    from localcloud.provisioning import EmulatorMocks  # noqa: PLC0415
 
     mocks = EmulatorMocks("http://127.0.0.1:9", "us-east-1", "http://127.0.0.1:3000/")
     resource_id, outputs = mocks.new_resource(

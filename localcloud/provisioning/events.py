@@ -1,0 +1,86 @@
+"""EventBridge buses, archives, rules and targets."""
+
+from typing import Any
+
+from localcloud.provisioning.core import EmulatorMocks, Relay, as_int, handles
+
+# Targets that make moto's PutEvents fail (HTTP 500, nothing delivered to any
+# target): the local cloud relays them (localcloud/relay.py).
+RELAYED_SERVICES = {"sns": "SNS topics", "states": "Step Functions state machines"}
+
+
+@handles("aws:cloudwatch/eventBus:EventBus")
+def _event_bus(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dict]:
+    bus = mocks.physical_name(name, inputs)
+    arn = mocks.client("events").create_event_bus(Name=bus)["EventBusArn"]
+    return bus, {"name": bus, "arn": arn}
+
+
+@handles("aws:cloudwatch/eventArchive:EventArchive")
+def _event_archive(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dict]:
+    archive = mocks.physical_name(name, inputs, 48)
+    optional = {
+        "EventPattern": inputs.get("eventPattern"),
+        "RetentionDays": as_int(inputs["retentionDays"]) if "retentionDays" in inputs else None,
+        "Description": inputs.get("description"),
+    }
+    arn = mocks.client("events").create_archive(
+        ArchiveName=archive,
+        EventSourceArn=inputs["eventSourceArn"],
+        **{k: v for k, v in optional.items() if v is not None},
+    )["ArchiveArn"]
+    return archive, {"name": archive, "arn": arn}
+
+
+@handles("aws:cloudwatch/eventRule:EventRule")
+def _event_rule(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dict]:
+    rule = mocks.physical_name(name, inputs)
+    arn = mocks.client("events").put_rule(
+        Name=rule,
+        EventBusName=inputs.get("eventBusName", "default"),
+        EventPattern=inputs["eventPattern"],
+        Description=inputs.get("description", ""),
+        State="ENABLED",
+    )["RuleArn"]
+    return rule, {"name": rule, "arn": arn}
+
+
+@handles("aws:cloudwatch/eventTarget:EventTarget")
+def _event_target(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dict]:
+    target_id = inputs.get("targetId") or mocks.physical_name(name, {})
+    target: dict[str, Any] = {"Id": target_id, "Arn": inputs["arn"]}
+    if inputs.get("deadLetterConfig"):
+        target["DeadLetterConfig"] = {"Arn": inputs["deadLetterConfig"]["arn"]}
+    if inputs.get("retryPolicy"):
+        retry = inputs["retryPolicy"]
+        target["RetryPolicy"] = {
+            "MaximumRetryAttempts": as_int(retry["maximumRetryAttempts"]),
+            "MaximumEventAgeInSeconds": as_int(retry["maximumEventAgeInSeconds"]),
+        }
+    if inputs.get("input") is not None:
+        target["Input"] = inputs["input"]
+    if inputs.get("inputPath") is not None:
+        target["InputPath"] = inputs["inputPath"]
+    if inputs.get("inputTransformer"):
+        transformer = inputs["inputTransformer"]
+        target["InputTransformer"] = {
+            "InputPathsMap": transformer.get("inputPaths") or {},
+            "InputTemplate": transformer["inputTemplate"],
+        }
+    if inputs["arn"].split(":")[2] in RELAYED_SERVICES:
+        target["Arn"] = _relay_queue(mocks, inputs["rule"], target_id, inputs["arn"])
+    bus = inputs.get("eventBusName", "default")
+    result = mocks.client("events").put_targets(
+        Rule=inputs["rule"], EventBusName=bus, Targets=[target]
+    )
+    if result.get("FailedEntryCount"):
+        raise RuntimeError(f"target {name} was not created: {result['FailedEntries']}")
+    return f"{bus}-{inputs['rule']}-{target_id}", {"targetId": target_id}
+
+
+def _relay_queue(mocks: EmulatorMocks, rule: str, target_id: str, target_arn: str) -> str:
+    """A hidden queue standing in for a target moto cannot deliver to; its ARN."""
+    name = f"localcloud-relay-{rule}-{target_id}"[:80]
+    url = mocks.client("sqs").create_queue(QueueName=name)["QueueUrl"]
+    mocks.record_relay(Relay(target_arn=target_arn, queue_url=url, rule=rule))
+    return mocks.arn("sqs", name)

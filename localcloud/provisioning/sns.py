@@ -1,0 +1,26 @@
+"""SNS topics and subscriptions."""
+
+from localcloud.provisioning.core import EmulatorMocks, handles
+
+
+@handles("aws:sns/topic:Topic")
+def _topic(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dict]:
+    topic = mocks.physical_name(name, inputs, 256)
+    attributes = (
+        {"KmsMasterKeyId": inputs["kmsMasterKeyId"]} if inputs.get("kmsMasterKeyId") else {}
+    )
+    arn = mocks.client("sns").create_topic(Name=topic, Attributes=attributes)["TopicArn"]
+    return arn, {"name": topic, "arn": arn}
+
+
+@handles("aws:sns/topicSubscription:TopicSubscription")
+def _topic_subscription(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dict]:
+    attributes = {"FilterPolicy": inputs["filterPolicy"]} if inputs.get("filterPolicy") else {}
+    arn = mocks.client("sns").subscribe(
+        TopicArn=inputs["topic"],
+        Protocol=inputs["protocol"],
+        Endpoint=inputs["endpoint"],
+        Attributes=attributes,
+        ReturnSubscriptionArn=True,
+    )["SubscriptionArn"]
+    return arn, {"arn": arn}
