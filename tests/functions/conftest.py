@@ -1,5 +1,6 @@
 """Function tests: real handlers, real event shapes, real boto3 calls against moto."""
 
+import functools
 import importlib
 import json
 import os
@@ -16,14 +17,30 @@ import pytest
 from moto import mock_aws
 
 from localcloud.lambda_events import LambdaContext, http_api_event, sqs_event, sqs_record
+from localcloud.provisioning import HANDLERS as HANDLERS_BY_TYPE
+from localcloud.provisioning import EmulatorMocks
 from shop_common import settings
+from tests.infra.mocks import run_program
 from workflows.order_workflow import definition
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENT_SCHEMAS = ROOT / "schemas" / "events"
-BUS = "shop-test"
-TABLES = {"products": "products-test", "baskets": "baskets-test", "orders": "orders-test"}
-STATE_MACHINE_NAME = "order-workflow-test"
+# The program itself, evaluated under the infra tests' mocks: its tables, bus,
+# state machine and each function's handler and environment are what the
+# function tests build in moto and invoke, so the two cannot drift apart.
+PROGRAM = run_program("local")
+TABLES = {key: PROGRAM.outputs[f"{key}TableName"] for key in ("products", "baskets", "orders")}
+BUS = PROGRAM.outputs["eventBusName"]
+STATE_MACHINE_NAME = PROGRAM.outputs["stateMachineArn"].rsplit(":", 1)[-1]
+# The tests' names for the functions, and the handler module each one runs.
+HANDLERS = {
+    "products": "products.api",
+    "basket": "basket.api",
+    "basket-events": "basket.consumer",
+    "orders": "ordering.api",
+    "ordering": "ordering.consumer",
+    "openapi": "openapi.api",
+}
 
 
 @dataclass(frozen=True)
@@ -32,17 +49,16 @@ class Function:
     environment: dict[str, str] = field(default_factory=dict)
 
 
-FUNCTIONS = {
-    "products": Function("products.api.lambda_handler", {"TABLE_NAME": TABLES["products"]}),
-    "basket": Function(
-        "basket.api.lambda_handler",
-        {"TABLE_NAME": TABLES["baskets"], "PRODUCTS_TABLE_NAME": TABLES["products"]},
-    ),
-    "basket-events": Function("basket.consumer.lambda_handler", {"TABLE_NAME": TABLES["baskets"]}),
-    "orders": Function("ordering.api.lambda_handler", {"TABLE_NAME": TABLES["orders"]}),
-    "ordering": Function("ordering.consumer.lambda_handler", {"TABLE_NAME": TABLES["orders"]}),
-    "openapi": Function("openapi.api.lambda_handler"),
-}
+def _function(module: str) -> Function:
+    [declared] = [
+        f
+        for f in PROGRAM.of_type("aws:lambda/function:Function")
+        if f.inputs["handler"] == f"{module}.lambda_handler"
+    ]
+    return Function(declared.inputs["handler"], dict(declared.inputs["environment"]["variables"]))
+
+
+FUNCTIONS = {name: _function(module) for name, module in HANDLERS.items()}
 
 
 @contextmanager
@@ -60,35 +76,26 @@ def environment(values: dict[str, str]) -> Iterator[None]:
         settings.forget()
 
 
-def _key_schema(hash_key: str, range_key: str | None = None) -> list[dict]:
-    keys = [{"AttributeName": hash_key, "KeyType": "HASH"}]
-    return keys + ([{"AttributeName": range_key, "KeyType": "RANGE"}] if range_key else [])
+@functools.cache
+def aws(service: str):
+    """One client per service for the whole session: moto intercepts its calls in
+    every test's mock, and creating clients is most of a test's set-up."""
+    return boto3.client(service)
 
 
-def _create_table(ddb, name: str, key: str, indexes: dict[str, tuple[str, str]]) -> None:
-    attributes = {key} | {a for pair in indexes.values() for a in pair}
-    ddb.create_table(
-        TableName=name,
-        BillingMode="PAY_PER_REQUEST",
-        KeySchema=_key_schema(key),
-        AttributeDefinitions=[
-            {"AttributeName": a, "AttributeType": "S"} for a in sorted(attributes)
-        ],
-        **(
-            {
-                "GlobalSecondaryIndexes": [
-                    {
-                        "IndexName": index,
-                        "KeySchema": _key_schema(*pair),
-                        "Projection": {"ProjectionType": "ALL"},
-                    }
-                    for index, pair in indexes.items()
-                ]
-            }
-            if indexes
-            else {}
-        ),
-    )
+class _InProcessMoto:
+    """What the local cloud's provisioning handlers need of their mocks, in-process."""
+
+    client = staticmethod(aws)
+    physical_name = staticmethod(EmulatorMocks.physical_name)
+
+
+def create_tables() -> None:
+    """The program's tables in moto, made by the local cloud's own provisioning."""
+    for table in PROGRAM.of_type("aws:dynamodb/table:Table"):
+        HANDLERS_BY_TYPE[table.typ](
+            _InProcessMoto(), table.name, table.inputs | {"name": table.outputs["name"]}
+        )
 
 
 @dataclass
@@ -107,20 +114,11 @@ class Shop:
 
     def __init__(self):
         self.region = os.environ["AWS_DEFAULT_REGION"]
-        self.dynamodb = boto3.client("dynamodb")
-        self.events = boto3.client("events")
-        self.sqs = boto3.client("sqs")
-        self.sfn = boto3.client("stepfunctions")
-        _create_table(
-            self.dynamodb,
-            TABLES["products"],
-            "productId",
-            {"byCategory": ("category", "productId")},
-        )
-        _create_table(self.dynamodb, TABLES["baskets"], "userId", {})
-        _create_table(
-            self.dynamodb, TABLES["orders"], "orderId", {"byUser": ("userId", "createdAt")}
-        )
+        self.dynamodb = aws("dynamodb")
+        self.events = aws("events")
+        self.sqs = aws("sqs")
+        self.sfn = aws("stepfunctions")
+        create_tables()
         self.bus_arn = self.events.create_event_bus(Name=BUS)["EventBusArn"]
         self.capture_url = self.sqs.create_queue(QueueName="captured-events")["QueueUrl"]
         capture_arn = self.sqs.get_queue_attributes(
@@ -138,10 +136,7 @@ class Shop:
         self._captured: list[dict] = []
 
     def environment_of(self, function: str) -> dict[str, str]:
-        env = {"EVENT_BUS_NAME": BUS, "CURRENCY": "USD", **FUNCTIONS[function].environment}
-        if self.state_machine_arn:
-            env["STATE_MACHINE_ARN"] = self.state_machine_arn
-        return env
+        return FUNCTIONS[function].environment
 
     def invoke(self, function: str, event: dict) -> Any:
         module_name, attribute = FUNCTIONS[function].handler.rsplit(".", 1)
@@ -203,7 +198,7 @@ class Shop:
 
     def create_workflow(self, payment_limit: float = 1000, failure_rate: float = 0.0) -> str:
         """The real order workflow definition, run by moto's Step Functions interpreter."""
-        sns = boto3.client("sns")
+        sns = aws("sns")
         self.topic_arn = sns.create_topic(Name="order-notifications-test")["TopicArn"]
         self.notifications_url = self.sqs.create_queue(QueueName="notifications")["QueueUrl"]
         sns.subscribe(

@@ -10,7 +10,7 @@ import basket.catalog
 from basket.service import MAX_LINES
 from localcloud.lambda_events import http_api_event
 from shop_common.limits import MAX_ITEM_BYTES
-from tests.functions.conftest import ADMIN, environment
+from tests.functions.conftest import ADMIN, TABLES, environment
 from tests.functions.test_basket import CHECKOUT, add_product, checkout, put_item
 from tests.functions.test_ordering import place
 from tests.samples import ADDRESS
@@ -225,7 +225,7 @@ def test_a_basket_at_its_limit_checks_out_into_an_order_and_no_further_line_fits
 
     [event] = shop.published_of("CheckoutBasket")
     order_id = place(shop, event)
-    order = shop.dynamodb.get_item(TableName="orders-test", Key={"orderId": {"S": order_id}})
+    order = shop.dynamodb.get_item(TableName=TABLES["orders"], Key={"orderId": {"S": order_id}})
     assert len(order["Item"]["items"]["L"]) == MAX_LINES
     # Far below the item limit (the JSON form is larger than DynamoDB's own size
     # accounting): the number of lines, not their size, is what binds.

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.functions.conftest import ADMIN, assert_valid_event
+from tests.functions.conftest import ADMIN, TABLES, assert_valid_event
 from tests.samples import ADDRESS
 
 CHECKOUT = {"shippingAddress": ADDRESS, "email": "ada@example.com", "paymentToken": "tok_visa"}
@@ -252,6 +252,6 @@ def test_a_failed_publish_is_503_and_the_retry_publishes_the_same_order_once(sho
 def test_checkout_does_not_keep_the_payment_token_once_published(shop):
     put_item(shop, add_product(shop), 1)
     checkout(shop)
-    item = shop.dynamodb.get_item(TableName="baskets-test", Key={"userId": {"S": "ada"}})["Item"]
+    item = shop.dynamodb.get_item(TableName=TABLES["baskets"], Key={"userId": {"S": "ada"}})["Item"]
     assert "pendingCheckout" not in item
     assert "tok_visa" not in json.dumps(item)

@@ -7,7 +7,7 @@ import uuid
 import boto3
 import pytest
 
-from tests.functions.conftest import TABLES, assert_valid_event
+from tests.functions.conftest import BUS, TABLES, assert_valid_event
 from tests.samples import ADDRESS
 from workflows.order_workflow import definition
 
@@ -150,7 +150,7 @@ def test_a_failing_notification_is_caught_and_the_order_stays_paid(workflow):
 
 
 def test_a_failing_event_publication_is_caught_and_the_order_stays_failed(workflow):
-    workflow.events.delete_event_bus(Name="shop-test")
+    workflow.events.delete_event_bus(Name=BUS)
 
     order_id, execution = start_order(workflow, token="tok_declined")
 

@@ -8,7 +8,7 @@ import boto3
 import pytest
 
 from localcloud.lambda_events import sqs_event, sqs_record
-from tests.functions.conftest import ADMIN, assert_valid_event
+from tests.functions.conftest import ADMIN, TABLES, assert_valid_event
 from tests.functions.test_basket import CHECKOUT, add_product, basket, put_item
 from tests.samples import ADDRESS
 
@@ -80,7 +80,7 @@ def test_the_same_checkout_delivered_twice_makes_one_order_and_one_execution(wor
 
     assert len(workflow.executions()) == 1
     assert len(workflow.published_of("OrderCreated")) == 1
-    orders = workflow.dynamodb.scan(TableName="orders-test")["Items"]
+    orders = workflow.dynamodb.scan(TableName=TABLES["orders"])["Items"]
     assert len(orders) == 1
 
 
@@ -166,7 +166,7 @@ def test_a_cancelled_pending_order_reopens_the_basket(shop):
         "createdAt": "2026-11-23T10:00:00.000Z",
         "updatedAt": "2026-11-23T10:00:00.000Z",
     }
-    boto3.resource("dynamodb").Table("orders-test").put_item(
+    boto3.resource("dynamodb").Table(TABLES["orders"]).put_item(
         Item=json.loads(json.dumps(pending), parse_float=Decimal)
     )
 

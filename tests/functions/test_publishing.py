@@ -5,9 +5,9 @@ from botocore.stub import Stubber
 
 from shop_common import clients, events
 from shop_common.contracts import DetailType
-from tests.functions.conftest import environment
+from tests.functions.conftest import BUS, environment
 
-ENV = {"EVENT_BUS_NAME": "shop-test"}
+ENV = {"EVENT_BUS_NAME": BUS}
 
 
 def test_a_rejected_entry_raises_instead_of_being_lost():
