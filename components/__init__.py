@@ -8,6 +8,7 @@ program reads them from there, so this package puts that folder on the path.
 import sys
 from pathlib import Path
 
-FUNCTIONS_DIR = Path(__file__).resolve().parent.parent / "functions"
+ROOT = Path(__file__).resolve().parent.parent  # the repository: the Pulumi project
+FUNCTIONS_DIR = ROOT / "functions"
 if str(FUNCTIONS_DIR) not in sys.path:
     sys.path.append(str(FUNCTIONS_DIR))

@@ -12,8 +12,8 @@ import modulefinder
 import zipfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-FUNCTIONS_DIR = ROOT / "functions"
+from components import FUNCTIONS_DIR, ROOT
+
 BUILD_DIR = ROOT / ".build" / "functions"
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 

@@ -9,8 +9,8 @@ import pytest
 
 from shop_common.contracts import DetailType
 from shop_common.routes import ADMIN_GROUP, ROUTES
+from tests import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ["__main__.py", "components", "functions", "localcloud", "workflows", "scripts"]
 DECLARED_IN = {
     **{detail_type.value: "functions/shop_common/contracts.py" for detail_type in DetailType},

@@ -1,11 +1,11 @@
 """Committed generated files (event schemas, OpenAPI document) match their sources."""
 
 import importlib.util
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests import ROOT
+
 spec = importlib.util.spec_from_file_location("generate", ROOT / "scripts" / "generate.py")
 generate = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(generate)

@@ -13,7 +13,6 @@ makes never meet the other end-to-end tests."""
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import schemathesis
@@ -21,9 +20,10 @@ from hypothesis import HealthCheck, seed, settings
 from schemathesis.specs.openapi.checks import unsupported_method
 
 from localcloud.harness import LocalCloudProcess
+from tests import ROOT
 from tests.e2e.conftest import Shop
 
-OPENAPI_DOCUMENT = Path(__file__).resolve().parents[2] / "functions" / "openapi" / "openapi.json"
+OPENAPI_DOCUMENT = ROOT / "functions" / "openapi" / "openapi.json"
 
 EXAMPLES_PER_OPERATION = 25
 SEED = 20261130

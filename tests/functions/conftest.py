@@ -8,7 +8,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -20,10 +19,10 @@ from localcloud.lambda_events import LambdaContext, http_api_event, sqs_event, s
 from localcloud.provisioning import HANDLERS as HANDLERS_BY_TYPE
 from localcloud.provisioning import EmulatorMocks
 from shop_common import settings
+from tests import ROOT
 from tests.infra.mocks import run_program
 from workflows.order_workflow import definition
 
-ROOT = Path(__file__).resolve().parents[2]
 EVENT_SCHEMAS = ROOT / "schemas" / "events"
 # The program itself, evaluated under the infra tests' mocks: its tables, bus,
 # state machine and each function's handler and environment are what the

@@ -1,13 +1,11 @@
 """The config schema in Pulumi.yaml and the stack files that use it."""
 
-from pathlib import Path
-
 import pytest
 import yaml
 
+from tests import ROOT
 from tests.infra.mocks import run_program
 
-ROOT = Path(__file__).resolve().parents[2]
 PROJECT = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
 SCHEMA = PROJECT["config"]
 PYTHON_TYPES = {"string": str, "integer": int, "boolean": bool}

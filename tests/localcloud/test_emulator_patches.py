@@ -11,7 +11,6 @@ import subprocess
 import sys
 import time
 import types
-from pathlib import Path
 
 import boto3
 import pytest
@@ -19,9 +18,8 @@ import pytest
 from localcloud import emulator_patches
 from localcloud.emulator import Emulator
 from localcloud.harness import free_port
+from tests import ROOT
 from workflows.order_workflow import definition as order_workflow
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_patched_target_is_still_where_and_what_it_was():
