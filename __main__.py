@@ -5,7 +5,6 @@ What the API serves and which events flow are not declared here: the routes come
 from shop_common.routes and the rule patterns and publish grants from the events
 table in shop_common.contracts."""
 
-from decimal import Decimal
 from typing import Any
 
 import pulumi
@@ -20,15 +19,17 @@ from components.identity import Identity, IdentityArgs
 from components.notifications import Notifications, NotificationsArgs
 from components.order_workflow import OrderWorkflow, OrderWorkflowArgs
 from components.queue_consumer import QueueConsumer, QueueConsumerArgs
+from components.stack_settings import StackSettings
 from shop_common.contracts import produced_by, rule_pattern
 from shop_common.routes import ADMIN_GROUP, served_by, services
 
 config = pulumi.Config()
+stack = StackSettings.parse({key: config.require(key) for key in StackSettings.names()})
 prefix = f"shop-{pulumi.get_stack()}"
-deletion_protection = config.require_bool("deletionProtection")
-log_retention_days = config.require_int("logRetentionDays")
-layer_version = config.require_int("powertoolsLayerVersion")
-currency = config.require("currency")
+deletion_protection = stack.deletionProtection
+log_retention_days = stack.logRetentionDays
+layer_version = stack.powertoolsLayerVersion
+currency = stack.currency
 
 settings = FunctionSettings(
     name_prefix=prefix,
@@ -36,8 +37,8 @@ settings = FunctionSettings(
         lambda region: powertools_layer_arn(region, layer_version)
     ),
     log_retention_days=log_retention_days,
-    memory_size=config.require_int("lambdaMemorySize"),
-    timeout_seconds=config.require_int("lambdaTimeoutSeconds"),
+    memory_size=stack.lambdaMemorySize,
+    timeout_seconds=stack.lambdaTimeoutSeconds,
 )
 
 # --- shared infrastructure -------------------------------------------------------------
@@ -45,7 +46,7 @@ bus = EventBus(
     "events",
     EventBusArgs(
         bus_name=prefix,
-        archive_retention_days=config.require_int("archiveRetentionDays"),
+        archive_retention_days=stack.archiveRetentionDays,
         audit_log_retention_days=log_retention_days,
     ),
 )
@@ -61,16 +62,16 @@ api = HttpApi(
         api_name=prefix,
         jwt_issuer=identity.issuer,
         jwt_audience=identity.client_id,
-        cors_allow_origins=[o.strip() for o in config.require("corsAllowOrigins").split(",")],
-        throttling_rate_limit=config.require_int("apiThrottlingRateLimit"),
-        throttling_burst_limit=config.require_int("apiThrottlingBurstLimit"),
+        cors_allow_origins=list(stack.corsAllowOrigins),
+        throttling_rate_limit=stack.apiThrottlingRateLimit,
+        throttling_burst_limit=stack.apiThrottlingBurstLimit,
         log_retention_days=log_retention_days,
     ),
 )
 notifications = Notifications(
     "notifications",
     NotificationsArgs(
-        topic_name=f"{prefix}-order-notifications", email=config.get("notificationEmail") or None
+        topic_name=f"{prefix}-order-notifications", email=stack.notificationEmail or None
     ),
 )
 
@@ -184,14 +185,14 @@ workflow = OrderWorkflow(
         orders_table_arn=orders.table_arn,
         event_bus=bus,
         topic_arn=notifications.topic_arn,
-        payment_limit=float(Decimal(config.require("paymentLimit"))),
-        payment_failure_rate=float(Decimal(config.require("paymentFailureRate"))),
-        workflow_type=config.require("workflowType"),
+        payment_limit=float(stack.paymentLimit),
+        payment_failure_rate=float(stack.paymentFailureRate),
+        workflow_type=stack.workflowType,
         log_retention_days=log_retention_days,
     ),
 )
 
-max_concurrency = config.require_int("consumerMaxConcurrency")
+max_concurrency = stack.consumerMaxConcurrency
 ordering_consumer_env, ordering_consumer_publish = publisher("ordering.consumer")
 ordering = QueueConsumer(
     "ordering",

@@ -1,8 +1,11 @@
 """The config schema in Pulumi.yaml and the stack files that use it."""
 
+import re
+
 import pytest
 import yaml
 
+from components.stack_settings import RULES, InvalidSettings, StackSettings
 from tests import ROOT
 from tests.infra.mocks import run_program
 
@@ -44,14 +47,51 @@ def test_stacks_include_dev_and_a_protected_prod():
     assert prod["shop:deletionProtection"] is True
 
 
-@pytest.mark.parametrize(
-    ("key", "value", "message"),
-    [
-        ("shop:workflowType", "FAST", "workflow_type"),
-        ("shop:paymentFailureRate", "1.5", "between 0 and 1"),
-        ("shop:consumerMaxConcurrency", "1", "max_concurrency"),
-    ],
-)
-def test_a_bad_setting_stops_the_program_with_a_clear_error(key, value, message):
-    with pytest.raises(ValueError, match=message):
-        run_program("dev", overrides={key: value})
+BAD_VALUES = [
+    ("workflowType", "FAST", "one of STANDARD, EXPRESS"),
+    ("paymentLimit", "abc", "not a decimal number"),
+    ("paymentLimit", "0", "must be > 0"),
+    ("paymentLimit", "NaN", "not a finite number"),
+    ("paymentFailureRate", "1.5", "must be >= 0 and <= 1"),
+    ("currency", "usd", "ISO 4217"),
+    ("currency", "XYZ", "ISO 4217"),
+    ("logRetentionDays", "10", "must be one of 1, 3, 5"),
+    ("logRetentionDays", "two", "not an integer"),
+    ("archiveRetentionDays", "-1", "must be >= 0"),
+    ("notificationEmail", "ops", "e-mail address"),
+    ("powertoolsLayerVersion", "0", "must be >= 1"),
+    ("deletionProtection", "yes", "true or false"),
+    ("lambdaMemorySize", "64", "must be >= 128 and <= 10240"),
+    ("lambdaMemorySize", "20000", "must be >= 128 and <= 10240"),
+    ("lambdaTimeoutSeconds", "901", "must be >= 1 and <= 900"),
+    ("consumerMaxConcurrency", "1", "must be >= 2 and <= 1000"),
+    ("apiThrottlingRateLimit", "0", "must be > 0"),
+    ("apiThrottlingBurstLimit", "-5", "must be > 0"),
+    ("corsAllowOrigins", "shop.example", "origins like https://shop.example"),
+    ("corsAllowOrigins", "", "origins like"),
+]
+
+
+def test_every_setting_of_the_schema_is_parsed_and_checked():
+    assert set(StackSettings.names()) == set(SCHEMA) == set(RULES)
+
+
+@pytest.mark.parametrize(("key", "value", "message"), BAD_VALUES)
+def test_a_bad_setting_stops_the_program_naming_the_setting_and_what_it_accepts(
+    key, value, message
+):
+    with pytest.raises(InvalidSettings, match=re.escape(message)) as refused:
+        run_program("dev", overrides={f"shop:{key}": value})
+    assert f"shop:{key} = {value!r}" in str(refused.value)
+
+
+def test_every_bad_setting_is_reported_at_once():
+    with pytest.raises(InvalidSettings) as refused:
+        run_program("dev", overrides={"shop:currency": "usd", "shop:lambdaMemorySize": "1"})
+    assert "shop:currency" in str(refused.value)
+    assert "shop:lambdaMemorySize" in str(refused.value)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_stack_is_valid(stack):
+    assert run_program(stack).outputs["apiUrl"]
