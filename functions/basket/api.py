@@ -42,9 +42,9 @@ def delete_basket() -> None:
 @route
 def checkout() -> CheckoutAccepted:
     user = http.caller(app)
-    order_id = service.checkout(user.user_id, http.body(app, CHECKOUT_INPUT))
+    accepted = service.checkout(user.user_id, http.body(app, CHECKOUT_INPUT))
     metrics.add_metric(name="CheckoutsAccepted", unit="Count", value=1)
-    return {"orderId": order_id, "status": "PENDING"}
+    return accepted
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -95,7 +95,7 @@ def unlock_for_order(user_id: str, order_id: str) -> bool:
             Key={"userId": {"S": user_id}},
             UpdateExpression=(
                 "SET #status = :active, version = version + :one, updatedAt = :now "
-                "REMOVE orderId, pendingCheckout"
+                "REMOVE orderId, charge, pendingCheckout"
             ),
             ConditionExpression="orderId = :orderId",
             ExpressionAttributeNames={"#status": "status"},

@@ -12,7 +12,17 @@ from shop_common.contracts import DetailType
 from shop_common.dynamo import now
 from shop_common.errors import Conflict, NotFound
 from shop_common.limits import TRANSACT_WRITE_MAX_ITEMS
-from shop_common.models import Basket, CheckoutBasket, CheckoutInput, LineItem, StoredBasket
+from shop_common.models import (
+    Basket,
+    BasketItem,
+    BasketLine,
+    CheckoutAccepted,
+    CheckoutBasket,
+    CheckoutInput,
+    LineItem,
+    Number,
+    StoredBasket,
+)
 from shop_common.settings import once, variable
 
 _ATTEMPTS = 3
@@ -67,22 +77,46 @@ def _empty(user_id: str) -> StoredBasket:
 
 
 def view(basket: StoredBasket) -> Basket:
-    """The API representation (docs/architecture.md#basket)."""
-    items = sorted(basket.get("items", {}).values(), key=lambda i: (i["addedAt"], i["productId"]))
-    lines: list[LineItem] = [
-        {
-            "productId": item["productId"],
-            "name": item["name"],
-            "unitPrice": item["unitPrice"],
-            "quantity": item["quantity"],
-            "lineTotal": item["unitPrice"] * item["quantity"],
-        }
+    """The API representation (docs/architecture.md#basket). An open basket is priced
+    now, from the catalogue; a checked-out one shows exactly what its order charges."""
+    if basket["status"] == CHECKED_OUT and "charge" in basket:
+        charge = basket["charge"]
+        lines = [_line(item, item["unitPrice"], available=True) for item in charge["items"]]
+        return _basket(basket, lines, charge["currency"])
+    items = sorted(basket["items"].values(), key=lambda i: (i["addedAt"], i["productId"]))
+    current = catalog.products([item["productId"] for item in items]) if items else {}
+    lines = [
+        _line(
+            item,
+            current[item["productId"]]["price"] if item["productId"] in current else None,
+            available=item["productId"] in current,
+        )
         for item in items
     ]
+    return _basket(basket, lines, currency())
+
+
+def _line(item: BasketItem | LineItem, price: Number | None, available: bool) -> BasketLine:
+    unit_price = item["unitPrice"] if price is None else price
+    line: BasketLine = {
+        "productId": item["productId"],
+        "name": item["name"],
+        "unitPrice": unit_price,
+        "quantity": item["quantity"],
+        "lineTotal": unit_price * item["quantity"],
+        "available": available,
+        "priceChanged": unit_price != item["unitPrice"],
+    }
+    if line["priceChanged"]:
+        line["addedUnitPrice"] = item["unitPrice"]
+    return line
+
+
+def _basket(basket: StoredBasket, lines: list[BasketLine], in_currency: str) -> Basket:
     result: Basket = {
         "items": lines,
-        "totalPrice": sum((line["lineTotal"] for line in lines), Decimal(0)),
-        "currency": currency(),
+        "totalPrice": sum((ln["lineTotal"] for ln in lines if ln["available"]), Decimal(0)),
+        "currency": in_currency,
         "status": basket["status"],
     }
     if basket.get("orderId"):
@@ -153,19 +187,25 @@ def clear(user_id: str) -> None:
     _change(user_id, lambda basket: None)
 
 
-def checkout(user_id: str, request: CheckoutInput) -> str:
-    """Turn the basket into an order id and publish CheckoutBasket, exactly once."""
+def checkout(user_id: str, request: CheckoutInput) -> CheckoutAccepted:
+    """Turn the basket into an order and publish CheckoutBasket, exactly once; answer
+    the order with exactly the lines and total it charges (a repeat answers the same)."""
     for _ in range(_ATTEMPTS):
         basket = repository.get(user_id)
         if basket and basket["status"] == CHECKED_OUT:
             _publish_pending(basket)
-            return basket["orderId"]
+            return _accepted(basket)
         if not basket or not basket["items"]:
             raise BasketEmpty()
         data = _order_data(basket, request)
         locked = basket | {
             "status": CHECKED_OUT,
             "orderId": data["orderId"],
+            "charge": {
+                "items": data["items"],
+                "totalPrice": data["totalPrice"],
+                "currency": data["currency"],
+            },
             "pendingCheckout": data,
         }
         try:
@@ -173,8 +213,19 @@ def checkout(user_id: str, request: CheckoutInput) -> str:
         except ConcurrentUpdate:
             continue
         _publish_pending(written)
-        return data["orderId"]
+        return _accepted(written)
     raise BusyBasket()
+
+
+def _accepted(basket: StoredBasket) -> CheckoutAccepted:
+    charge = basket["charge"]
+    return {
+        "orderId": basket["orderId"],
+        "status": "PENDING",
+        "items": charge["items"],
+        "totalPrice": charge["totalPrice"],
+        "currency": charge["currency"],
+    }
 
 
 def _order_data(basket: StoredBasket, request: CheckoutInput) -> CheckoutBasket:

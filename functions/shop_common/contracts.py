@@ -99,10 +99,24 @@ MODELS: dict[str, Schema] = {
             "updatedAt": _TIMESTAMP,
         },
     ),
+    "BasketLine": _object(
+        "BasketLine",
+        {
+            "productId": _ID,
+            "name": {"type": "string"},
+            "unitPrice": _MONEY,
+            "quantity": {"type": "integer", "minimum": 1, "maximum": 99},
+            "lineTotal": _MONEY,
+            "available": {"type": "boolean"},
+            "priceChanged": {"type": "boolean"},
+            "addedUnitPrice": _MONEY,
+        },
+        optional=("addedUnitPrice",),
+    ),
     "Basket": _object(
         "Basket",
         {
-            "items": {"type": "array", "items": ref("LineItem")},
+            "items": {"type": "array", "items": ref("BasketLine")},
             "totalPrice": _MONEY,
             "currency": _CURRENCY,
             "status": {"enum": BASKET_STATUSES},
@@ -111,7 +125,14 @@ MODELS: dict[str, Schema] = {
         optional=("orderId",),
     ),
     "CheckoutAccepted": _object(
-        "CheckoutAccepted", {"orderId": _ID, "status": {"const": "PENDING"}}
+        "CheckoutAccepted",
+        {
+            "orderId": _ID,
+            "status": {"const": "PENDING"},
+            "items": {"type": "array", "minItems": 1, "items": ref("LineItem")},
+            "totalPrice": _MONEY,
+            "currency": _CURRENCY,
+        },
     ),
     "Order": _object(
         "Order",

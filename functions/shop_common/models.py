@@ -99,6 +99,14 @@ class CheckoutBasket(TypedDict):
     paymentToken: str
 
 
+class Charge(TypedDict):
+    """What a checkout charges: the lines at their prices when it was accepted."""
+
+    items: list[LineItem]
+    totalPrice: Number
+    currency: str
+
+
 class StoredBasket(TypedDict):
     """A basket as the baskets table holds it (docs/architecture.md#basket)."""
 
@@ -108,13 +116,28 @@ class StoredBasket(TypedDict):
     version: Number  # 0 until first written
     updatedAt: NotRequired[str]
     orderId: NotRequired[str]  # while checked out
+    charge: NotRequired[Charge]  # while checked out: what the order charges
     pendingCheckout: NotRequired[CheckoutBasket]  # until its event is published
+
+
+class BasketLine(TypedDict):
+    """A line of the basket's API view: priced now, and flagged when that is not the
+    price it was added at, or when the product is gone (then outside the total)."""
+
+    productId: str
+    name: str
+    unitPrice: Number
+    quantity: Number
+    lineTotal: Number
+    available: bool
+    priceChanged: bool
+    addedUnitPrice: NotRequired[Number]  # when the price changed
 
 
 class Basket(TypedDict):
     """A basket as the API returns it."""
 
-    items: list[LineItem]
+    items: list[BasketLine]
     totalPrice: Number
     currency: str
     status: BasketStatus
@@ -122,8 +145,13 @@ class Basket(TypedDict):
 
 
 class CheckoutAccepted(TypedDict):
+    """The order a checkout accepted, with exactly the lines and total it charges."""
+
     orderId: str
     status: Literal["PENDING"]
+    items: list[LineItem]
+    totalPrice: Number
+    currency: str
 
 
 class Order(TypedDict):

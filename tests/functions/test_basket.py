@@ -51,9 +51,11 @@ def test_items_are_priced_from_the_products_table(shop):
     response = put_item(shop, mug, 1)
 
     assert response.status == 200
+    fresh = {"available": True, "priceChanged": False}
     assert response.json["items"] == [
-        {"productId": lamp, "name": "Lamp", "unitPrice": 10.5, "quantity": 2, "lineTotal": 21},
-        {"productId": mug, "name": "Mug", "unitPrice": 3, "quantity": 1, "lineTotal": 3},
+        {"productId": lamp, "name": "Lamp", "unitPrice": 10.5, "quantity": 2, "lineTotal": 21}
+        | fresh,
+        {"productId": mug, "name": "Mug", "unitPrice": 3, "quantity": 1, "lineTotal": 3} | fresh,
     ]
     assert response.json["totalPrice"] == 24
     assert basket(shop) == response.json
@@ -158,22 +160,66 @@ def test_a_second_checkout_answers_the_same_order_and_publishes_nothing(shop):
     assert len(shop.published_of("CheckoutBasket")) == 1
 
 
-def test_checkout_uses_the_current_price(shop):
-    lamp = add_product(shop, "Lamp", 10)
-    put_item(shop, lamp, 1)
-    shop.request(
+def change_price(shop, product_id, price):
+    response = shop.request(
         "products",
         "PUT",
-        f"/products/{lamp}",
+        f"/products/{product_id}",
         user="admin",
         groups=ADMIN,
-        body={"name": "Lamp", "price": 12, "category": "home"},
+        body={"name": "Lamp", "price": price, "category": "home"},
     )
+    assert response.status == 200
 
-    checkout(shop)
+
+def test_the_basket_shows_todays_price_and_flags_the_change(shop):
+    lamp, mug = add_product(shop, "Lamp", 10), add_product(shop, "Mug", 3)
+    put_item(shop, lamp, 2)
+    put_item(shop, mug, 1)
+    change_price(shop, lamp, 12)
+
+    shown = basket(shop)
+
+    [lamp_line, mug_line] = shown["items"]
+    assert lamp_line["unitPrice"] == 12
+    assert lamp_line["lineTotal"] == 24
+    assert (lamp_line["priceChanged"], lamp_line["addedUnitPrice"]) == (True, 10)
+    assert mug_line["priceChanged"] is False
+    assert "addedUnitPrice" not in mug_line
+    assert shown["totalPrice"] == 27
+
+
+def test_a_product_gone_from_the_catalogue_is_flagged_and_left_out_of_the_total(shop):
+    lamp, mug = add_product(shop, "Lamp", 10), add_product(shop, "Mug", 3)
+    put_item(shop, lamp, 1)
+    put_item(shop, mug, 1)
+    shop.request("products", "DELETE", f"/products/{lamp}", user="admin", groups=ADMIN)
+
+    shown = basket(shop)
+
+    assert [line["available"] for line in shown["items"]] == [False, True]
+    assert shown["totalPrice"] == 3
+
+
+def test_the_checkout_answer_is_exactly_what_is_charged_and_a_repeat_answers_the_same(shop):
+    lamp = add_product(shop, "Lamp", 10)
+    put_item(shop, lamp, 3)
+    change_price(shop, lamp, 12)
+    shown = basket(shop)
+
+    accepted = checkout(shop)
+    change_price(shop, lamp, 15)  # too late: the order is priced
+    again = checkout(shop)
 
     [event] = shop.published_of("CheckoutBasket")
-    assert event["detail"]["data"]["totalPrice"] == 12
+    charged = event["detail"]["data"]
+    assert accepted.json["totalPrice"] == charged["totalPrice"] == shown["totalPrice"] == 36
+    assert accepted.json["items"] == charged["items"]
+    assert again.json == accepted.json
+    locked = basket(shop)
+    assert locked["status"] == "CHECKED_OUT"
+    assert locked["totalPrice"] == 36
+    assert [line["unitPrice"] for line in locked["items"]] == [12]
 
 
 def test_checkout_refuses_products_that_no_longer_exist(shop):

@@ -14,6 +14,7 @@ MODEL_TYPES: dict[str, Any] = {
     "LineItem": models.LineItem,
     "Product": models.Product,
     "ProductPage": models.ProductPage,
+    "BasketLine": models.BasketLine,
     "Basket": models.Basket,
     "CheckoutAccepted": models.CheckoutAccepted,
     "Order": models.Order,
@@ -40,6 +41,7 @@ EVENT_DATA_TYPES: dict[DetailType, Any] = {
 }
 SCALARS: dict[Any, tuple[Any, ...]] = {
     "string": (str,),
+    "boolean": (bool,),
     "number": (models.Number,),
     # A request body's integers are ints; a stored one comes back from DynamoDB a Decimal.
     "integer": (int, models.Number),
