@@ -66,7 +66,9 @@ class OrderWorkflow(pulumi.ComponentResource):
             definition=self._definition(args),
             logging_configuration={
                 "log_destination": pulumi.Output.concat(self.log_group.arn, ":*"),
-                "include_execution_data": True,
+                # An execution's input holds the customer's e-mail and payment token:
+                # the log keeps the states walked and their errors, not the data.
+                "include_execution_data": False,
                 # EXPRESS keeps no execution history: its log is the only record.
                 "level": "ALL" if args.workflow_type == "EXPRESS" else "ERROR",
             },

@@ -322,6 +322,7 @@ def test_express_workflows_log_everything(mocks):
     def assertion(kind, logging, definition):
         assert kind == "EXPRESS"
         assert logging["level"] == "ALL"
+        assert logging["include_execution_data"] is False  # e-mail and payment token
         limit = json.loads(definition)["States"]["AuthorizePayment"]["Choices"][1]
         assert limit["NumericGreaterThan"] == 250
 
