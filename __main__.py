@@ -13,13 +13,14 @@ import pulumi_aws as aws
 from components.event_bus import EventBus, EventBusArgs
 from components.function import FunctionSettings, powertools_layer_arn
 from components.http_api import HttpApi, HttpApiArgs
-from components.http_service import HttpService, HttpServiceArgs, TableArgs, TableIndex
+from components.http_service import HttpService, HttpServiceArgs
 from components.iam import allow
 from components.identity import Identity, IdentityArgs
 from components.notifications import Notifications, NotificationsArgs
 from components.order_workflow import OrderWorkflow, OrderWorkflowArgs
 from components.queue_consumer import QueueConsumer, QueueConsumerArgs
 from components.stack_settings import StackSettings
+from components.tables import TableArgs, TableIndex
 from shop_common.contracts import produced_by, rule_pattern
 from shop_common.routes import ADMIN_GROUP, served_by, services
 

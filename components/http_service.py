@@ -14,28 +14,8 @@ import pulumi_aws as aws
 from components.function import Function, FunctionArgs, FunctionSettings
 from components.http_api import HttpApi
 from components.iam import allow
+from components.tables import TableArgs, own_table, own_table_statement
 from shop_common.routes import Access, Route
-
-
-@dataclass(frozen=True)
-class TableIndex:
-    name: str
-    hash_key: str
-    range_key: str | None = None
-
-
-@dataclass
-class TableArgs:
-    hash_key: str
-    range_key: str | None = None
-    indexes: Sequence[TableIndex] = ()
-    actions: Sequence[str] = (
-        "dynamodb:GetItem",
-        "dynamodb:PutItem",
-        "dynamodb:UpdateItem",
-        "dynamodb:DeleteItem",
-        "dynamodb:Query",
-    )
 
 
 @dataclass
@@ -60,16 +40,6 @@ def _slug(route_key: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", route_key.lower()).strip("-")
 
 
-def key_schema(
-    hash_key: str, range_key: str | None
-) -> list[aws.dynamodb.TableGlobalSecondaryIndexKeySchemaArgsDict]:
-    """A table's or an index's key schema, as the provider takes it."""
-    keys: list[aws.dynamodb.TableGlobalSecondaryIndexKeySchemaArgsDict] = [
-        {"attribute_name": hash_key, "key_type": "HASH"}
-    ]
-    return keys + ([{"attribute_name": range_key, "key_type": "RANGE"}] if range_key else [])
-
-
 def invoke_source(execution_arn: pulumi.Input[str], route: Route) -> pulumi.Output[str]:
     """The source ARN of API Gateway invoking a route: any stage, this method and path."""
     path = re.sub(r"\{[^}]+\}", "*", route.path)
@@ -89,15 +59,9 @@ class HttpService(pulumi.ComponentResource):
         statements = list(args.policy_statements)
 
         if args.table is not None:
-            self.table = self._table(name, args.table, args.deletion_protection)
+            self.table = own_table(f"{name}-table", args.table, args.deletion_protection, self)
             environment["TABLE_NAME"] = self.table.name
-            statements.append(
-                allow(
-                    "OwnTable",
-                    args.table.actions,
-                    [self.table.arn, pulumi.Output.concat(self.table.arn, "/index/*")],
-                )
-            )
+            statements.append(own_table_statement(self.table, args.table.actions))
 
         self.function = Function(
             f"{name}-api",
@@ -180,28 +144,3 @@ class HttpService(pulumi.ComponentResource):
         if writes:
             raise ValueError(f"a read grant may not include {writes}")
         return allow(sid, actions, table_arn)
-
-    def _table(self, name: str, table: TableArgs, deletion_protection: bool) -> aws.dynamodb.Table:
-        key_names = {table.hash_key, table.range_key} | {
-            key for index in table.indexes for key in (index.hash_key, index.range_key)
-        }
-        attribute_names = sorted(key for key in key_names if key is not None)
-        return aws.dynamodb.Table(
-            f"{name}-table",
-            billing_mode="PAY_PER_REQUEST",
-            hash_key=table.hash_key,
-            range_key=table.range_key,
-            attributes=[{"name": key, "type": "S"} for key in attribute_names],
-            global_secondary_indexes=[
-                {
-                    "name": index.name,
-                    "key_schemas": key_schema(index.hash_key, index.range_key),
-                    "projection_type": "ALL",
-                }
-                for index in table.indexes
-            ],
-            point_in_time_recovery={"enabled": True},
-            server_side_encryption={"enabled": True},
-            deletion_protection_enabled=deletion_protection,
-            opts=pulumi.ResourceOptions(parent=self),
-        )

@@ -9,11 +9,12 @@ import pytest
 from components.event_bus import EventBus, EventBusArgs
 from components.function import FunctionSettings
 from components.http_api import HttpApi, HttpApiArgs
-from components.http_service import HttpService, HttpServiceArgs, TableArgs, TableIndex
+from components.http_service import HttpService, HttpServiceArgs
 from components.identity import Identity, IdentityArgs
 from components.notifications import Notifications, NotificationsArgs
 from components.order_workflow import OrderWorkflow, OrderWorkflowArgs
 from components.queue_consumer import QueueConsumer, QueueConsumerArgs
+from components.tables import TableArgs, TableIndex
 from shop_common.routes import Access, Route, served_by
 from tests.infra.mocks import ShopMocks, start
 
