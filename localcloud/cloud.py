@@ -215,6 +215,7 @@ class LocalCloud:
             {
                 "productId": str(uuid.uuid4()),
                 "imageUrl": "",
+                "version": 1,
                 "createdAt": now,
                 "updatedAt": now,
                 **product,

@@ -6,7 +6,12 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from products import service
 from shop_common import http
-from shop_common.contracts import CATEGORY, PRODUCT_INPUT
+from shop_common.contracts import (
+    CATEGORY,
+    PRODUCT_INPUT,
+    PRODUCT_UPDATE_INPUT,
+    STOCK_CHANGE_INPUT,
+)
 from shop_common.models import Product, ProductPage
 from shop_common.observability import logger, metrics
 
@@ -39,7 +44,12 @@ def create_product() -> http.Reply:
 
 @route
 def replace_product(productId: str) -> Product:
-    return service.update(productId, http.body(app, PRODUCT_INPUT))
+    return service.update(productId, http.body(app, PRODUCT_UPDATE_INPUT))
+
+
+@route
+def adjust_stock(productId: str) -> Product:
+    return service.adjust_stock(productId, http.body(app, STOCK_CHANGE_INPUT))
 
 
 @route

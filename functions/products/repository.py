@@ -44,17 +44,52 @@ def put(product: Product) -> None:
     clients.dynamodb().put_item(TableName=_table(), Item=to_item(product))
 
 
-def replace(product: Product) -> bool:
-    """Overwrite an existing product; False when there is none."""
+class Refused(Exception):
+    """A conditional update refused: the product is missing, or not as expected."""
+
+
+def update(product_id: str, fields: dict[str, object], version: int) -> Product:
+    """Set fields (and the next version) on the product if it is still at `version`."""
+    names = {f"#{key}": key for key in fields}
+    values = {f":{key}": value for key, value in to_item(fields).items()}
     try:
-        clients.dynamodb().put_item(
+        response = clients.dynamodb().update_item(
             TableName=_table(),
-            Item=to_item(product),
-            ConditionExpression="attribute_exists(productId)",
+            Key={"productId": {"S": product_id}},
+            UpdateExpression="SET "
+            + ", ".join(f"#{key} = :{key}" for key in fields)
+            + ", version = version + :one",
+            ConditionExpression="version = :expected",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values
+            | {":expected": {"N": str(version)}, ":one": {"N": "1"}},
+            ReturnValues="ALL_NEW",
         )
     except conditional_check_failed():
-        return False
-    return True
+        raise Refused(product_id) from None
+    return _product(response["Attributes"])
+
+
+def adjust_stock(product_id: str, delta: int, updated_at: str) -> Product:
+    """Add delta to the available stock unless that would take it below zero."""
+    try:
+        response = clients.dynamodb().update_item(
+            TableName=_table(),
+            Key={"productId": {"S": product_id}},
+            UpdateExpression="SET stock = stock + :delta, version = version + :one, "
+            "updatedAt = :now",
+            ConditionExpression="attribute_exists(productId) AND stock >= :needed",
+            ExpressionAttributeValues={
+                ":delta": {"N": str(delta)},
+                ":needed": {"N": str(max(0, -delta))},
+                ":one": {"N": "1"},
+                ":now": {"S": updated_at},
+            },
+            ReturnValues="ALL_NEW",
+        )
+    except conditional_check_failed():
+        raise Refused(product_id) from None
+    return _product(response["Attributes"])
 
 
 def delete(product_id: str) -> Product | None:

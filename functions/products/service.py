@@ -6,8 +6,15 @@ from products import repository
 from shop_common import events
 from shop_common.contracts import DetailType
 from shop_common.dynamo import now
-from shop_common.errors import NotFound
-from shop_common.models import Product, ProductInput, ProductPage
+from shop_common.errors import Conflict, NotFound
+from shop_common.models import (
+    Number,
+    Product,
+    ProductInput,
+    ProductPage,
+    ProductUpdateInput,
+    StockChangeInput,
+)
 
 
 class ProductNotFound(NotFound):
@@ -15,33 +22,64 @@ class ProductNotFound(NotFound):
         super().__init__(f"Product {product_id} not found")
 
 
-def _product(product_id: str, data: ProductInput, created_at: str, updated_at: str) -> Product:
-    return {
-        "productId": product_id,
+class LostUpdate(Conflict):
+    def __init__(self, product_id: str, version: int, current: Number) -> None:
+        super().__init__(
+            f"Product {product_id} changed since version {version} (it is at {current}): "
+            "read it again, then change it"
+        )
+
+
+class NotEnoughStock(Conflict):
+    def __init__(self, product_id: str, available: Number, delta: int) -> None:
+        super().__init__(
+            f"Product {product_id} has {available} available (the rest is reserved); "
+            f"cannot take away {-delta}"
+        )
+
+
+def create(data: ProductInput) -> Product:
+    created_at = now()
+    product: Product = {
+        "productId": str(uuid.uuid4()),
         "name": data["name"],
         "description": data.get("description", ""),
         "price": data["price"],
         "category": data["category"],
         "imageUrl": data.get("imageUrl", ""),
         "stock": data.get("stock", 0),
+        "version": 1,
         "createdAt": created_at,
-        "updatedAt": updated_at,
+        "updatedAt": created_at,
     }
-
-
-def create(data: ProductInput) -> Product:
-    created_at = now()
-    product = _product(str(uuid.uuid4()), data, created_at, created_at)
     repository.put(product)
     events.publish(DetailType.PRODUCT_CREATED, product, correlation_id=product["productId"])
     return product
 
 
-def update(product_id: str, data: ProductInput) -> Product:
-    current = get(product_id)
-    product = _product(product_id, data, current["createdAt"], now())
-    if not repository.replace(product):
-        raise ProductNotFound(product_id)  # deleted meanwhile
+def update(product_id: str, data: ProductUpdateInput) -> Product:
+    """Change a product's details, never its stock, as of the version the admin read."""
+    fields = {
+        "name": data["name"],
+        "description": data.get("description", ""),
+        "price": data["price"],
+        "category": data["category"],
+        "imageUrl": data.get("imageUrl", ""),
+        "updatedAt": now(),
+    }
+    try:
+        product = repository.update(product_id, dict(fields), data["version"])
+    except repository.Refused:
+        raise LostUpdate(product_id, data["version"], get(product_id)["version"]) from None
+    events.publish(DetailType.PRODUCT_UPDATED, product, correlation_id=product_id)
+    return product
+
+
+def adjust_stock(product_id: str, change: StockChangeInput) -> Product:
+    try:
+        product = repository.adjust_stock(product_id, change["delta"], now())
+    except repository.Refused:
+        raise NotEnoughStock(product_id, get(product_id)["stock"], change["delta"]) from None
     events.publish(DetailType.PRODUCT_UPDATED, product, correlation_id=product_id)
     return product
 

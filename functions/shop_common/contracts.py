@@ -95,6 +95,7 @@ MODELS: dict[str, Schema] = {
             "category": {"type": "string", "minLength": 1},
             "imageUrl": {"type": "string"},
             "stock": {"type": "integer", "minimum": 0},
+            "version": {"type": "integer", "minimum": 1},
             "createdAt": _TIMESTAMP,
             "updatedAt": _TIMESTAMP,
         },
@@ -176,18 +177,44 @@ MODELS["OrderPage"] = _page("OrderPage", "Order")
 # --- request bodies ----------------------------------------------------------------------
 
 CATEGORY: Schema = {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,49}$"}
+MAX_STOCK = 1_000_000
+_PRODUCT_FIELDS: Schema = {
+    "name": {"type": "string", "minLength": 1, "maxLength": 200},
+    "description": {"type": "string", "maxLength": 2000},
+    "price": {"type": "number", "exclusiveMinimum": 0, "maximum": 1000000, "multipleOf": 0.01},
+    "category": CATEGORY,
+    "imageUrl": {"type": "string", "maxLength": 2000, "pattern": "^https?://"},
+}
 PRODUCT_INPUT: Schema = {
     "title": "ProductInput",
     "type": "object",
     "additionalProperties": False,
     "required": ["name", "price", "category"],
+    "properties": _PRODUCT_FIELDS
+    | {"stock": {"type": "integer", "minimum": 0, "maximum": MAX_STOCK}},
+}
+# Stock changes only by a delta (reservations move it meanwhile); an update names the
+# version it was read at, so it cannot write over a change it did not see.
+PRODUCT_UPDATE_INPUT: Schema = {
+    "title": "ProductUpdateInput",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["name", "price", "category", "version"],
+    "properties": _PRODUCT_FIELDS | {"version": {"type": "integer", "minimum": 1}},
+}
+STOCK_CHANGE_INPUT: Schema = {
+    "title": "StockChangeInput",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["delta"],
     "properties": {
-        "name": {"type": "string", "minLength": 1, "maxLength": 200},
-        "description": {"type": "string", "maxLength": 2000},
-        "price": {"type": "number", "exclusiveMinimum": 0, "maximum": 1000000, "multipleOf": 0.01},
-        "category": CATEGORY,
-        "imageUrl": {"type": "string", "maxLength": 2000, "pattern": "^https?://"},
-        "stock": {"type": "integer", "minimum": 0, "maximum": 1000000},
+        "delta": {
+            "type": "integer",
+            "minimum": -MAX_STOCK,
+            "maximum": MAX_STOCK,
+            "not": {"const": 0},
+            "description": "Units to add (> 0) or take away (< 0); never below zero available",
+        }
     },
 }
 BASKET_ITEM_INPUT: Schema = {

@@ -58,7 +58,8 @@ class Product(TypedDict):
     price: Number
     category: str
     imageUrl: str
-    stock: Number
+    stock: Number  # available: what is left after every open reservation
+    version: Number  # 1 when created, one more with each change
     createdAt: str
     updatedAt: str
 
@@ -204,6 +205,19 @@ class ProductInput(TypedDict):
     category: str
     imageUrl: NotRequired[str]
     stock: NotRequired[int]
+
+
+class ProductUpdateInput(TypedDict):
+    name: str
+    description: NotRequired[str]
+    price: Number
+    category: str
+    imageUrl: NotRequired[str]
+    version: int
+
+
+class StockChangeInput(TypedDict):
+    delta: int
 
 
 class BasketItemInput(TypedDict):

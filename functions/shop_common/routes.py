@@ -20,6 +20,8 @@ from shop_common.contracts import (
     CHECKOUT_INPUT,
     ORDER_UPDATE_INPUT,
     PRODUCT_INPUT,
+    PRODUCT_UPDATE_INPUT,
+    STOCK_CHANGE_INPUT,
 )
 
 ADMIN_GROUP = "admin"  # the Cognito group whose members may manage the shop
@@ -125,9 +127,22 @@ ROUTES: tuple[Route, ...] = (
         "products.api",
         "replace_product",
         Access.ADMIN,
-        "Replace a product",
+        "Change a product (not its stock), as of the version it was read at",
         response="Product",
-        body=PRODUCT_INPUT,
+        body=PRODUCT_UPDATE_INPUT,
+        conflicts=True,
+        publishes=True,
+    ),
+    Route(
+        "POST",
+        _PRODUCT + "/stock",
+        "products.api",
+        "adjust_stock",
+        Access.ADMIN,
+        "Add or take away stock (never below what is reserved)",
+        response="Product",
+        body=STOCK_CHANGE_INPUT,
+        conflicts=True,
         publishes=True,
     ),
     Route(

@@ -161,13 +161,14 @@ def test_a_second_checkout_answers_the_same_order_and_publishes_nothing(shop):
 
 
 def change_price(shop, product_id, price):
+    current = shop.request("products", "GET", f"/products/{product_id}").json
     response = shop.request(
         "products",
         "PUT",
         f"/products/{product_id}",
         user="admin",
         groups=ADMIN,
-        body={"name": "Lamp", "price": price, "category": "home"},
+        body={"name": "Lamp", "price": price, "category": "home", "version": current["version"]},
     )
     assert response.status == 200
 

@@ -25,6 +25,8 @@ MODEL_TYPES: dict[str, Any] = {
 UNTYPED_MODELS = {"OpenApiDocument"}
 INPUT_TYPES = {
     "ProductInput": (contracts.PRODUCT_INPUT, models.ProductInput),
+    "ProductUpdateInput": (contracts.PRODUCT_UPDATE_INPUT, models.ProductUpdateInput),
+    "StockChangeInput": (contracts.STOCK_CHANGE_INPUT, models.StockChangeInput),
     "BasketItemInput": (contracts.BASKET_ITEM_INPUT, models.BasketItemInput),
     "CheckoutInput": (contracts.CHECKOUT_INPUT, models.CheckoutInput),
     "OrderUpdateInput": (contracts.ORDER_UPDATE_INPUT, models.OrderUpdateInput),

@@ -83,7 +83,7 @@ def test_a_body_that_is_not_json_is_a_400(shop):
 def test_customers_may_not_write_products(shop):
     product = create(shop)
     path = f"/products/{product['productId']}"
-    for method, body in (("POST", LAMP), ("PUT", LAMP), ("DELETE", None)):
+    for method, body in (("POST", LAMP), ("PUT", {**DETAILS, "version": 1}), ("DELETE", None)):
         target = "/products" if method == "POST" else path
         response = shop.request("products", method, target, user="bob", body=body)
         assert response.status == 403, method
@@ -101,30 +101,89 @@ def test_unknown_product_is_404(shop):
     assert "nope" in response.json["message"]
 
 
-def test_admin_replaces_a_product_and_an_event_is_published(shop):
-    product = create(shop)
-    changed = {**LAMP, "price": 29.5, "stock": 3}
+DETAILS = {k: v for k, v in LAMP.items() if k != "stock"}
 
-    response = shop.request(
+
+def change(shop, product_id, version, **details):
+    body = {**DETAILS, **details, "version": version}
+    return shop.request(
+        "products", "PUT", f"/products/{product_id}", user="ada", groups=ADMIN, body=body
+    )
+
+
+def restock(shop, product_id, delta):
+    return shop.request(
         "products",
-        "PUT",
-        f"/products/{product['productId']}",
+        "POST",
+        f"/products/{product_id}/stock",
         user="ada",
         groups=ADMIN,
-        body=changed,
+        body={"delta": delta},
     )
+
+
+def test_admin_changes_a_product_and_an_event_is_published(shop):
+    product = create(shop)
+
+    response = change(shop, product["productId"], product["version"], price=29.5)
 
     assert response.status == 200
     assert response.json["price"] == 29.5
+    assert response.json["stock"] == product["stock"]
+    assert response.json["version"] == product["version"] + 1
     assert response.json["createdAt"] == product["createdAt"]
     [event] = shop.published_of("ProductUpdated")
     assert event["detail"]["data"]["price"] == 29.5
     assert_valid_event(event)
 
 
+def test_a_change_made_from_a_stale_version_is_a_409_and_writes_nothing(shop):
+    product = create(shop)
+    assert change(shop, product["productId"], 1, price=20).status == 200
+
+    stale = change(shop, product["productId"], 1, price=1)
+
+    assert stale.status == 409
+    assert "version 1" in stale.json["message"]
+    current = shop.request("products", "GET", f"/products/{product['productId']}").json
+    assert (current["price"], current["version"]) == (20, 2)
+
+
+def test_a_change_cannot_set_the_stock(shop):
+    product = create(shop)
+    response = change(shop, product["productId"], 1, stock=999)
+    assert response.status == 422
+    assert response.json["errors"][0]["field"] == "stock"
+
+
+def test_stock_moves_by_a_delta_and_never_below_zero(shop):
+    product = create(shop)  # 12 in stock
+    added = restock(shop, product["productId"], 8)
+    taken = restock(shop, product["productId"], -20)
+    refused = restock(shop, product["productId"], -1)
+
+    assert (added.status, added.json["stock"]) == (200, 20)
+    assert (taken.status, taken.json["stock"]) == (200, 0)
+    assert refused.status == 409
+    assert "0 available" in refused.json["message"]
+    assert len(shop.published_of("ProductUpdated")) == 2
+
+
+@pytest.mark.parametrize("delta", [0, 1.5, "3", 10**7])
+def test_a_stock_delta_is_a_nonzero_integer_in_range(shop, delta):
+    response = restock(shop, create(shop)["productId"], delta)
+    assert response.status == 422
+    assert response.json["errors"][0]["field"] == "delta"
+
+
+def test_restocking_a_missing_product_is_404(shop):
+    assert restock(shop, "0b0e4c6a-2f0e-4b7e-9d5c-3f1a2b3c4d5e", 1).status == 404
+
+
 def test_replacing_or_deleting_a_missing_product_is_404(shop):
-    put = shop.request("products", "PUT", "/products/nope", user="ada", groups=ADMIN, body=LAMP)
-    delete = shop.request("products", "DELETE", "/products/nope", user="ada", groups=ADMIN)
+    missing = "0b0e4c6a-2f0e-4b7e-9d5c-3f1a2b3c4d5e"
+    put = change(shop, missing, 1)
+    delete = shop.request("products", "DELETE", f"/products/{missing}", user="ada", groups=ADMIN)
     assert (put.status, delete.status) == (404, 404)
     assert shop.published() == []
 
