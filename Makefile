@@ -75,7 +75,7 @@ format: $(INSTALLED)  ## ruff fixes and formatting
 generate: $(INSTALLED)  ## re-render schemas/events/*.json and the OpenAPI document
 	$(PY) scripts/generate.py
 
-bench: $(INSTALLED)  ## archive sizes and cold-import times per function
+bench: $(INSTALLED)  ## functions, the local cloud and it under load: numbers into docs/benchmarks.md
 	$(PY) scripts/bench.py
 
 local: $(INSTALLED)  ## run the whole system on this machine (see README)

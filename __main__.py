@@ -174,8 +174,9 @@ openapi = HttpService(
     ),
 )
 http_services = (products, baskets, orders, openapi)
-if len(http_services) != len(services()):
-    raise ValueError(f"every service of the route table needs an HttpService: {services()}")
+served = sorted(service.handler_module for service in http_services)
+if served != sorted(services()):
+    raise ValueError(f"the route table's services {services()} and the HttpServices differ")
 
 # --- the order workflow and the event-driven consumers -----------------------------------
 workflow = OrderWorkflow(
@@ -225,7 +226,7 @@ basket_events = QueueConsumer(
         description="Order outcomes → empty (paid) or reopen (failed, cancelled) the basket",
         settings=settings,
         max_concurrency=max_concurrency,
-        environment={"TABLE_NAME": baskets.table_name, "CURRENCY": currency},
+        environment={"TABLE_NAME": baskets.table_name},
         policy_statements=[
             allow(
                 "SettleBaskets", ["dynamodb:DeleteItem", "dynamodb:UpdateItem"], baskets.table_arn

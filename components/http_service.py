@@ -42,8 +42,7 @@ def _slug(route_key: str) -> str:
 
 def invoke_source(execution_arn: pulumi.Input[str], route: Route) -> pulumi.Output[str]:
     """The source ARN of API Gateway invoking a route: any stage, this method and path."""
-    path = re.sub(r"\{[^}]+\}", "*", route.path)
-    return pulumi.Output.concat(execution_arn, "/*/", route.method, path)
+    return pulumi.Output.concat(execution_arn, "/*/", route.method, route.path_with("*"))
 
 
 class HttpService(pulumi.ComponentResource):
@@ -54,6 +53,7 @@ class HttpService(pulumi.ComponentResource):
         self, name: str, args: HttpServiceArgs, opts: pulumi.ResourceOptions | None = None
     ):
         super().__init__("shop:index:HttpService", name, None, opts)
+        self.handler_module = args.handler_module
         child = pulumi.ResourceOptions(parent=self)
         environment = dict(args.environment)
         statements = list(args.policy_statements)

@@ -29,7 +29,6 @@ if TYPE_CHECKING:  # not imported at run time: each import is paid on a cold sta
 
 _PAGE_SIZE = re.compile(r"[0-9]{1,3}")  # ASCII digits only: str.isdigit() accepts "²"
 _ISSUED_ID = re.compile(UUID_PATTERN)
-_PARAMETER = re.compile(r"\{(\w+)\}")
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 
@@ -101,7 +100,7 @@ class Router:
                 admin(self.app)
             return _response(route, function(*args, **kwargs))
 
-        self.app.route(_PARAMETER.sub(r"<\1>", route.path), method=route.method)(serve)
+        self.app.route(route.path_with(r"<\1>"), method=route.method)(serve)
         self.registered.add(function.__name__)
         return function
 

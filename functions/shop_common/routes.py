@@ -68,6 +68,10 @@ class Route:
     def parameters(self) -> list[str]:
         return _PARAMETER.findall(self.path)
 
+    def path_with(self, replacement: str) -> str:
+        """The path, each {parameter} replaced (a regex replacement: \\1 is its name)."""
+        return _PARAMETER.sub(replacement, self.path)
+
     @property
     def statuses(self) -> list[int]:
         """Every status the route can answer."""

@@ -173,7 +173,9 @@ def test_every_role_that_can_publish_may_publish_only_its_own_sources(dev):
     assert publishers == {event.producer for event in EVENTS.values()}
 
 
-@pytest.mark.parametrize("handler", ["products.api", "basket.api", "ordering.consumer"])
+@pytest.mark.parametrize(
+    "handler", ["products.api", "basket.api", "ordering.api", "ordering.consumer"]
+)
 def test_publishers_know_the_shop_bus(dev, handler):
     variables = function(dev, handler).inputs["environment"]["variables"]
     assert variables["EVENT_BUS_NAME"] == dev.outputs["eventBusName"]
