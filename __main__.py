@@ -21,7 +21,7 @@ from components.order_workflow import OrderWorkflow, OrderWorkflowArgs
 from components.queue_consumer import QueueConsumer, QueueConsumerArgs
 from components.stack_settings import StackSettings
 from components.tables import TableArgs, TableIndex
-from shop_common.contracts import produced_by, rule_pattern
+from shop_common.contracts import STOCK_KEEPER, produced_by, rule_pattern
 from shop_common.routes import ADMIN_GROUP, served_by, services
 
 config = pulumi.Config()
@@ -195,6 +195,36 @@ workflow = OrderWorkflow(
 )
 
 max_concurrency = stack.consumerMaxConcurrency
+stock_env, stock_publish = publisher(STOCK_KEEPER)
+stock_keeper = QueueConsumer(
+    "stock",
+    QueueConsumerArgs(
+        bus=bus,
+        event_pattern=rule_pattern(STOCK_KEEPER),
+        handler_module=STOCK_KEEPER,
+        description="Stock: reserve an order's lines (all or none), give them back if it fails",
+        settings=settings,
+        max_concurrency=max_concurrency,
+        # The products service's reservations: a decision per order, a record per line.
+        table=TableArgs(
+            hash_key="orderId",
+            range_key="productId",
+            actions=[
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
+                "dynamodb:UpdateItem",
+                "dynamodb:DeleteItem",
+                "dynamodb:Query",
+            ],
+        ),
+        deletion_protection=deletion_protection,
+        environment={**stock_env, "PRODUCTS_TABLE_NAME": products.table_name},
+        policy_statements=[
+            *stock_publish,
+            allow("TakeAndGiveBackStock", ["dynamodb:UpdateItem"], products.table_arn),
+        ],
+    ),
+)
 ordering_consumer_env, ordering_consumer_publish = publisher("ordering.consumer")
 ordering = QueueConsumer(
     "ordering",
@@ -248,7 +278,11 @@ pulumi.export("basketsTableName", baskets.table_name)
 pulumi.export("ordersTableName", orders.table_name)
 pulumi.export("stateMachineArn", workflow.arn)
 pulumi.export("notificationTopicArn", notifications.topic_arn)
-for key, consumer in (("ordering", ordering), ("basketEvents", basket_events)):
+for key, consumer in (
+    ("ordering", ordering),
+    ("basketEvents", basket_events),
+    ("stock", stock_keeper),
+):
     pulumi.export(f"{key}QueueUrl", consumer.queue_url)
     pulumi.export(f"{key}DlqUrl", consumer.dlq_url)
     pulumi.export(f"{key}TargetDlqUrl", consumer.target_dlq_url)

@@ -19,6 +19,7 @@ from components.event_bus import EventBus
 from components.function import Function, FunctionArgs, FunctionSettings
 from components.iam import allow
 from components.queues import allow_rule_to_send, dead_letter_queue, guarded_target
+from components.tables import TableArgs, own_table, own_table_statement
 
 
 @dataclass
@@ -34,6 +35,8 @@ class QueueConsumerArgs:
     batching_window_seconds: int = 0  # AWS default: invoke as soon as messages arrive
     max_concurrency: int = 5
     max_receive_count: int = 5
+    table: TableArgs | None = None  # a table of the consumer's own (its TABLE_NAME)
+    deletion_protection: bool = False
 
     def __post_init__(self) -> None:
         if self.max_receive_count < 5:
@@ -84,21 +87,28 @@ class QueueConsumer(pulumi.ComponentResource):
             arn=self.queue.arn,
             ready=self.queue_policy,
         )
+        environment = dict(args.environment)
+        statements = [
+            allow(
+                "ConsumeOwnQueue",
+                ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+                self.queue.arn,
+            ),
+            *args.policy_statements,
+        ]
+        self.table = None
+        if args.table is not None:
+            self.table = own_table(f"{name}-table", args.table, args.deletion_protection, self)
+            environment["TABLE_NAME"] = self.table.name
+            statements.append(own_table_statement(self.table, args.table.actions))
         self.consumer = Function(
             f"{name}-consumer",
             FunctionArgs(
                 handler_module=args.handler_module,
                 settings=args.settings,
                 description=args.description,
-                environment=args.environment,
-                policy_statements=[
-                    allow(
-                        "ConsumeOwnQueue",
-                        ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
-                        self.queue.arn,
-                    ),
-                    *args.policy_statements,
-                ],
+                environment=environment,
+                policy_statements=statements,
             ),
             opts=child,
         )

@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, get_args
 
-from shop_common.models import BasketStatus, OrderStatus, PaymentFailureReason, SchemaVersion
+from shop_common.models import (
+    BasketStatus,
+    OrderStatus,
+    PaymentFailureReason,
+    RejectionReason,
+    SchemaVersion,
+)
 
 Schema = dict[str, Any]  # a JSON Schema (draft-07)
 
@@ -34,6 +40,7 @@ _CURRENCY = {"type": "string", "pattern": "^[A-Z]{3}$"}
 ORDER_STATUSES: list[str] = list(get_args(OrderStatus))
 PAYMENT_FAILURE_REASONS: list[str] = list(get_args(PaymentFailureReason))
 BASKET_STATUSES: list[str] = list(get_args(BasketStatus))
+REJECTION_REASONS: list[str] = list(get_args(RejectionReason))
 
 
 def ref(name: str) -> Schema:
@@ -259,6 +266,8 @@ class DetailType(StrEnum):
     ORDER_PAID = "OrderPaid"
     ORDER_PAYMENT_FAILED = "OrderPaymentFailed"
     ORDER_CANCELLED = "OrderCancelled"
+    STOCK_RESERVED = "StockReserved"
+    ORDER_REJECTED = "OrderRejected"
     PRODUCT_CREATED = "ProductCreated"
     PRODUCT_UPDATED = "ProductUpdated"
     PRODUCT_DELETED = "ProductDeleted"
@@ -267,6 +276,7 @@ class DetailType(StrEnum):
 # Who produces and who consumes an event: a function's handler module, or the
 # order workflow. Every event is also archived and audited (components/event_bus.py).
 ORDER_WORKFLOW = "order-workflow"
+STOCK_KEEPER = "products.consumer"  # reserves and releases stock for orders
 
 
 @dataclass(frozen=True)
@@ -301,7 +311,11 @@ EVENTS: dict[DetailType, Event] = {
             consumers=("ordering.consumer",),
         ),
         Event(
-            DetailType.ORDER_CREATED, Source.ORDERING, ref("Order"), producer="ordering.consumer"
+            DetailType.ORDER_CREATED,
+            Source.ORDERING,
+            ref("Order"),
+            producer="ordering.consumer",
+            consumers=(STOCK_KEEPER,),
         ),
         Event(
             DetailType.ORDER_PAID,
@@ -318,14 +332,35 @@ EVENTS: dict[DetailType, Event] = {
                 {"orderId": _ID, "userId": _ID, "reason": {"enum": PAYMENT_FAILURE_REASONS}},
             ),
             producer=ORDER_WORKFLOW,
-            consumers=("basket.consumer",),
+            consumers=("basket.consumer", STOCK_KEEPER),
         ),
         Event(
             DetailType.ORDER_CANCELLED,
             Source.ORDERING,
             _object("OrderCancelled", {"orderId": _ID, "userId": _ID}),
             producer="ordering.api",
-            consumers=("basket.consumer",),
+            consumers=("basket.consumer", STOCK_KEEPER),
+        ),
+        # The stock keeper's answer to OrderCreated: every line reserved, or none.
+        Event(
+            DetailType.STOCK_RESERVED,
+            Source.PRODUCTS,
+            _object("StockReserved", {"orderId": _ID, "userId": _ID}),
+            producer=STOCK_KEEPER,
+        ),
+        Event(
+            DetailType.ORDER_REJECTED,
+            Source.PRODUCTS,
+            _object(
+                "OrderRejected",
+                {
+                    "orderId": _ID,
+                    "userId": _ID,
+                    "reason": {"enum": REJECTION_REASONS},
+                    "productIds": {"type": "array", "minItems": 1, "items": _ID},
+                },
+            ),
+            producer=STOCK_KEEPER,
         ),
         Event(DetailType.PRODUCT_CREATED, Source.PRODUCTS, ref("Product"), producer="products.api"),
         Event(DetailType.PRODUCT_UPDATED, Source.PRODUCTS, ref("Product"), producer="products.api"),

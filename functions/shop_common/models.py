@@ -26,6 +26,7 @@ PaymentFailureReason = Literal[
     "processing_error",
 ]
 BasketStatus = Literal["ACTIVE", "CHECKED_OUT"]
+RejectionReason = Literal["out_of_stock"]
 SchemaVersion = Literal["1"]  # of the event envelope: contracts.SCHEMA_VERSION
 
 
@@ -266,6 +267,18 @@ class OrderPaymentFailed(TypedDict):
 class OrderCancelled(TypedDict):
     orderId: str
     userId: str
+
+
+class StockReserved(TypedDict):
+    orderId: str
+    userId: str
+
+
+class OrderRejected(TypedDict):
+    orderId: str
+    userId: str
+    reason: RejectionReason
+    productIds: list[str]  # the lines that could not be reserved
 
 
 # --- the order workflow's input (workflows/order_workflow.py) ------------------------------

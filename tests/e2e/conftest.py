@@ -75,10 +75,11 @@ class Shop:
             headers["Authorization"] = f"Bearer {self.token(user)}"
         return self.http.request(method, self.api + path, headers=headers, timeout=30, **kwargs)
 
-    def create_product(self, name: str = "Lamp", price: float = 20, category: str = "home") -> str:
-        response = self.call(
-            "POST", "/products", "admin", json={"name": name, "price": price, "category": category}
-        )
+    def create_product(
+        self, name: str = "Lamp", price: float = 20, category: str = "home", stock: int = 100
+    ) -> str:
+        body = {"name": name, "price": price, "category": category, "stock": stock}
+        response = self.call("POST", "/products", "admin", json=body)
         assert response.status_code == 201, response.text
         return response.json()["productId"]
 

@@ -56,6 +56,23 @@ def test_a_declined_card_fails_the_payment_and_keeps_the_basket(shop, customer):
     shop.order_status(customer, retry.json()["orderId"], until={"PAID"})
 
 
+def test_stock_is_taken_by_an_order_and_given_back_when_its_payment_fails(shop, customer):
+    lamp = shop.create_product(stock=5)
+    stock = lambda: shop.call("GET", f"/products/{lamp}").json()["stock"]  # noqa: E731
+    shop.call("PUT", f"/basket/items/{lamp}", customer, json={"quantity": 2})
+    paid = shop.checkout(customer).json()["orderId"]
+    shop.order_status(customer, paid, until={"PAID"})
+    assert shop.wait_for(lambda: stock() == 3)
+
+    shop.call("PUT", f"/basket/items/{lamp}", customer, json={"quantity": 1})
+    declined = shop.checkout(customer, token="tok_declined").json()["orderId"]
+    shop.order_status(customer, declined, until={"PAYMENT_FAILED"})
+    # Once the basket reopened, OrderPaymentFailed is out: when the stock keeper's
+    # queue is empty too, it has taken the unit and given it back.
+    shop.wait_for(lambda: shop.call("GET", "/basket", customer).json()["status"] == "ACTIVE")
+    assert shop.wait_for(lambda: shop.queue_messages("stockQueueUrl") == 0 and stock() == 3)
+
+
 def test_an_order_over_the_limit_is_declined(shop, customer):
     shop.call(
         "PUT", f"/basket/items/{shop.create_product('Sofa', 999)}", customer, json={"quantity": 2}

@@ -39,6 +39,7 @@ HANDLERS = {
     "orders": "ordering.api",
     "ordering": "ordering.consumer",
     "openapi": "openapi.api",
+    "stock": "products.consumer",
 }
 
 

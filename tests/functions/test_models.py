@@ -37,6 +37,8 @@ EVENT_DATA_TYPES: dict[DetailType, Any] = {
     DetailType.ORDER_PAID: models.OrderPaid,
     DetailType.ORDER_PAYMENT_FAILED: models.OrderPaymentFailed,
     DetailType.ORDER_CANCELLED: models.OrderCancelled,
+    DetailType.STOCK_RESERVED: models.StockReserved,
+    DetailType.ORDER_REJECTED: models.OrderRejected,
     DetailType.PRODUCT_CREATED: models.Product,
     DetailType.PRODUCT_UPDATED: models.Product,
     DetailType.PRODUCT_DELETED: models.Product,

@@ -16,11 +16,15 @@ def dead_letter_arns(deployment) -> set[str]:
     return from_queues | from_targets
 
 
+def consumers(deployment) -> int:
+    return len(deployment.of_type("shop:index:QueueConsumer"))
+
+
 def test_every_queue_that_is_not_a_dlq_redrives_to_one_after_at_least_5_receives(deployment):
     dlqs = dead_letter_arns(deployment)
     work_queues = [q for q in deployment.of_type(QUEUE) if q.outputs["arn"] not in dlqs]
 
-    assert len(work_queues) == 2  # the ordering and basket-events queues
+    assert len(work_queues) == consumers(deployment)  # a queue per consumer, no other
     for queue in work_queues:
         policy = redrive(queue)
         assert policy is not None, queue.name
@@ -31,7 +35,8 @@ def test_every_queue_that_is_not_a_dlq_redrives_to_one_after_at_least_5_receives
 def test_every_dlq_keeps_messages_14_days_and_has_an_alarm(deployment):
     dlqs = dead_letter_arns(deployment)
     alarms = deployment.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
-    assert len(dlqs) == 5  # 2 queue DLQs, 2 consumer target DLQs, 1 audit target DLQ
+    # per consumer its queue's DLQ and its rule target's DLQ, and the audit target's
+    assert len(dlqs) == 2 * consumers(deployment) + 1
     for arn in dlqs:
         dlq = queue_by_arn(deployment, arn)
         assert dlq.inputs["messageRetentionSeconds"] == FOURTEEN_DAYS, dlq.name
@@ -51,7 +56,7 @@ def test_every_queue_is_encrypted(deployment):
 
 def test_visibility_timeout_is_at_least_six_times_the_consumer_timeout(deployment):
     mappings = deployment.of_type(ESM)
-    assert len(mappings) == 2
+    assert len(mappings) == consumers(deployment)
     for mapping in mappings:
         queue = queue_by_arn(deployment, mapping.inputs["eventSourceArn"])
         function = deployment.with_output("arn", mapping.inputs["functionName"], FUNCTION)
@@ -67,7 +72,7 @@ def test_event_source_mappings_report_batch_item_failures_and_cap_concurrency(de
 
 def test_every_eventbridge_target_has_a_dlq_and_an_explicit_retry_policy(deployment):
     targets = deployment.of_type(TARGET)
-    assert len(targets) == len(deployment.of_type(RULE)) == 3
+    assert len(targets) == len(deployment.of_type(RULE)) == consumers(deployment) + 1
     for target in targets:
         queue_by_arn(deployment, target.inputs["deadLetterConfig"]["arn"])  # exists, is a queue
         retry = target.inputs["retryPolicy"]

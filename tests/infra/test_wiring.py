@@ -57,6 +57,13 @@ def table(dev, output_key):
             "basket.consumer",
             "basketEventsQueueUrl",
         ),
+        (
+            "stock",
+            ["shop.ordering"],
+            ["OrderCreated", "OrderPaymentFailed", "OrderCancelled"],
+            "products.consumer",
+            "stockQueueUrl",
+        ),
     ],
 )
 def test_each_rule_feeds_its_queue_and_the_queue_its_consumer(
@@ -299,4 +306,21 @@ def test_component_type_tokens(dev):
         "shop:index:Notifications",
     }
     consumers = [r for r in dev.resources if r.typ == "shop:index:QueueConsumer"]
-    assert len(consumers) == 2
+    assert len(consumers) == 3
+
+
+def test_the_stock_keeper_writes_its_reservations_and_only_the_products_stock(dev):
+    keeper = function(dev, "products.consumer")
+    own = statements(dev, keeper)
+    products = table(dev, "productsTableName").outputs["arn"]
+    reservations = dev.with_output(
+        "name", keeper.inputs["environment"]["variables"]["TABLE_NAME"], TABLE
+    )
+    assert reservations.inputs["hashKey"] == "orderId"
+    assert reservations.inputs["rangeKey"] == "productId"
+    assert grants(own, "dynamodb:PutItem", reservations.outputs["arn"])
+    assert grants(own, "dynamodb:UpdateItem", products)
+    for write in ("dynamodb:PutItem", "dynamodb:DeleteItem"):
+        assert not grants(own, write, products)
+    variables = keeper.inputs["environment"]["variables"]
+    assert variables["PRODUCTS_TABLE_NAME"] == dev.outputs["productsTableName"]
