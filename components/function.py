@@ -8,13 +8,14 @@ the AWS-managed layer, and an archive holding only its own code.
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import pulumi
 import pulumi_aws as aws
 
 from components.iam import allow, assume_role_policy, policy_document
 from components.packaging import build_archive
+from components.tables import TableArgs, own_table, own_table_statement
 
 RUNTIME = "python3.13"
 ARCHITECTURE = "arm64"
@@ -131,3 +132,46 @@ class Function(pulumi.ComponentResource):
         self.register_outputs(
             {"function_name": self.function_name, "arn": self.arn, "role_arn": self.role_arn}
         )
+
+
+class ServiceArgs(Protocol):
+    """What a service component's args say of its function and its own table."""
+
+    handler_module: str
+    settings: FunctionSettings
+    description: str
+    environment: Mapping[str, pulumi.Input[str]]
+    policy_statements: Sequence[Mapping[str, Any]]
+    table: TableArgs | None
+    deletion_protection: bool
+
+
+def service_function(
+    name: str,
+    role: str,
+    owner: pulumi.Resource,
+    args: ServiceArgs,
+    statements: Sequence[Mapping[str, Any]] = (),
+) -> tuple[Function, aws.dynamodb.Table | None]:
+    """The function `{name}-{role}` of a service component named `name`, and its own
+    table `{name}-table` when it has one (the function's TABLE_NAME, granted the table
+    actions the service names); `statements` come before the service's own."""
+    environment = dict(args.environment)
+    granted = [*statements, *args.policy_statements]
+    table = None
+    if args.table is not None:
+        table = own_table(f"{name}-table", args.table, args.deletion_protection, owner)
+        environment["TABLE_NAME"] = table.name
+        granted.append(own_table_statement(table, args.table.actions))
+    function = Function(
+        f"{name}-{role}",
+        FunctionArgs(
+            handler_module=args.handler_module,
+            settings=args.settings,
+            description=args.description,
+            environment=environment,
+            policy_statements=granted,
+        ),
+        opts=pulumi.ResourceOptions(parent=owner),
+    )
+    return function, table

@@ -11,10 +11,10 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.function import Function, FunctionArgs, FunctionSettings
+from components.function import FunctionSettings, service_function
 from components.http_api import HttpApi
 from components.iam import allow
-from components.tables import TableArgs, own_table, own_table_statement
+from components.tables import TableArgs
 from shop_common.routes import Access, Route
 
 
@@ -55,25 +55,7 @@ class HttpService(pulumi.ComponentResource):
         super().__init__("shop:index:HttpService", name, None, opts)
         self.handler_module = args.handler_module
         child = pulumi.ResourceOptions(parent=self)
-        environment = dict(args.environment)
-        statements = list(args.policy_statements)
-
-        if args.table is not None:
-            self.table = own_table(f"{name}-table", args.table, args.deletion_protection, self)
-            environment["TABLE_NAME"] = self.table.name
-            statements.append(own_table_statement(self.table, args.table.actions))
-
-        self.function = Function(
-            f"{name}-api",
-            FunctionArgs(
-                handler_module=args.handler_module,
-                settings=args.settings,
-                description=args.description,
-                environment=environment,
-                policy_statements=statements,
-            ),
-            opts=child,
-        )
+        self.function, self.table = service_function(name, "api", self, args)
         self.integration = aws.apigatewayv2.Integration(
             f"{name}-integration",
             api_id=args.api.api_id,

@@ -16,10 +16,10 @@ import pulumi
 import pulumi_aws as aws
 
 from components.event_bus import EventBus
-from components.function import Function, FunctionArgs, FunctionSettings
+from components.function import FunctionSettings, service_function
 from components.iam import allow
 from components.queues import allow_rule_to_send, dead_letter_queue, guarded_target
-from components.tables import TableArgs, own_table, own_table_statement
+from components.tables import TableArgs
 
 
 @dataclass
@@ -87,31 +87,12 @@ class QueueConsumer(pulumi.ComponentResource):
             arn=self.queue.arn,
             ready=self.queue_policy,
         )
-        environment = dict(args.environment)
-        statements = [
-            allow(
-                "ConsumeOwnQueue",
-                ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
-                self.queue.arn,
-            ),
-            *args.policy_statements,
-        ]
-        self.table = None
-        if args.table is not None:
-            self.table = own_table(f"{name}-table", args.table, args.deletion_protection, self)
-            environment["TABLE_NAME"] = self.table.name
-            statements.append(own_table_statement(self.table, args.table.actions))
-        self.consumer = Function(
-            f"{name}-consumer",
-            FunctionArgs(
-                handler_module=args.handler_module,
-                settings=args.settings,
-                description=args.description,
-                environment=environment,
-                policy_statements=statements,
-            ),
-            opts=child,
+        consume = allow(
+            "ConsumeOwnQueue",
+            ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+            self.queue.arn,
         )
+        self.consumer, self.table = service_function(name, "consumer", self, args, [consume])
         self.event_source_mapping = aws.lambda_.EventSourceMapping(
             f"{name}-esm",
             event_source_arn=self.queue.arn,
