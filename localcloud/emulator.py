@@ -58,8 +58,7 @@ class Emulator:
             )
 
     def wait_ready(self, timeout: float = 30) -> None:
-        if self.process is None:
-            raise RuntimeError("the emulator was not spawned")
+        assert self.process is not None, "spawn() first"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
