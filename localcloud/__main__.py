@@ -11,6 +11,10 @@ import signal  # noqa: E402
 import sys  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
+from typing import TYPE_CHECKING  # noqa: E402
+
+if TYPE_CHECKING:
+    from localcloud.cloud import LocalCloud
 
 
 def _up(args: argparse.Namespace) -> int:
@@ -30,7 +34,7 @@ def _up(args: argparse.Namespace) -> int:
     return serve(cloud)
 
 
-def serve(cloud) -> int:
+def serve(cloud: "LocalCloud") -> int:
     """Start the cloud, keep it up until SIGINT or SIGTERM, then stop it."""
     wait_for_stop_signal = _catch_stop_signals()
     try:

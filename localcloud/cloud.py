@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from localcloud import stack_config
 from localcloud.emulator import Emulator
@@ -27,9 +27,17 @@ from localcloud.relay import description as relay_description
 from localcloud.workers import DEFAULT_CONCURRENCY, Console, Workers
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping as ReadOnlyMapping  # (Mapping is the pollers')
+    from collections.abc import Sequence
+
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import WriteRequestTypeDef, WriteRequestUnionTypeDef
+
     from localcloud.gateway import Gateway
     from localcloud.outbox import Outbox
-    from localcloud.provisioning import Deployment
+    from localcloud.provisioning import Deployment, EmulatorMocks
+    from localcloud.services import Service
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_PASSWORD = "LocalShop-2026"  # noqa: S105 - a documented demo password for the emulator
@@ -48,7 +56,7 @@ class Options:
     queue_visibility_timeout: int | None = None
     seed: bool = True
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         # Workers run in their own directories: every path handed to them is absolute.
         self.state_dir = Path(self.state_dir).resolve()
 
@@ -64,7 +72,7 @@ def _shared_prefix(names: list[str]) -> str:
     return first[: first.rfind("-", 0, same) + 1]
 
 
-def _maximum_concurrency(mapping_inputs: dict) -> int | None:
+def _maximum_concurrency(mapping_inputs: dict[str, Any]) -> int | None:
     maximum = (mapping_inputs.get("scalingConfig") or {}).get("maximumConcurrency")
     return int(maximum) if maximum is not None else None
 
@@ -82,17 +90,19 @@ class LocalCloud:
         self.relayer: Relayer | None = None
         self.deployment: Deployment | None = None
         self._stopping = threading.Lock()
-        self._mocks = None  # the provisioning's mocks: their boto3 session makes the clients
-        self.outputs: dict = {}
+        # The provisioning's mocks: their boto3 session makes the clients.
+        self._mocks: EmulatorMocks | None = None
+        self.outputs: dict[str, Any] = {}
 
-    def client(self, service: str):
+    def client(self, service: Service) -> Any:
         # From the provisioning session, whose loader has already read the service's model.
         # The pool is shared by every poller's batches in flight and the outbox.
+        assert self._mocks is not None, "start() first"
         return self._mocks.new_client(service, max_pool_connections=64)
 
     # -- start -----------------------------------------------------------------------------
 
-    def start(self) -> dict:
+    def start(self) -> dict[str, Any]:
         options = self.options
         state = options.state_dir
         state.mkdir(parents=True, exist_ok=True)
@@ -114,7 +124,8 @@ class LocalCloud:
         try:
             self.deployment = provision(mocks, options.stack)
         except Exception as error:
-            if self.emulator.process.poll() is not None:  # say why, not what it caused
+            process = self.emulator.process
+            if process is not None and process.poll() is not None:  # say why, not what it caused
                 raise RuntimeError(f"the emulator exited; see {self.emulator.log_file}") from error
             raise
 
@@ -167,6 +178,8 @@ class LocalCloud:
         return self.outputs
 
     def _workers(self, mappings: list[Mapping]) -> Workers:
+        assert self.deployment is not None, "start() first"
+        assert self.emulator is not None, "start() first"
         functions = {
             r.outputs["name"]: Path(r.outputs["archivePath"])
             for r in self.deployment.of_type("aws:lambda/function:Function")
@@ -187,6 +200,7 @@ class LocalCloud:
         )
 
     def mappings(self) -> list[Mapping]:
+        assert self.deployment is not None, "start() first"
         queues = {
             q.outputs["arn"]: q.outputs["url"]
             for q in self.deployment.of_type("aws:sqs/queue:Queue")
@@ -208,6 +222,7 @@ class LocalCloud:
     def seed_products(self) -> None:
         from boto3.dynamodb.types import TypeSerializer  # noqa: PLC0415
 
+        assert self.deployment is not None, "start() first"
         table = self.deployment.outputs["productsTableName"]
         serializer = TypeSerializer()
         now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -222,13 +237,15 @@ class LocalCloud:
             }
             for product in json.loads(SEED_PRODUCTS.read_text(), parse_float=Decimal)
         ]
-        requests = [
+        requests: list[WriteRequestTypeDef] = [
             {"PutRequest": {"Item": {k: serializer.serialize(v) for k, v in item.items()}}}
             for item in items
         ]
-        dynamodb = self.client("dynamodb")
+        dynamodb: DynamoDBClient = self.client("dynamodb")
         for start in range(0, len(requests), 25):  # BatchWriteItem's limit
-            unprocessed = {table: requests[start : start + 25]}
+            unprocessed: ReadOnlyMapping[str, Sequence[WriteRequestUnionTypeDef]] | None = {
+                table: requests[start : start + 25]
+            }
             while unprocessed:
                 unprocessed = dynamodb.batch_write_item(RequestItems=unprocessed).get(
                     "UnprocessedItems"
@@ -236,6 +253,7 @@ class LocalCloud:
 
     def admin_group(self) -> str:
         """The group the program made for admins (its name is the program's to say)."""
+        assert self.deployment is not None, "start() first"
         [group] = self.deployment.of_type("aws:cognito/userGroup:UserGroup")
         return str(group.inputs["name"])
 
@@ -245,7 +263,8 @@ class LocalCloud:
         return {"customer": DEMO_CUSTOMER, self.admin_group(): DEMO_ADMIN}
 
     def create_demo_users(self) -> None:
-        cognito = self.client("cognito-idp")
+        assert self.deployment is not None, "start() first"
+        cognito: CognitoIdentityProviderClient = self.client("cognito-idp")
         pool = self.deployment.outputs["userPoolId"]
         for email in (DEMO_CUSTOMER, DEMO_ADMIN):
             cognito.admin_create_user(
@@ -288,6 +307,7 @@ class LocalCloud:
     # -- the start-up summary --------------------------------------------------------------
 
     def _patches_line(self) -> str:
+        assert self.emulator is not None, "start() first"
         try:
             patches = self.emulator.patches()
         except OSError as error:
@@ -300,6 +320,8 @@ class LocalCloud:
     def summary(self, ready_seconds: float) -> str:
         from localcloud.provisioning import NOT_ENFORCED  # noqa: PLC0415
 
+        assert self.deployment is not None, "start() first"
+        assert self.workers is not None, "start() first"
         outputs, options = self.outputs, self.options
         api, emulator = outputs["apiUrl"], outputs["awsEndpointUrl"]
         state = options.state_dir

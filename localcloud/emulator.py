@@ -7,17 +7,35 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any, TypedDict
 
 REQUESTS_PATH = "/_localcloud/requests"
 PATCHES_PATH = "/_localcloud/patches"
 ROOT = Path(__file__).resolve().parent.parent
 
 
+class RequestCount(TypedDict):
+    """A row of GET /_localcloud/requests."""
+
+    caller: str
+    action: str
+    count: int
+
+
+class PatchesReport(TypedDict):
+    """GET /_localcloud/patches."""
+
+    applied: list[str]
+    refused: dict[str, str]
+    done: bool
+    stats: dict[str, dict[str, Any]]
+
+
 class Emulator:
     def __init__(self, host: str, port: int, log_file: Path, region: str = "us-east-1"):
         self.url = f"http://{host}:{port}"
         self.host, self.port, self.log_file, self.region = host, port, log_file, region
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen[bytes] | None = None
 
     def spawn(self) -> None:
         """Start the emulator's process; it answers a little later (wait_ready)."""
@@ -40,6 +58,7 @@ class Emulator:
             )
 
     def wait_ready(self, timeout: float = 30) -> None:
+        assert self.process is not None, "spawn() first"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -55,23 +74,25 @@ class Emulator:
         self.spawn()
         self.wait_ready(timeout)
 
-    def _call(self, method: str, path: str = REQUESTS_PATH, timeout: float = 5):
+    def _call(self, method: str, path: str = REQUESTS_PATH, timeout: float = 5) -> Any:
         # Our own http:// URL, not user input.
         request = urllib.request.Request(self.url + path, method=method)  # noqa: S310
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
             return json.loads(response.read())
 
-    def requests(self) -> list[dict]:
+    def requests(self) -> list[RequestCount]:
         """[{caller, action, count}] for every request since the last reset."""
-        return self._call("GET")
+        counts: list[RequestCount] = self._call("GET")
+        return counts
 
     def reset_requests(self) -> None:
         self._call("DELETE")
 
-    def patches(self) -> dict:
+    def patches(self) -> PatchesReport:
         """{applied: [names], refused: {name: reason}} of the moto patches (emulator_patches),
         once the emulator's warm-up has applied them."""
-        return self._call("GET", PATCHES_PATH, timeout=35)
+        report: PatchesReport = self._call("GET", PATCHES_PATH, timeout=35)
+        return report
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

@@ -72,6 +72,13 @@ def moto_is_tested(installed: str | None = None) -> bool:
     return lowest <= _version_tuple(installed or version("moto")) < untested
 
 
+def _set(owner: object, name: str, value: object) -> None:
+    """owner.name = value: how the patches replace a method of a class of moto's or a name
+    in a module. Through setattr, because mypy rejects both assignments (to a method; to a
+    name that a module does not declare): the _check_* functions check the targets instead."""
+    setattr(owner, name, value)
+
+
 # --- ASL programs ----------------------------------------------------------------------
 
 
@@ -143,10 +150,10 @@ def _apply_asl() -> None:
 
     cache = ProgramCache(lambda definition: AmazonStateLanguageParser.parse(definition)[0])
 
-    def _get_evaluation_entrypoint(self):
+    def _get_evaluation_entrypoint(self: ExecutionWorker) -> Any:
         return cache.program(self._evaluation_details.state_machine_details.definition)
 
-    ExecutionWorker._get_evaluation_entrypoint = _get_evaluation_entrypoint
+    _set(ExecutionWorker, "_get_evaluation_entrypoint", _get_evaluation_entrypoint)
     _STATS["asl-program-cache"] = lambda: {"parses": cache.parses, "executions": cache.copies}
 
 
@@ -180,16 +187,16 @@ def _check_jsonpath() -> str | None:
     return None
 
 
-def _cached_parse(parse: Callable) -> Callable:
+def _cached_parse(parse: Callable[..., Any]) -> Callable[..., Any]:
     cached = functools.lru_cache(maxsize=4096)(parse)
 
     @functools.wraps(parse)
-    def parse_once(path, *args, **kwargs):
+    def parse_once(path: Any, *args: Any, **kwargs: Any) -> Any:
         if args or kwargs or not isinstance(path, str):
             return parse(path, *args, **kwargs)
         return cached(path)
 
-    parse_once.cache_info = cached.cache_info
+    _set(parse_once, "cache_info", cached.cache_info)
     return parse_once
 
 
@@ -203,9 +210,9 @@ def _apply_jsonpath() -> None:
         module: _cached_parse(module.parse) for module in (jsonpath_ng, jsonpath_ng.ext)
     }
     for name, source in _JSONPATH_USERS.items():
-        importlib.import_module(name).parse = replacements[importlib.import_module(source)]
+        _set(importlib.import_module(name), "parse", replacements[importlib.import_module(source)])
     for module, replacement in replacements.items():
-        module.parse = replacement
+        _set(module, "parse", replacement)
 
 
 # --- Step Functions service clients -----------------------------------------------------
@@ -233,11 +240,11 @@ def _apply_sfn_clients() -> None:
     from moto.stepfunctions.parser.asl.utils import boto_client  # noqa: PLC0415
 
     original = boto_client.boto_client_for
-    clients: dict[tuple, Any] = {}
+    clients: dict[tuple[str, str, bool, str], Any] = {}
     lock = threading.Lock()
 
     @functools.wraps(original)
-    def boto_client_for(region: str, service: str, state_credentials: Any = None):
+    def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
         # state_credentials is not used by the original either.
         key = (region, service, botocore_stubber.enabled, moto_server_port())
         client = clients.get(key)
@@ -250,7 +257,7 @@ def _apply_sfn_clients() -> None:
 
     for name, module in list(sys.modules.items()):
         if name.startswith(_SFN_PARSER) and getattr(module, "boto_client_for", None) is original:
-            module.boto_client_for = boto_client_for
+            _set(module, "boto_client_for", boto_client_for)
 
 
 # --- the backend for a request's host -----------------------------------------------------
@@ -272,10 +279,10 @@ def _apply_backend_for_host() -> None:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication  # noqa: PLC0415
 
     original = DomainDispatcherApplication.get_backend_for_host
-    known: dict[tuple[int, str], Any] = {}
+    known: dict[tuple[int, str | None], Any] = {}
 
     @functools.wraps(original)
-    def get_backend_for_host(self, host):
+    def get_backend_for_host(self: DomainDispatcherApplication, host: str | None) -> Any:
         key = (id(self.backend_url_patterns), host)
         backend = known.get(key)
         if backend is None:
@@ -284,7 +291,7 @@ def _apply_backend_for_host() -> None:
                 known[key] = backend
         return backend
 
-    DomainDispatcherApplication.get_backend_for_host = get_backend_for_host
+    _set(DomainDispatcherApplication, "get_backend_for_host", get_backend_for_host)
 
 
 # --- moto.batch, imported when used ----------------------------------------------------
@@ -312,17 +319,19 @@ def _apply_lazy_batch() -> None:
 
     import moto  # noqa: PLC0415
 
-    package = importlib.util.module_from_spec(importlib.util.find_spec("moto.batch"))
+    spec = importlib.util.find_spec("moto.batch")
+    assert spec is not None, "_check_lazy_batch found it"
+    package = importlib.util.module_from_spec(spec)
 
-    def __getattr__(name: str):  # what the real __init__ defines, once asked for
+    def __getattr__(name: str) -> Any:  # what the real __init__ defines, once asked for
         if name == "batch_backends":
             from moto.batch.models import batch_backends  # noqa: PLC0415
 
-            package.batch_backends = batch_backends
+            _set(package, "batch_backends", batch_backends)
             return batch_backends
         raise AttributeError(f"module 'moto.batch' has no attribute {name!r}")
 
-    package.__getattr__ = __getattr__
+    _set(package, "__getattr__", __getattr__)
     sys.modules["moto.batch"] = package
     moto.batch = package
 
@@ -351,10 +360,10 @@ def _selected(early: bool | None) -> list[Patch]:
     return [p for p in PATCHES if early is None or p.early == early]
 
 
-_STATS: dict[str, Callable[[], dict]] = {}
+_STATS: dict[str, Callable[[], dict[str, Any]]] = {}
 
 
-def stats() -> dict[str, dict]:
+def stats() -> dict[str, dict[str, Any]]:
     """What the applied patches report about themselves (for tests and curious people)."""
     return {name: report() for name, report in _STATS.items()}
 
@@ -365,11 +374,11 @@ def problems(early: bool | None = None) -> dict[str, str]:
     patches = _selected(early)
     if not moto_is_tested():
         lowest, untested = TESTED_MOTO
-        reason = (
+        outside = (
             f"moto {version('moto')} is outside the tested range "
             f">={'.'.join(map(str, lowest))},<{'.'.join(map(str, untested))}"
         )
-        return {patch.name: reason for patch in patches}
+        return {patch.name: outside for patch in patches}
     found = {}
     for patch in patches:
         try:

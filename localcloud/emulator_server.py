@@ -21,7 +21,9 @@ import re
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterable
 from urllib.parse import parse_qs
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from moto.core.config import default_user_config
 from moto.moto_server.werkzeug_app import (
@@ -29,11 +31,12 @@ from moto.moto_server.werkzeug_app import (
     MotoRequestHandler,
     create_backend_app,
 )
+from werkzeug.datastructures import Headers
 from werkzeug.serving import make_server
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from localcloud import emulator_patches
-from localcloud.emulator import PATCHES_PATH, REQUESTS_PATH
+from localcloud.emulator import PATCHES_PATH, REQUESTS_PATH, PatchesReport, RequestCount
 from localcloud.processes import exit_with_parent
 from localcloud.services import SIGNING_NAMES, WARM_UP_REQUESTS
 
@@ -42,12 +45,12 @@ _APP_ID = re.compile(r"\bapp/([\w.-]+)")
 _SERVICE = re.compile(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/")
 
 
-def _caller(environ: dict) -> str:
+def _caller(environ: WSGIEnvironment) -> str:
     match = _APP_ID.search(environ.get("HTTP_USER_AGENT", ""))
     return match.group(1) if match else INTERNAL_CALLER
 
 
-def _action(environ: dict) -> str:
+def _action(environ: WSGIEnvironment) -> str:
     match = _SERVICE.search(environ.get("HTTP_AUTHORIZATION", ""))
     service = match.group(1) if match else "?"
     target = environ.get("HTTP_X_AMZ_TARGET")
@@ -69,7 +72,7 @@ def _action(environ: dict) -> str:
 class Patches:
     """What the warm-up patched, for GET /_localcloud/patches."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.done = threading.Event()
         self.applied: list[str] = []
         self.refused: dict[str, str] = {}
@@ -90,9 +93,9 @@ class Patches:
         self.refused |= refused
         self.applied += emulator_patches.apply(lambda line: print(line, flush=True), early=early)
 
-    def report(self, environ, start_response):
+    def report(self, environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
         self.done.wait(30)
-        body = {
+        body: PatchesReport = {
             "applied": self.applied,
             "refused": self.refused,
             "done": self.done.is_set(),
@@ -103,13 +106,13 @@ class Patches:
 
 
 class CountingMiddleware:
-    def __init__(self, app, patches: Patches | None = None):
+    def __init__(self, app: WSGIApplication, patches: Patches | None = None):
         self.app = app
         self.patches = patches or Patches()
         self.counts: Counter[tuple[str, str]] = Counter()
         self.lock = threading.Lock()
 
-    def __call__(self, environ, start_response):
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == REQUESTS_PATH:
             return self._report(environ, start_response)
         if environ.get("PATH_INFO") == PATCHES_PATH:
@@ -118,11 +121,11 @@ class CountingMiddleware:
             self.counts[(_caller(environ), _action(environ))] += 1
         return self.app(environ, start_response)
 
-    def _report(self, environ, start_response):
+    def _report(self, environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
         with self.lock:
             if environ["REQUEST_METHOD"] == "DELETE":
                 self.counts.clear()
-            rows = [
+            rows: list[RequestCount] = [
                 {"caller": caller, "action": action, "count": count}
                 for (caller, action), count in sorted(self.counts.items())
             ]
@@ -133,7 +136,7 @@ class CountingMiddleware:
 _WARM_DEFINITION = '{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}'
 
 
-def _warm_up_environ(service: str, region: str) -> dict:
+def _warm_up_environ(service: str, region: str) -> WSGIEnvironment:
     """A request for `service` as its SDK would sign it (the signature is not checked)."""
     spec = WARM_UP_REQUESTS[service]
     signing_name = SIGNING_NAMES.get(service, service)
@@ -148,7 +151,7 @@ def _warm_up_environ(service: str, region: str) -> dict:
     return EnvironBuilder(
         method=spec.get("method", "POST"),
         path=spec.get("path", "/"),
-        headers=headers,
+        headers=Headers(headers),
         content_type=spec.get("content_type"),
         data=spec.get("body", "{}" if "target" in spec else ""),
     ).get_environ()

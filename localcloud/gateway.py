@@ -17,13 +17,17 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import jwt
 
 from localcloud.lambda_events import http_api_event
 from localcloud.workers import Console, Invocation
+
+if TYPE_CHECKING:
+    from mypy_boto3_apigatewayv2 import ApiGatewayV2Client
+    from mypy_boto3_apigatewayv2.type_defs import CorsOutputTypeDef
 
 _PARAM = re.compile(r"^\{([^}+]+)(\+?)\}$")
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's payload quota
@@ -35,7 +39,7 @@ class Authorizer:
     audiences: list[str]
     jwks: jwt.PyJWKClient
 
-    def claims(self, authorization: str | None) -> dict | None:
+    def claims(self, authorization: str | None) -> dict[str, Any] | None:
         """The token's claims if it is valid for this authorizer, else None."""
         if not authorization:
             return None
@@ -64,7 +68,9 @@ class Route:
     authorizer: Authorizer | None = None
     names: list[str | None] = field(default_factory=list)
 
-    def match(self, method: str, path: str) -> tuple[tuple, dict[str, str]] | None:  # noqa: PLR0911
+    def match(  # noqa: PLR0911
+        self, method: str, path: str
+    ) -> tuple[tuple[int, ...], dict[str, str]] | None:
         """(specificity, path parameters) if this route serves the request."""
         if self.method not in {"ANY", method}:
             return None
@@ -103,16 +109,16 @@ def _route(key: str, function_arn: str, authorizer: Authorizer | None) -> Route:
 @dataclass
 class Api:
     routes: list[Route]
-    cors: dict[str, Any]
+    cors: "CorsOutputTypeDef"
 
     @classmethod
-    def from_emulator(cls, client, api_id: str, endpoint_url: str) -> "Api":
+    def from_emulator(cls, client: "ApiGatewayV2Client", api_id: str, endpoint_url: str) -> "Api":
         integrations = {
             i["IntegrationId"]: i["IntegrationUri"]
             for i in client.get_integrations(ApiId=api_id)["Items"]
         }
         route_items = client.get_routes(ApiId=api_id)["Items"]
-        authorizers = {}
+        authorizers: dict[str, Authorizer] = {}
         for authorizer_id in {r["AuthorizerId"] for r in route_items if r.get("AuthorizerId")}:
             # GetAuthorizer, one by one: moto does not implement GetAuthorizers.
             config = client.get_authorizer(ApiId=api_id, AuthorizerId=authorizer_id)[
@@ -166,7 +172,7 @@ def _body_length(content_lengths: list[str]) -> int:
     return int(length)
 
 
-def _claims_for_lambda(claims: dict) -> dict[str, str]:
+def _claims_for_lambda(claims: dict[str, Any]) -> dict[str, str]:
     """API Gateway hands claims to Lambda as strings; lists become "[a b]"."""
     return {
         key: f"[{' '.join(map(str, value))}]" if isinstance(value, list) else str(value)
@@ -187,7 +193,7 @@ class Gateway:
         host: str,
         port: int,
         api: Api,
-        invoke: Callable[[str, dict], Invocation],
+        invoke: Callable[[str, dict[str, Any]], Invocation],
         console: Console,
     ):
         self.api, self.invoke, self.console = api, invoke, console
@@ -275,7 +281,7 @@ class Gateway:
         headers = {k: str(v) for k, v in (result.get("headers") or {}).items()}
         return int(result["statusCode"]), headers, raw
 
-    def _handler_class(self):
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         gateway = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -327,7 +333,7 @@ class Gateway:
                     ),
                 )
 
-            def __getattr__(self, name: str):
+            def __getattr__(self, name: str) -> Callable[[], None]:
                 # Every method is routed (no 501): without a route it is 404, as on AWS.
                 if name.startswith("do_"):
                     return self._serve

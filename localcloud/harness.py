@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,7 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 class LocalCloudProcess:
@@ -57,17 +59,18 @@ class LocalCloudProcess:
             process_group=0 if own_process_group else None,
         )
         self.lines: queue.Queue[str] = queue.Queue()
-        self.ready_report: dict = {}
+        self.ready_report: dict[str, float] = {}
         threading.Thread(target=self._copy_output, daemon=True).start()
 
     def _copy_output(self) -> None:
+        assert self.process.stdout is not None  # stdout=PIPE
         with self.log.open("w") as log:
             for line in self.process.stdout:
                 log.write(line)
                 log.flush()
                 self.lines.put(line)
 
-    def wait_ready(self) -> dict:
+    def wait_ready(self) -> dict[str, Any]:
         """The stack outputs, once the local cloud says READY."""
         deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
@@ -80,7 +83,8 @@ class LocalCloudProcess:
             if line.startswith("READY "):
                 self.ready_report = json.loads(line.removeprefix("READY "))
                 self.ready_report["wallSeconds"] = time.perf_counter() - self.started
-                return json.loads((self.state_dir / "outputs.json").read_text())
+                outputs: dict[str, Any] = json.loads((self.state_dir / "outputs.json").read_text())
+                return outputs
         self.stop()
         raise RuntimeError(f"the local cloud did not start:\n{self.log.read_text()[-4000:]}")
 

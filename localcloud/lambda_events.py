@@ -144,7 +144,7 @@ class LambdaContext:
     log_stream_name: str = "local"
     _deadline: float = field(default=0.0, repr=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self._deadline = time.monotonic() + self.timeout_seconds
         self.log_group_name = self.log_group_name or f"/aws/lambda/{self.function_name}"
 

@@ -21,16 +21,23 @@ import sys
 import time
 import traceback
 from multiprocessing.connection import Connection
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # loaded from its path at run time: nothing of the repository is importable
+    from localcloud.lambda_events import LambdaContext
 
 
-def _load_context_class(path: str):
+def _load_context_class(path: str) -> "type[LambdaContext]":
     spec = importlib.util.spec_from_file_location("_localcloud_lambda_events", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.LambdaContext
+    context_class: type[LambdaContext] = module.LambdaContext
+    return context_class
 
 
-def _error(error: BaseException, error_type: str | None = None) -> dict:
+def _error(error: BaseException, error_type: str | None = None) -> dict[str, Any]:
     return {
         "errorType": error_type or type(error).__name__,
         "errorMessage": str(error),
@@ -50,7 +57,8 @@ def main() -> None:
     os.chdir(task_root)
 
     started = time.perf_counter()
-    handler, init_error = None, None
+    handler: Any = None  # whatever the module defines under that name
+    init_error: dict[str, Any] | None = None
     module_name, _, attribute = handler_spec.rpartition(".")
     try:
         handler = getattr(importlib.import_module(module_name), attribute)
@@ -81,7 +89,7 @@ def main() -> None:
             log_group_name=os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME", ""),
         )
         started = time.perf_counter()
-        response: dict = {}
+        response: dict[str, Any] = {}
         try:
             result = handler(request["event"], context)
             response["payload"] = json.dumps(result)  # Lambda returns JSON, or fails

@@ -6,14 +6,26 @@ import json
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from localcloud.workers import Console
+
+if TYPE_CHECKING:
+    from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sqs import SQSClient
 
 QUEUE_NAME = "localcloud-outbox"
 
 
 class Outbox:
-    def __init__(self, sqs, sns, topic_arns: list[str], path: Path, console: Console):
+    def __init__(
+        self,
+        sqs: "SQSClient",
+        sns: "SNSClient",
+        topic_arns: list[str],
+        path: Path,
+        console: Console,
+    ):
         self.sqs, self.path, self.console = sqs, path, console
         self.url = sqs.create_queue(QueueName=QUEUE_NAME)["QueueUrl"]
         queue_arn = sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["QueueArn"])[
@@ -48,7 +60,7 @@ class Outbox:
                 self._record(json.loads(message["Body"]))
                 self.sqs.delete_message(QueueUrl=self.url, ReceiptHandle=message["ReceiptHandle"])
 
-    def _record(self, notification: dict) -> None:
+    def _record(self, notification: dict[str, Any]) -> None:
         attributes = {
             k: v.get("Value") for k, v in notification.get("MessageAttributes", {}).items()
         }

@@ -19,10 +19,16 @@ Each batch is still settled on its own, as above.
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from localcloud.lambda_events import sqs_event, sqs_record
 from localcloud.workers import DEFAULT_CONCURRENCY, Console, Invocation
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.type_defs import MessageTypeDef
 
 _LONG_POLL_SECONDS = 1  # short enough to stop promptly
 
@@ -44,7 +50,13 @@ class Mapping:
 
 
 class Poller:
-    def __init__(self, mapping: Mapping, sqs, invoke, console: Console):
+    def __init__(
+        self,
+        mapping: Mapping,
+        sqs: "SQSClient",
+        invoke: Callable[[str, dict[str, Any]], Invocation],
+        console: Console,
+    ):
         self.mapping, self.sqs, self.invoke, self.console = mapping, sqs, invoke, console
         self.stopping = threading.Event()
         self.name = mapping.queue_arn.rsplit(":", 1)[-1]
@@ -60,7 +72,7 @@ class Poller:
     def stop(self) -> None:
         self.stopping.set()
 
-    def _receive(self, count: int, wait: int) -> list[dict]:
+    def _receive(self, count: int, wait: int) -> "list[MessageTypeDef]":
         return self.sqs.receive_message(
             QueueUrl=self.mapping.queue_url,
             MaxNumberOfMessages=min(10, count),
@@ -69,7 +81,7 @@ class Poller:
             MessageAttributeNames=["All"],
         ).get("Messages", [])
 
-    def next_batch(self) -> list[dict]:
+    def next_batch(self) -> "list[MessageTypeDef]":
         batch = self._receive(self.mapping.batch_size, _LONG_POLL_SECONDS)
         if not batch:
             return []
@@ -100,7 +112,7 @@ class Poller:
                 target=self._process, args=(batch,), name=f"batch-{self.name}", daemon=True
             ).start()
 
-    def _process(self, batch: list[dict]) -> None:
+    def _process(self, batch: "list[MessageTypeDef]") -> None:
         with self._counting:
             self.in_flight += 1
             self.most_in_flight = max(self.most_in_flight, self.in_flight)
@@ -114,7 +126,7 @@ class Poller:
                 self.in_flight -= 1
             self.slots.release()
 
-    def deliver(self, batch: list[dict]) -> Invocation:
+    def deliver(self, batch: "list[MessageTypeDef]") -> Invocation:
         event = sqs_event(
             [
                 sqs_record(
@@ -123,7 +135,8 @@ class Poller:
                     message_id=message["MessageId"],
                     receipt_handle=message["ReceiptHandle"],
                     receive_count=int(message["Attributes"].get("ApproximateReceiveCount", 1)),
-                    attributes=message["Attributes"],
+                    # A copy: the stubs key the attributes by name (a Literal), not str.
+                    attributes=dict(message["Attributes"].items()),
                 )
                 for message in batch
             ]
@@ -144,7 +157,7 @@ class Poller:
             )
         return invocation
 
-    def _failed_ids(self, invocation: Invocation, batch: list[dict]) -> set[str]:
+    def _failed_ids(self, invocation: Invocation, batch: "list[MessageTypeDef]") -> set[str]:
         """Ids to leave in the queue (all of them when the invocation failed)."""
         everything = {m["MessageId"] for m in batch}
         if not invocation.ok:
@@ -155,4 +168,4 @@ class Poller:
         failures = response.get("batchItemFailures") or []
         ids = {f.get("itemIdentifier") for f in failures if isinstance(f, dict)}
         # Lambda treats a malformed or unknown identifier as a failure of the whole batch.
-        return everything if not ids <= everything else ids
+        return everything if not ids <= everything else everything & ids  # = ids, as set[str]

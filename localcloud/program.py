@@ -7,16 +7,22 @@ mocks that create every resource in the emulator.
 
 import asyncio
 import runpy
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pulumi
 from pulumi.runtime.mocks import MockMonitor
+from pulumi.runtime.stack import Stack
 
 from localcloud import stack_config
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# pulumi.runtime.test, with the signature its code has but does not declare: it runs the
+# function, then waits for the Output (or value) that it returns and for every registration.
+pulumi_test: Callable[[Callable[[], pulumi.Input[Any]]], Callable[[], None]] = pulumi.runtime.test
 
 
 def _registration_threads(threads: int) -> None:
@@ -50,9 +56,11 @@ def evaluate(
     pulumi.runtime.set_all_config(stack_config.load(stack, overrides))
     exported: dict[str, Any] = {}
 
-    @pulumi.runtime.test
-    def program():
+    @pulumi_test
+    def program() -> pulumi.Output[None]:
         root = pulumi.runtime.get_root_resource()
+        if not isinstance(root, Stack):  # set_mocks made one
+            raise RuntimeError(f"the root resource is not a stack: {root!r}")
         root.outputs.clear()
         runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")
         names = list(root.outputs)

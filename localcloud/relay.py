@@ -17,6 +17,10 @@ import threading
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_stepfunctions import SFNClient
+
     from localcloud.provisioning.core import Relay
     from localcloud.workers import Console
 
@@ -24,7 +28,14 @@ _LONG_POLL_SECONDS = 1  # short enough to stop promptly
 
 
 class Relayer:
-    def __init__(self, relays: list[Relay], sqs, sns, stepfunctions, console: Console):
+    def __init__(
+        self,
+        relays: list[Relay],
+        sqs: SQSClient,
+        sns: SNSClient,
+        stepfunctions: SFNClient,
+        console: Console,
+    ):
         self.relays, self.console = relays, console
         self.sqs, self.sns, self.stepfunctions = sqs, sns, stepfunctions
         self.stopping = threading.Event()

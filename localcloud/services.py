@@ -1,7 +1,25 @@
 """The AWS services the shop uses: boto3's names, moto's backend names, and a
 cheap read-only request per service for the emulator's warm-up."""
 
-BOTO3_TO_MOTO = {
+from typing import Literal
+
+# Their boto3 names: what boto3.client() takes (and its stubs, as literals).
+Service = Literal[
+    "sts",
+    "sqs",
+    "iam",
+    "logs",
+    "cloudwatch",
+    "events",
+    "dynamodb",
+    "lambda",
+    "apigatewayv2",
+    "cognito-idp",
+    "sns",
+    "stepfunctions",
+]
+
+BOTO3_TO_MOTO: dict[Service, str] = {
     "sts": "sts",
     "sqs": "sqs",
     "iam": "iam",

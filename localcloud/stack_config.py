@@ -19,7 +19,8 @@ def _as_config_string(value: Any) -> str:
 
 
 def project_name(root: Path = ROOT) -> str:
-    return yaml.safe_load((root / "Pulumi.yaml").read_text())["name"]
+    name: str = yaml.safe_load((root / "Pulumi.yaml").read_text())["name"]
+    return name
 
 
 def load(stack: str, overrides: dict[str, Any] | None = None, root: Path = ROOT) -> dict[str, str]:

@@ -35,7 +35,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from mypy_boto3_lambda import LambdaClient
+    from mypy_boto3_lambda.type_defs import FunctionConfigurationResponseTypeDef
 
 HERE = Path(__file__).resolve().parent
 RUNTIME = HERE / "lambda_runtime.py"
@@ -57,7 +61,7 @@ DEFAULT_CONCURRENCY = 4
 class Invocation:
     request_id: str
     payload: Any = None  # the handler's (JSON-decoded) result
-    error: dict | None = None  # {"errorType", "errorMessage", ...}: the function failed
+    error: dict[str, Any] | None = None  # {"errorType", "errorMessage", ...}: the function failed
     timed_out: bool = False
     duration_ms: float = 0.0
     init_duration_ms: float | None = None
@@ -87,8 +91,9 @@ class ExecutionEnvironment:
 
     def __init__(self, function: "FunctionWorker", number: int):
         self.function, self.number = function, number
-        self.process: subprocess.Popen | None = None
-        self.connection: Connection | None = None
+        self.process: subprocess.Popen[str] | None = None
+        # Requests out, and the runtime's answers back (see lambda_runtime.py).
+        self.connection: Connection[dict[str, Any], dict[str, Any]] | None = None
         self.max_memory_mb = 0  # as last reported by the worker
         self._stopping = threading.Lock()  # stop() may come from the pool and the invocation
 
@@ -96,7 +101,7 @@ class ExecutionEnvironment:
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
-    def start(self) -> tuple[float, dict | None]:
+    def start(self) -> tuple[float, dict[str, Any] | None]:
         """Start the worker and import the handler: (init duration ms, init error)."""
         function = self.function
         self.stop()  # what is left of a worker that died while idle
@@ -160,7 +165,7 @@ class ExecutionEnvironment:
                 self.connection.close()
                 self.connection = None
 
-    def invoke(self, event: dict, invocation: Invocation) -> None:
+    def invoke(self, event: dict[str, Any], invocation: Invocation) -> None:
         """Run one invocation here (starting the worker first if needed), filling in
         `invocation`; a timeout or a crash leaves this environment stopped."""
         function = self.function
@@ -171,15 +176,18 @@ class ExecutionEnvironment:
                 return
         started = time.perf_counter()
         try:
-            self.connection.send(
+            connection = self.connection
+            if connection is None:  # the pool stopped it
+                raise EOFError
+            connection.send(
                 {
                     "requestId": invocation.request_id,
                     "event": event,
                     "timeoutSeconds": function.timeout,
                 }
             )
-            answered = self.connection.poll(function.timeout)
-            response = self.connection.recv() if answered else None
+            answered = connection.poll(function.timeout)
+            response = connection.recv() if answered else None
         except (AttributeError, EOFError, OSError):  # the worker died, or the pool stopped it
             self.stop()
             invocation.error = {
@@ -214,10 +222,10 @@ class FunctionWorker:
 
     def __init__(
         self,
-        configuration: dict,
+        configuration: "FunctionConfigurationResponseTypeDef",
         archive: Path,
         task_root: Path,
-        base_env: dict,
+        base_env: dict[str, str],
         console: Console,
         log_file: Path,
         concurrency: int = DEFAULT_CONCURRENCY,
@@ -268,7 +276,7 @@ class FunctionWorker:
                 self._environments.discard(environment)
             self._pool.notify()
 
-    def invoke(self, event: dict) -> Invocation:
+    def invoke(self, event: dict[str, Any]) -> Invocation:
         invocation = Invocation(request_id=str(uuid.uuid4()))
         if self.concurrency <= 0:  # reserved concurrency 0: the function is throttled
             invocation.error = {
@@ -333,7 +341,8 @@ class FunctionWorker:
                 archive.extractall(self.task_root)
             self.unpacked = True
 
-    def relay_output(self, process: subprocess.Popen) -> None:
+    def relay_output(self, process: subprocess.Popen[str]) -> None:
+        assert process.stdout is not None  # stdout=PIPE
         with self.log_file.open("a", encoding="utf-8") as log:
             for line in process.stdout:
                 with self._log_lock:  # one function, one log file, whole lines
@@ -379,7 +388,7 @@ class Workers:
 
     def __init__(
         self,
-        lambda_client,
+        lambda_client: "LambdaClient",
         functions: dict[str, Path],
         state_dir: Path,
         endpoint_url: str,
@@ -408,7 +417,7 @@ class Workers:
             maxima.setdefault(function_name(target), []).extend(values)
         (state_dir / "logs").mkdir(parents=True, exist_ok=True)
 
-        def read_back(name: str) -> tuple[dict, int | None]:
+        def read_back(name: str) -> "tuple[FunctionConfigurationResponseTypeDef, int | None]":
             # As the Lambda service would: the function's own configuration and concurrency.
             configuration = lambda_client.get_function_configuration(FunctionName=name)
             reserved = lambda_client.get_function_concurrency(FunctionName=name).get(
@@ -434,7 +443,7 @@ class Workers:
     def get(self, name_or_arn: str) -> FunctionWorker:
         return self.by_name[function_name(name_or_arn)]
 
-    def invoke(self, name_or_arn: str, event: dict) -> Invocation:
+    def invoke(self, name_or_arn: str, event: dict[str, Any]) -> Invocation:
         return self.get(name_or_arn).invoke(event)
 
     def stop(self) -> None:

@@ -34,10 +34,12 @@ import time
 import uuid
 import zipfile
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = ROOT / "docs" / "benchmarks.md"
@@ -46,6 +48,20 @@ sys.path.insert(0, str(ROOT))
 from components.packaging import build_archive, handler_modules  # noqa: E402
 from shop_common.contracts import EVENTS, SCHEMA_VERSION, DetailType  # noqa: E402
 from shop_common.routes import path  # noqa: E402
+
+if TYPE_CHECKING:
+    import requests
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_stepfunctions import SFNClient
+    from mypy_boto3_stepfunctions.literals import ExecutionStatusType
+
+    from localcloud.emulator import RequestCount
+    from localcloud.services import Service
+
+T = TypeVar("T")
 
 FLOOR = (
     "import boto3\nfrom aws_lambda_powertools import Logger\n"
@@ -165,7 +181,9 @@ def bench_functions(runs: int) -> bool:
     return all_ok
 
 
-def _aws(outputs: dict, service: str):
+def _aws(outputs: dict[str, Any], service: "Service") -> Any:
+    """A client of the emulator. Any: each service's client has its own type; the callers
+    that keep one annotate it."""
     import boto3  # noqa: PLC0415 - only this section needs it
     from botocore.config import Config  # noqa: PLC0415
 
@@ -175,11 +193,12 @@ def _aws(outputs: dict, service: str):
         region_name=outputs["region"],
         aws_access_key_id="bench",
         aws_secret_access_key="bench",  # noqa: S106
-        config=Config(user_agent_appid="bench"),
+        # botocore has had user_agent_appid since 1.31; botocore-stubs' Config lacks it.
+        config=Config(user_agent_appid="bench"),  # type: ignore[call-arg]
     )
 
 
-def _create_product(outputs: dict, http) -> str:
+def _create_product(outputs: dict[str, Any], http: "requests.Session") -> str:
     """A product to order, created by the demo admin through the API."""
     response = http.post(
         outputs["apiUrl"].rstrip("/") + path("create_product"),
@@ -188,11 +207,13 @@ def _create_product(outputs: dict, http) -> str:
         timeout=30,
     )
     response.raise_for_status()
-    return response.json()["productId"]
+    product_id: str = response.json()["productId"]
+    return product_id
 
 
-def _token(outputs: dict, user: str) -> str:
-    result = _aws(outputs, "cognito-idp").initiate_auth(
+def _token(outputs: dict[str, Any], user: str) -> str:
+    cognito: CognitoIdentityProviderClient = _aws(outputs, "cognito-idp")
+    result = cognito.initiate_auth(
         ClientId=outputs["userPoolClientId"],
         AuthFlow="USER_PASSWORD_AUTH",
         AuthParameters={
@@ -203,7 +224,7 @@ def _token(outputs: dict, user: str) -> str:
     return result["AuthenticationResult"]["AccessToken"]
 
 
-def _wait(probe, timeout: float = 30, interval: float = 0.01):
+def _wait(probe: Callable[[], T], timeout: float = 30, interval: float = 0.01) -> T:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if value := probe():
@@ -212,7 +233,7 @@ def _wait(probe, timeout: float = 30, interval: float = 0.01):
     raise RuntimeError(f"timed out waiting for {probe}")
 
 
-CHECKOUT = {
+CHECKOUT: dict[str, Any] = {
     "email": "customer@example.com",
     "paymentToken": "tok_visa",
     "shippingAddress": {
@@ -230,7 +251,7 @@ class ShopClient:
     (with this bench's own User-Agent, so its calls are not counted) only to
     see an outcome without adding API calls to the count."""
 
-    def __init__(self, outputs: dict):
+    def __init__(self, outputs: dict[str, Any]):
         import jwt  # noqa: PLC0415 - only the localcloud section needs these
         import requests  # noqa: PLC0415
 
@@ -241,10 +262,10 @@ class ShopClient:
         self.customer = {"Authorization": f"Bearer {token}"}
         self.user_id = jwt.decode(token, options={"verify_signature": False})["sub"]
         self.product = _create_product(outputs, self.http)
-        self.dynamodb = _aws(outputs, "dynamodb")
+        self.dynamodb: DynamoDBClient = _aws(outputs, "dynamodb")
         self.counter = f"{outputs['awsEndpointUrl']}/_localcloud/requests"
 
-    def _item(self, table: str, key: str, value: str) -> dict | None:
+    def _item(self, table: str, key: str, value: str) -> "dict[str, AttributeValueTypeDef] | None":
         return self.dynamodb.get_item(TableName=self.outputs[table], Key={key: {"S": value}}).get(
             "Item"
         )
@@ -289,7 +310,7 @@ class ShopClient:
         _wait(lambda: self._item("basketsTableName", "userId", self.user_id) is None)
         return took
 
-    def calls(self) -> list[dict]:
+    def calls(self) -> "list[RequestCount]":
         return [
             c
             for c in self.http.get(self.counter, timeout=10).json()
@@ -376,6 +397,7 @@ def startup_call_cost(small: int = 24, large: int = 96) -> float:
 
     from localcloud.emulator import Emulator  # noqa: PLC0415
     from localcloud.harness import free_port  # noqa: PLC0415
+    from localcloud.program import pulumi_test  # noqa: PLC0415
     from localcloud.provisioning import EmulatorMocks  # noqa: PLC0415
 
     def provision_extra(mocks: EmulatorMocks, count: int) -> float:
@@ -384,8 +406,8 @@ def startup_call_cost(small: int = 24, large: int = 96) -> float:
             mocks, project="bench", stack="bench", preview=False, monitor=MockMonitor(mocks)
         )
 
-        @pulumi.runtime.test
-        def program():
+        @pulumi_test
+        def program() -> pulumi.Output[list[Any]]:
             made = []
             for i in range(count):
                 name = f"bench-{tag}-{i}"
@@ -471,9 +493,9 @@ class PaidNotifications:
         self.stopping.set()
 
 
-def _customers(outputs: dict, count: int) -> list[str]:
+def _customers(outputs: dict[str, Any], count: int) -> list[str]:
     """Tokens of `count` new customers (signed up through Cognito, as a client would)."""
-    cognito = _aws(outputs, "cognito-idp")
+    cognito: CognitoIdentityProviderClient = _aws(outputs, "cognito-idp")
     tokens = []
     for _ in range(count):
         email = f"bench-{uuid.uuid4().hex[:10]}@example.com"
@@ -542,7 +564,9 @@ def _customer_loop(
                 run.latencies.append(seen - started)
 
 
-def _run_customers(outputs: dict, product: str, tokens: list[str], orders: int, paid) -> LoadRun:
+def _run_customers(
+    outputs: dict[str, Any], product: str, tokens: list[str], orders: int, paid: PaidNotifications
+) -> LoadRun:
     run = LoadRun()
     api = outputs["apiUrl"].rstrip("/")
     clients = [
@@ -560,7 +584,7 @@ def _run_customers(outputs: dict, product: str, tokens: list[str], orders: int, 
     return run
 
 
-def _orders_of(outputs: dict, user_ids: set[str]) -> dict[str, str]:
+def _orders_of(outputs: dict[str, Any], user_ids: set[str]) -> dict[str, str]:
     """orderId → status of every order placed by these users (a scan, as the bench)."""
     found = {}
     for page in (
@@ -603,20 +627,23 @@ class Replay:
     with boto3 straight against an emulator: no gateway, no Lambda, no pollers. The
     state machine then makes its own calls inside the emulator, as in the local cloud."""
 
-    def __init__(self, outputs: dict, endpoint: str, region: str, product: dict):
+    def __init__(
+        self, outputs: dict[str, Any], endpoint: str, region: str, product: dict[str, Any]
+    ):
         import boto3  # noqa: PLC0415
         from botocore.config import Config  # noqa: PLC0415
 
         self.outputs, self.product = outputs, product
 
-        def client(service: str):
+        def client(service: "Service") -> Any:  # Any: as _aws()
             return boto3.session.Session().client(
                 service,
                 endpoint_url=endpoint,
                 region_name=region,
                 aws_access_key_id="replay",
                 aws_secret_access_key="replay",  # noqa: S106
-                config=Config(user_agent_appid="replay", retries={"max_attempts": 1}),
+                # As in _aws(): botocore-stubs' Config lacks user_agent_appid.
+                config=Config(user_agent_appid="replay", retries={"max_attempts": 1}),  # type: ignore[call-arg]
             )
 
         self.dynamodb, self.events, self.sfn = (
@@ -625,7 +652,7 @@ class Replay:
             client("stepfunctions"),
         )
 
-    def _put_event(self, detail_type: DetailType, data: dict, order_id: str) -> None:
+    def _put_event(self, detail_type: DetailType, data: dict[str, Any], order_id: str) -> None:
         detail = {
             "metadata": {
                 "eventId": str(uuid.uuid4()),
@@ -757,7 +784,7 @@ class Replay:
         return order_id
 
 
-def _wait_for_executions(sfn, machine: str, timeout: float = 120) -> None:
+def _wait_for_executions(sfn: "SFNClient", machine: str, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while sfn.list_executions(stateMachineArn=machine, statusFilter="RUNNING", maxResults=1)[
         "executions"
@@ -767,14 +794,14 @@ def _wait_for_executions(sfn, machine: str, timeout: float = 120) -> None:
         time.sleep(0.05)
 
 
-def _executions(sfn, machine: str, status: str) -> int:
+def _executions(sfn: "SFNClient", machine: str, status: "ExecutionStatusType") -> int:
     pages = sfn.get_paginator("list_executions").paginate(
         stateMachineArn=machine, statusFilter=status
     )
     return sum(len(page["executions"]) for page in pages)
 
 
-def _drain_until(sqs, url: str, stop: threading.Event) -> None:
+def _drain_until(sqs: "SQSClient", url: str, stop: threading.Event) -> None:
     """Receive and delete a queue's messages, as the local cloud's pollers do."""
     while not stop.is_set():
         messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get(
@@ -802,8 +829,10 @@ def bare_emulator(orders_per_client: int) -> tuple[float, Counter[str], int]:
         emulator = Emulator("127.0.0.1", free_port(), Path(state) / "emulator.log")
         emulator.start()
         try:
-            outputs = provision(EmulatorMocks(emulator.url, region, "http://127.0.0.1:9/"), "local")
-            outputs = outputs.outputs | {"awsEndpointUrl": emulator.url, "region": region}
+            deployment = provision(
+                EmulatorMocks(emulator.url, region, "http://127.0.0.1:9/"), "local"
+            )
+            outputs = deployment.outputs | {"awsEndpointUrl": emulator.url, "region": region}
             product = {"productId": str(uuid.uuid4()), "name": "Bench lamp", "price": Decimal(10)}
             _aws(outputs, "dynamodb").put_item(
                 TableName=outputs["productsTableName"],
@@ -828,7 +857,7 @@ def bare_emulator(orders_per_client: int) -> tuple[float, Counter[str], int]:
                 try:
                     with ThreadPoolExecutor(LOAD_CLIENTS) as pool:
                         for done in [
-                            pool.submit(lambda r=r: [r.order() for _ in range(orders)])
+                            pool.submit(lambda r: [r.order() for _ in range(orders)], r)
                             for r in replays
                         ]:
                             done.result()
@@ -963,7 +992,7 @@ def main() -> None:
 class _Tee(io.TextIOBase):
     """Prints as usual and keeps a copy."""
 
-    def __init__(self, stream):
+    def __init__(self, stream: TextIO):
         self.stream, self.copy = stream, io.StringIO()
 
     def write(self, text: str) -> int:
@@ -974,7 +1003,7 @@ class _Tee(io.TextIOBase):
         self.stream.flush()
 
 
-def record(section: str, run) -> None:
+def record(section: str, run: Callable[[], object]) -> None:
     """Run a section and put what it printed into its marked block of BENCHMARKS,
     with when and where: the one place the numbers are written down."""
     tee = _Tee(sys.stdout)

@@ -1,11 +1,11 @@
 """API Gateway HTTP APIs: the API, stage, authorizer, integrations and routes
 (served by the local gateway, which reads them back)."""
 
-from localcloud.provisioning.core import EmulatorMocks, as_int, handles
+from localcloud.provisioning.core import EmulatorMocks, Properties, as_int, handles
 
 
 @handles("aws:apigatewayv2/api:Api")
-def _api(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dict]:
+def _api(mocks: EmulatorMocks, name: str, inputs: Properties) -> tuple[str, Properties]:
     cors = inputs.get("corsConfiguration") or {}
     api = mocks.client("apigatewayv2").create_api(
         Name=mocks.physical_name(name, inputs, 128),
@@ -33,7 +33,7 @@ def _api(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dict]:
 
 
 @handles("aws:apigatewayv2/stage:Stage")
-def _stage(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dict]:
+def _stage(mocks: EmulatorMocks, name: str, inputs: Properties) -> tuple[str, Properties]:
     routes = inputs.get("defaultRouteSettings") or {}
     logs = inputs.get("accessLogSettings") or {}
     mocks.client("apigatewayv2").create_stage(
@@ -67,7 +67,7 @@ def _stage(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dict]:
 
 
 @handles("aws:apigatewayv2/authorizer:Authorizer")
-def _authorizer(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dict]:
+def _authorizer(mocks: EmulatorMocks, name: str, inputs: Properties) -> tuple[str, Properties]:
     jwt = inputs.get("jwtConfiguration") or {}
     authorizer = mocks.client("apigatewayv2").create_authorizer(
         ApiId=inputs["apiId"],
@@ -80,7 +80,7 @@ def _authorizer(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dic
 
 
 @handles("aws:apigatewayv2/integration:Integration")
-def _integration(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dict]:
+def _integration(mocks: EmulatorMocks, name: str, inputs: Properties) -> tuple[str, Properties]:
     integration = mocks.client("apigatewayv2").create_integration(
         ApiId=inputs["apiId"],
         IntegrationType=inputs["integrationType"],
@@ -92,7 +92,7 @@ def _integration(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, di
 
 
 @handles("aws:apigatewayv2/route:Route")
-def _route(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dict]:
+def _route(mocks: EmulatorMocks, name: str, inputs: Properties) -> tuple[str, Properties]:
     route = mocks.client("apigatewayv2").create_route(
         ApiId=inputs["apiId"],
         RouteKey=inputs["routeKey"],

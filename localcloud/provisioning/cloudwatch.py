@@ -1,10 +1,10 @@
 """CloudWatch log groups, log resource policies and metric alarms."""
 
-from localcloud.provisioning.core import EmulatorMocks, as_int, handles
+from localcloud.provisioning.core import EmulatorMocks, Properties, as_int, handles
 
 
 @handles("aws:cloudwatch/logGroup:LogGroup")
-def _log_group(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dict]:
+def _log_group(mocks: EmulatorMocks, name: str, inputs: Properties) -> tuple[str, Properties]:
     group = mocks.physical_name(name, inputs, 512)
     logs = mocks.client("logs")
     logs.create_log_group(logGroupName=group)
@@ -16,7 +16,9 @@ def _log_group(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dict
 
 
 @handles("aws:cloudwatch/logResourcePolicy:LogResourcePolicy")
-def _log_resource_policy(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dict]:
+def _log_resource_policy(
+    mocks: EmulatorMocks, name: str, inputs: Properties
+) -> tuple[str, Properties]:
     mocks.client("logs").put_resource_policy(
         policyName=inputs["policyName"], policyDocument=inputs["policyDocument"]
     )
@@ -24,7 +26,7 @@ def _log_resource_policy(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple
 
 
 @handles("aws:cloudwatch/metricAlarm:MetricAlarm")
-def _alarm(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dict]:
+def _alarm(mocks: EmulatorMocks, name: str, inputs: Properties) -> tuple[str, Properties]:
     alarm_name = mocks.physical_name(name, inputs, 255)
     mocks.client("cloudwatch").put_metric_alarm(
         AlarmName=alarm_name,

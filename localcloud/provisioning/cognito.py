@@ -1,10 +1,10 @@
 """Cognito user pools, app clients and groups."""
 
-from localcloud.provisioning.core import EmulatorMocks, as_int, handles
+from localcloud.provisioning.core import EmulatorMocks, Properties, as_int, handles
 
 
 @handles("aws:cognito/userPool:UserPool")
-def _user_pool(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dict]:
+def _user_pool(mocks: EmulatorMocks, name: str, inputs: Properties) -> tuple[str, Properties]:
     password = inputs.get("passwordPolicy") or {}
     pool = mocks.client("cognito-idp").create_user_pool(
         PoolName=mocks.physical_name(name, inputs, 128),
@@ -33,7 +33,9 @@ def _user_pool(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dict
 
 
 @handles("aws:cognito/userPoolClient:UserPoolClient")
-def _user_pool_client(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dict]:
+def _user_pool_client(
+    mocks: EmulatorMocks, name: str, inputs: Properties
+) -> tuple[str, Properties]:
     units = inputs.get("tokenValidityUnits") or {}
     client = mocks.client("cognito-idp").create_user_pool_client(
         UserPoolId=inputs["userPoolId"],
@@ -55,7 +57,7 @@ def _user_pool_client(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[st
 
 
 @handles("aws:cognito/userGroup:UserGroup")
-def _user_group(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dict]:
+def _user_group(mocks: EmulatorMocks, name: str, inputs: Properties) -> tuple[str, Properties]:
     mocks.client("cognito-idp").create_group(
         GroupName=inputs["name"],
         UserPoolId=inputs["userPoolId"],

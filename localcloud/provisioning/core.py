@@ -18,7 +18,7 @@ import boto3
 import pulumi
 from botocore.config import Config
 
-from localcloud.services import BOTO3_TO_MOTO
+from localcloud.services import BOTO3_TO_MOTO, Service
 
 ACCOUNT_ID = "123456789012"
 # Resource registrations run at once (Pulumi's own dependency tracking orders them).
@@ -72,7 +72,9 @@ class Deployment:
         return [r for r in self.resources if r.typ == typ]
 
 
-Handler = Callable[["EmulatorMocks", str, dict[str, Any]], tuple[str, dict[str, Any]]]
+# A resource's inputs or outputs, as Pulumi's mocks hand them over: untyped.
+Properties = dict[str, Any]
+Handler = Callable[["EmulatorMocks", str, Properties], tuple[str, Properties]]
 HANDLERS: dict[str, Handler] = {}
 
 
@@ -109,15 +111,19 @@ class EmulatorMocks(pulumi.runtime.Mocks):
             region_name=region,
         )
         self._config = Config(
-            user_agent_appid=LOCAL_USER_AGENT_APP_ID,
+            # botocore has had user_agent_appid since 1.31; botocore-stubs' Config lacks it.
+            user_agent_appid=LOCAL_USER_AGENT_APP_ID,  # type: ignore[call-arg]
             retries={"max_attempts": 2},
             max_pool_connections=REGISTRATION_THREADS,
         )
-        self._clients: dict[str, Any] = {}
+        # Any: each service's client has its own type. The handlers call them with Pulumi's
+        # untyped inputs, and pass optional arguments as unpacked dicts, which the stubs'
+        # signatures reject; the parts of the local cloud that keep a client annotate it.
+        self._clients: dict[Service, Any] = {}
         self._clients_lock = threading.Lock()  # a boto3 session is not thread-safe
-        self._emulator: Future | None = None
+        self._emulator: Future[None] | None = None
 
-    def client(self, service: str):
+    def client(self, service: Service) -> Any:
         """One client per service for the life of the mocks."""
         client = self._clients.get(service)
         if client is None:
@@ -129,14 +135,15 @@ class EmulatorMocks(pulumi.runtime.Mocks):
                     )
         return client
 
-    def new_client(self, service: str, **config: Any):
+    def new_client(self, service: Service, **config: Any) -> Any:
         """Another client of the same session (so its service model is not read again),
         with the local cloud's User-Agent and botocore's default retries."""
         with self._clients_lock:
             return self._session.client(
                 service,
                 endpoint_url=self.endpoint_url,
-                config=Config(user_agent_appid=LOCAL_USER_AGENT_APP_ID, **config),
+                # As above: botocore-stubs' Config lacks user_agent_appid.
+                config=Config(user_agent_appid=LOCAL_USER_AGENT_APP_ID, **config),  # type: ignore[call-arg]
             )
 
     def prepare_clients(self) -> threading.Thread:
@@ -150,14 +157,14 @@ class EmulatorMocks(pulumi.runtime.Mocks):
     def await_emulator(self, wait_ready: Callable[[], None]) -> None:
         """Let the program be evaluated while the emulator boots: wait_ready() runs in
         the background, and whatever needs the emulator waits for it (or its error)."""
-        self._emulator = Future()
+        emulator = self._emulator = Future()
 
         def wait() -> None:
             try:
                 wait_ready()
-                self._emulator.set_result(None)
+                emulator.set_result(None)
             except Exception as error:  # raised where the emulator is needed
-                self._emulator.set_exception(error)
+                emulator.set_exception(error)
 
         threading.Thread(target=wait, name="emulator-ready", daemon=True).start()
 
@@ -176,10 +183,10 @@ class EmulatorMocks(pulumi.runtime.Mocks):
     def physical_name(name: str, inputs: dict[str, Any], max_length: int = 64) -> str:
         """The resource's name, or an auto-name as the Pulumi provider makes one."""
         if inputs.get("name"):
-            return inputs["name"]
+            return str(inputs["name"])
         return f"{name[: max_length - 8]}-{secrets.token_hex(4)[:7]}"
 
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, Properties]:
         if args.typ.startswith("shop:"):  # a component: nothing to create
             return f"{args.name}-component", {}
         handler = HANDLERS.get(args.typ)
@@ -196,7 +203,8 @@ class EmulatorMocks(pulumi.runtime.Mocks):
             )
         return resource_id, outputs
 
-    def call(self, args: pulumi.runtime.MockCallArgs):
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[Properties, list[tuple[str, str]]]:
+        """The invoke's result and its check failures (none)."""
         if args.token == "aws:index/getRegion:getRegion":  # noqa: S105 - an invoke token
             return {
                 "name": self.region,
@@ -204,7 +212,7 @@ class EmulatorMocks(pulumi.runtime.Mocks):
                 "id": self.region,
                 "endpoint": self.endpoint_url,
                 "description": "local cloud",
-            }
+            }, []
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":  # noqa: S105
             self._emulator_ready()
             identity = self.client("sts").get_caller_identity()
@@ -213,5 +221,5 @@ class EmulatorMocks(pulumi.runtime.Mocks):
                 "arn": identity["Arn"],
                 "userId": identity["UserId"],
                 "id": identity["Account"],
-            }
+            }, []
         raise NotImplementedError(f"the local cloud does not answer {args.token}")

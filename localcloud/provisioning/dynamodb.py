@@ -1,15 +1,15 @@
 """DynamoDB tables."""
 
-from localcloud.provisioning.core import EmulatorMocks, handles
+from localcloud.provisioning.core import EmulatorMocks, Properties, handles
 
 
-def _key_schema(hash_key: str, range_key: str | None) -> list[dict]:
+def _key_schema(hash_key: str, range_key: str | None) -> list[dict[str, str]]:
     keys = [{"AttributeName": hash_key, "KeyType": "HASH"}]
     return keys + ([{"AttributeName": range_key, "KeyType": "RANGE"}] if range_key else [])
 
 
 @handles("aws:dynamodb/table:Table")
-def _table(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dict]:
+def _table(mocks: EmulatorMocks, name: str, inputs: Properties) -> tuple[str, Properties]:
     table = mocks.physical_name(name, inputs, 255)
     indexes = [
         {

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from localcloud.provisioning.core import EmulatorMocks, Relay, as_int, handles
+from localcloud.provisioning.core import EmulatorMocks, Properties, Relay, as_int, handles
 
 # Targets that make moto's PutEvents fail (HTTP 500, nothing delivered to any
 # target): the local cloud relays them (localcloud/relay.py).
@@ -10,14 +10,14 @@ RELAYED_SERVICES = {"sns": "SNS topics", "states": "Step Functions state machine
 
 
 @handles("aws:cloudwatch/eventBus:EventBus")
-def _event_bus(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dict]:
+def _event_bus(mocks: EmulatorMocks, name: str, inputs: Properties) -> tuple[str, Properties]:
     bus = mocks.physical_name(name, inputs)
     arn = mocks.client("events").create_event_bus(Name=bus)["EventBusArn"]
     return bus, {"name": bus, "arn": arn}
 
 
 @handles("aws:cloudwatch/eventArchive:EventArchive")
-def _event_archive(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dict]:
+def _event_archive(mocks: EmulatorMocks, name: str, inputs: Properties) -> tuple[str, Properties]:
     archive = mocks.physical_name(name, inputs, 48)
     optional = {
         "EventPattern": inputs.get("eventPattern"),
@@ -33,7 +33,7 @@ def _event_archive(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, 
 
 
 @handles("aws:cloudwatch/eventRule:EventRule")
-def _event_rule(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dict]:
+def _event_rule(mocks: EmulatorMocks, name: str, inputs: Properties) -> tuple[str, Properties]:
     rule = mocks.physical_name(name, inputs)
     arn = mocks.client("events").put_rule(
         Name=rule,
@@ -46,7 +46,7 @@ def _event_rule(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dic
 
 
 @handles("aws:cloudwatch/eventTarget:EventTarget")
-def _event_target(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dict]:
+def _event_target(mocks: EmulatorMocks, name: str, inputs: Properties) -> tuple[str, Properties]:
     target_id = inputs.get("targetId") or mocks.physical_name(name, {})
     target: dict[str, Any] = {"Id": target_id, "Arn": inputs["arn"]}
     if inputs.get("deadLetterConfig"):

@@ -1,10 +1,10 @@
 """IAM roles and their inline policies (stored; moto evaluates none)."""
 
-from localcloud.provisioning.core import EmulatorMocks, handles
+from localcloud.provisioning.core import EmulatorMocks, Properties, handles
 
 
 @handles("aws:iam/role:Role")
-def _role(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dict]:
+def _role(mocks: EmulatorMocks, name: str, inputs: Properties) -> tuple[str, Properties]:
     role_name = mocks.physical_name(name, inputs, 64)
     role = mocks.client("iam").create_role(
         RoleName=role_name,
@@ -15,7 +15,7 @@ def _role(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dict]:
 
 
 @handles("aws:iam/rolePolicy:RolePolicy")
-def _role_policy(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dict]:
+def _role_policy(mocks: EmulatorMocks, name: str, inputs: Properties) -> tuple[str, Properties]:
     policy_name = mocks.physical_name(name, inputs, 128)
     mocks.client("iam").put_role_policy(
         RoleName=inputs["role"], PolicyName=policy_name, PolicyDocument=inputs["policy"]

@@ -4,11 +4,11 @@ import base64
 import hashlib
 from pathlib import Path
 
-from localcloud.provisioning.core import EmulatorMocks, as_int, handles
+from localcloud.provisioning.core import EmulatorMocks, Properties, as_int, handles
 
 
 @handles("aws:lambda/function:Function")
-def _function(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dict]:
+def _function(mocks: EmulatorMocks, name: str, inputs: Properties) -> tuple[str, Properties]:
     function_name = mocks.physical_name(name, inputs)
     archive = Path(inputs["code"].path)
     code = archive.read_bytes()
@@ -57,7 +57,7 @@ def _function(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dict]
 
 
 @handles("aws:lambda/permission:Permission")
-def _permission(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dict]:
+def _permission(mocks: EmulatorMocks, name: str, inputs: Properties) -> tuple[str, Properties]:
     statement_id = inputs.get("statementId") or mocks.physical_name(name, {})
     mocks.client("lambda").add_permission(
         FunctionName=inputs["function"],
@@ -70,7 +70,9 @@ def _permission(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dic
 
 
 @handles("aws:lambda/eventSourceMapping:EventSourceMapping")
-def _event_source_mapping(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dict]:
+def _event_source_mapping(
+    mocks: EmulatorMocks, name: str, inputs: Properties
+) -> tuple[str, Properties]:
     # Created disabled: moto would invoke the function itself (in Docker). The
     # local cloud's pollers play the mapping instead, from these settings.
     scaling = inputs.get("scalingConfig") or {}

@@ -1,10 +1,10 @@
 """SNS topics and subscriptions."""
 
-from localcloud.provisioning.core import EmulatorMocks, handles
+from localcloud.provisioning.core import EmulatorMocks, Properties, handles
 
 
 @handles("aws:sns/topic:Topic")
-def _topic(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dict]:
+def _topic(mocks: EmulatorMocks, name: str, inputs: Properties) -> tuple[str, Properties]:
     topic = mocks.physical_name(name, inputs, 256)
     attributes = (
         {"KmsMasterKeyId": inputs["kmsMasterKeyId"]} if inputs.get("kmsMasterKeyId") else {}
@@ -14,7 +14,9 @@ def _topic(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dict]:
 
 
 @handles("aws:sns/topicSubscription:TopicSubscription")
-def _topic_subscription(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dict]:
+def _topic_subscription(
+    mocks: EmulatorMocks, name: str, inputs: Properties
+) -> tuple[str, Properties]:
     attributes = {"FilterPolicy": inputs["filterPolicy"]} if inputs.get("filterPolicy") else {}
     arn = mocks.client("sns").subscribe(
         TopicArn=inputs["topic"],

@@ -1,6 +1,6 @@
 """SQS queues and their policies."""
 
-from localcloud.provisioning.core import EmulatorMocks, handles
+from localcloud.provisioning.core import EmulatorMocks, Properties, handles
 
 _QUEUE_ATTRIBUTES = {
     "visibilityTimeoutSeconds": "VisibilityTimeout",
@@ -17,7 +17,7 @@ _QUEUE_ATTRIBUTES = {
 
 
 @handles("aws:sqs/queue:Queue")
-def _queue(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dict]:
+def _queue(mocks: EmulatorMocks, name: str, inputs: Properties) -> tuple[str, Properties]:
     queue_name = mocks.physical_name(name, inputs, 80)
     attributes = {}
     for key, attribute in _QUEUE_ATTRIBUTES.items():
@@ -36,7 +36,7 @@ def _queue(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dict]:
 
 
 @handles("aws:sqs/queuePolicy:QueuePolicy")
-def _queue_policy(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dict]:
+def _queue_policy(mocks: EmulatorMocks, name: str, inputs: Properties) -> tuple[str, Properties]:
     mocks.client("sqs").set_queue_attributes(
         QueueUrl=inputs["queueUrl"], Attributes={"Policy": inputs["policy"]}
     )

@@ -1,10 +1,10 @@
 """Step Functions state machines (moto runs their executions)."""
 
-from localcloud.provisioning.core import EmulatorMocks, handles
+from localcloud.provisioning.core import EmulatorMocks, Properties, handles
 
 
 @handles("aws:sfn/stateMachine:StateMachine")
-def _state_machine(mocks: EmulatorMocks, name: str, inputs: dict) -> tuple[str, dict]:
+def _state_machine(mocks: EmulatorMocks, name: str, inputs: Properties) -> tuple[str, Properties]:
     logging = inputs.get("loggingConfiguration") or {}
     machine_name = mocks.physical_name(name, inputs, 80)
     machine = mocks.client("stepfunctions").create_state_machine(
