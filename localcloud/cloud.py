@@ -314,8 +314,8 @@ class LocalCloud:
             return f"!!! moto patches: unknown ({error})"
         if patches["refused"]:
             refused = "; ".join(f"{name}: {why}" for name, why in patches["refused"].items())
-            return f"!!! moto patches NOT applied (the emulator is slower): {refused}"
-        return f"Emulator speed-ups (patches of moto): {', '.join(patches['applied'])}"
+            return f"!!! moto patches NOT applied (slower, or unlike AWS): {refused}"
+        return f"Patches of moto (localcloud/emulator_patches.py): {', '.join(patches['applied'])}"
 
     def summary(self, ready_seconds: float) -> str:
         from localcloud.provisioning import NOT_ENFORCED  # noqa: PLC0415

@@ -1,7 +1,14 @@
-"""The local cloud's patches of moto: caches of work that moto redoes on every
-call although the result depends only on the call's input and is never changed
-afterwards. Applied by the emulator process only (emulator_server.serve), never
-in the local cloud's own process or in tests that use moto in-process.
+"""The local cloud's patches of moto. Most are caches of work that moto redoes on
+every call although the result depends only on the call's input and is never
+changed afterwards; one makes moto answer as AWS does (a "fidelity" patch).
+Applied by the emulator process (emulator_server.serve); the function tests,
+which run moto in-process, apply the fidelity patches only.
+
+- $$.State.EnteredTime (fidelity). moto gives Python's isoformat
+  (2026-11-30T10:00:00.123456+00:00); AWS gives milliseconds and a Z
+  (2026-11-30T10:00:00.123Z), the shop's one timestamp format, which the order
+  workflow writes as the order's updatedAt. The value moto puts in the context
+  object is reformatted as AWS's.
 
 - ASL programs. Step Functions parses the state machine definition (ANTLR, then
   the preprocessor that builds the program's components) at every StartExecution:
@@ -336,6 +343,45 @@ def _apply_lazy_batch() -> None:
     moto.batch = package
 
 
+# --- $$.State.EnteredTime as AWS formats it ---------------------------------------------
+
+_STATE_MODULE = "moto.stepfunctions.parser.asl.component.state.state"
+_ENTERED_TIME = "EnteredTime=datetime.datetime.now(tz=datetime.timezone.utc).isoformat()"
+
+
+def aws_timestamp(iso: str) -> str:
+    """An ISO 8601 moment as Step Functions writes it: UTC, milliseconds, Z."""
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    moment = datetime.fromisoformat(iso).astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _check_entered_time() -> str | None:
+    import importlib  # noqa: PLC0415
+
+    module = importlib.import_module(_STATE_MODULE)
+    if "StateData" not in vars(module):
+        return f"{_STATE_MODULE} no longer builds StateData"
+    if _ENTERED_TIME not in inspect.getsource(module):
+        return f"{_STATE_MODULE} no longer sets {_ENTERED_TIME}"
+    return None
+
+
+def _apply_entered_time() -> None:
+    import importlib  # noqa: PLC0415
+
+    module = importlib.import_module(_STATE_MODULE)
+    state_data = module.StateData
+
+    def aws_state_data(**fields: Any) -> Any:
+        if "EnteredTime" in fields:
+            fields["EnteredTime"] = aws_timestamp(fields["EnteredTime"])
+        return state_data(**fields)
+
+    _set(module, "StateData", aws_state_data)
+
+
 # --- applying them ---------------------------------------------------------------------
 
 
@@ -345,6 +391,7 @@ class Patch:
     check: Callable[[], str | None]  # None, or why the target no longer matches
     apply: Callable[[], None]
     early: bool = False  # applied before serving (it must precede imports)
+    fidelity: bool = False  # makes moto answer as AWS does (not a speed-up)
 
 
 PATCHES = (
@@ -353,7 +400,24 @@ PATCHES = (
     Patch("asl-program-cache", _check_asl, _apply_asl),
     Patch("jsonpath-cache", _check_jsonpath, _apply_jsonpath),
     Patch("sfn-client-cache", _check_sfn_clients, _apply_sfn_clients),
+    Patch("states-entered-time", _check_entered_time, _apply_entered_time, fidelity=True),
 )
+_applied: set[str] = set()  # in this process (the function tests apply some themselves)
+
+
+def apply_fidelity(say: Callable[[str], None] = print) -> list[str]:
+    """Apply the patches that make moto answer as AWS does, once per process."""
+    applied = []
+    for patch in PATCHES:
+        if patch.fidelity and patch.name not in _applied:
+            reason = problems().get(patch.name)
+            if reason:
+                say(f"!!! localcloud: moto patch {patch.name} NOT applied: {reason}")
+                continue
+            patch.apply()
+            _applied.add(patch.name)
+            applied.append(patch.name)
+    return applied
 
 
 def _selected(early: bool | None) -> list[Patch]:
@@ -403,6 +467,8 @@ def apply(say: Callable[[str], None] = print, early: bool | None = None) -> list
                 "see localcloud/emulator_patches.py"
             )
             continue
-        patch.apply()
+        if patch.name not in _applied:
+            patch.apply()
+            _applied.add(patch.name)
         applied.append(patch.name)
     return applied

@@ -1,9 +1,11 @@
 """Customer journeys through the local cloud's HTTP API."""
 
+import jsonschema
 import jwt
 import pytest
 import requests
 
+from shop_common.contracts import MODELS
 from tests.samples import ADDRESS
 
 pytestmark = pytest.mark.e2e
@@ -23,6 +25,8 @@ def test_the_full_journey_from_product_to_paid_order(shop, customer):
     assert shop.call("GET", "/basket", customer).json()["status"] == "CHECKED_OUT"
 
     order = shop.order_status(customer, order_id, until={"PAID"})
+    jsonschema.validate(order, {**MODELS["Order"], "definitions": MODELS})  # timestamps too
+    assert order["updatedAt"].endswith("Z")
     assert order["totalPrice"] == 63
     assert order["shippingAddress"] == ADDRESS
     assert {i["productId"]: i["quantity"] for i in order["items"]} == {lamp: 2, mug: 3}

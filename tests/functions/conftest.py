@@ -15,6 +15,7 @@ import jsonschema
 import pytest
 from moto import mock_aws
 
+from localcloud import emulator_patches
 from localcloud.lambda_events import LambdaContext, http_api_event, sqs_event, sqs_record
 from localcloud.provisioning import HANDLERS as HANDLERS_BY_TYPE
 from localcloud.provisioning import EmulatorMocks
@@ -28,6 +29,8 @@ EVENT_SCHEMAS = ROOT / "schemas" / "events"
 # state machine and each function's handler and environment are what the
 # function tests build in moto and invoke, so the two cannot drift apart.
 PROGRAM = run_program("local")
+# moto in this process answers as AWS does where the local cloud's emulator does.
+emulator_patches.apply_fidelity()
 TABLES = {key: PROGRAM.outputs[f"{key}TableName"] for key in ("products", "baskets", "orders")}
 BUS = PROGRAM.outputs["eventBusName"]
 STATE_MACHINE_NAME = PROGRAM.outputs["stateMachineArn"].rsplit(":", 1)[-1]

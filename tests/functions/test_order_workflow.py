@@ -2,6 +2,7 @@
 against moto's DynamoDB, EventBridge and SNS."""
 
 import json
+import re
 import uuid
 
 import boto3
@@ -71,6 +72,8 @@ def test_an_approved_payment_marks_the_order_paid_publishes_and_notifies(workflo
     order = workflow.order(order_id)
     assert order["status"] == "PAID"
     assert order["updatedAt"] != "2026-11-23T10:00:00.000Z"
+    # The one timestamp format: Step Functions' $$.State.EnteredTime, as AWS writes it.
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", order["updatedAt"])
     [event] = workflow.published_of("OrderPaid")
     assert event["source"] == "shop.ordering"
     assert event["detail"]["data"] == {"orderId": order_id, "userId": "ada", "totalPrice": 20.5}

@@ -257,3 +257,15 @@ def test_two_executions_of_one_cached_program_run_at_once_without_sharing_state(
     stats = emulator.patches()["stats"]["asl-program-cache"]
     assert stats["executions"] == 2
     assert stats["parses"] == 1  # at the first execution; the second got a copy
+
+
+@pytest.mark.parametrize(
+    ("moto", "aws"),
+    [
+        ("2026-11-30T10:00:00.123456+00:00", "2026-11-30T10:00:00.123Z"),
+        ("2026-11-30T10:00:00+00:00", "2026-11-30T10:00:00.000Z"),
+        ("2026-11-30T11:00:00.999999+01:00", "2026-11-30T10:00:00.999Z"),
+    ],
+)
+def test_entered_time_is_written_as_aws_does(moto, aws):
+    assert emulator_patches.aws_timestamp(moto) == aws
