@@ -20,6 +20,7 @@ from components.notifications import Notifications, NotificationsArgs
 from components.order_workflow import OrderWorkflow, OrderWorkflowArgs
 from components.queue_consumer import QueueConsumer, QueueConsumerArgs
 from components.stack_settings import StackSettings
+from ordering import status_index
 from shop_common.contracts import produced_by, rule_pattern
 from shop_common.routes import ADMIN_GROUP, served_by, services
 
@@ -154,7 +155,10 @@ orders = HttpService(
         deletion_protection=deletion_protection,
         table=TableArgs(
             hash_key="orderId",
-            indexes=[TableIndex("byUser", "userId", "createdAt")],
+            indexes=[
+                TableIndex("byUser", "userId", "createdAt"),
+                TableIndex(status_index.INDEX, status_index.PARTITION_KEY, status_index.SORT_KEY),
+            ],
             actions=["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"],
         ),
         environment=ordering_env,

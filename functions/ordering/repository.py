@@ -1,7 +1,9 @@
-"""Orders table access. Key: orderId; GSI byUser (userId, createdAt) for "my orders"."""
+"""Orders table access. Key: orderId; GSI byUser (userId, createdAt) for "my orders";
+GSI byStatus (statusShard, createdAt) for every order of a status (ordering.status_index)."""
 
 from typing import TYPE_CHECKING, Final, cast
 
+from ordering.status_index import PARTITION_KEY, shard_of, status_shard
 from shop_common import clients
 from shop_common.dynamo import (
     Item,
@@ -32,12 +34,17 @@ def _order(item: Item) -> Order:
     return cast(Order, from_item(item))
 
 
+def _status_shard(order_id: str, status: str) -> dict[str, str]:
+    """The byStatus partition an order of this status belongs to: written with its status."""
+    return {PARTITION_KEY: status_shard(status, shard_of(order_id))}
+
+
 def create(order: Order) -> Order | None:
     """Store a new order; if it already exists, store nothing and return the existing one."""
     try:
         clients.dynamodb().put_item(
             TableName=_table(),
-            Item=to_item(order),
+            Item=to_item({**order, **_status_shard(order["orderId"], order["status"])}),
             ConditionExpression="attribute_not_exists(orderId)",
             ReturnValuesOnConditionCheckFailure="ALL_OLD",
         )
@@ -70,7 +77,9 @@ def page_for_user(user_id: str, limit: int, token: str | None) -> tuple[list[Ord
 
 def update_if_open(order_id: str, user_id: str, changes: OrderChanges) -> Order | None:
     """Apply changes to the caller's order unless it is cancelled; None if refused."""
-    fields = {**changes, "updatedAt": now()}
+    fields: dict[str, object] = {**changes, "updatedAt": now()}
+    if "status" in changes:
+        fields |= _status_shard(order_id, changes["status"])
     names = {f"#{key}": key for key in fields} | {"#status": "status"}
     values = {f":{key}": value for key, value in to_item(fields).items()}
     try:

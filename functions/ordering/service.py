@@ -5,6 +5,7 @@ from typing import cast
 
 from ordering import repository, workflow
 from ordering.repository import CANCELLED, PENDING
+from ordering.status_index import shard_of
 from shop_common import events
 from shop_common.contracts import DetailType
 from shop_common.dynamo import now
@@ -71,6 +72,7 @@ def place(checkout: CheckoutBasket) -> bool:
             "totalPrice": order["totalPrice"],
             "currency": order["currency"],
             "paymentToken": checkout["paymentToken"],
+            "shard": shard_of(order_id),
         },
     )
     return existing is None

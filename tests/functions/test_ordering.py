@@ -8,7 +8,8 @@ import boto3
 import pytest
 
 from localcloud.lambda_events import sqs_event, sqs_record
-from tests.functions.conftest import ADMIN, TABLES, assert_valid_event
+from ordering.status_index import shard_of, status_shard
+from tests.functions.conftest import ADMIN, STATE_MACHINE_NAME, TABLES, assert_valid_event
 from tests.functions.test_basket import CHECKOUT, add_product, basket, put_item
 from tests.samples import ADDRESS
 
@@ -16,6 +17,17 @@ from tests.samples import ADDRESS
 @pytest.fixture
 def workflow(shop):
     shop.create_workflow(payment_limit=1000)
+    return shop
+
+
+@pytest.fixture
+def held(shop):
+    """The program's state machine as one that settles nothing: placed orders stay PENDING."""
+    shop.sfn.create_state_machine(
+        name=STATE_MACHINE_NAME,
+        roleArn="arn:aws:iam::123456789012:role/order-workflow",
+        definition=json.dumps({"StartAt": "Hold", "States": {"Hold": {"Type": "Succeed"}}}),
+    )
     return shop
 
 
@@ -118,6 +130,18 @@ def test_only_the_bad_record_of_a_batch_is_reported(workflow, poison):
     assert result == {"batchItemFailures": [{"itemIdentifier": "m1"}]}
     for event in (good, other):
         assert workflow.order(event["detail"]["data"]["orderId"]) is not None
+
+
+def test_an_order_is_stored_in_its_status_shard_and_cancelling_moves_it(held):
+    order_id = place(held, checkout_event(held))
+    pending = held.order(order_id)
+
+    cancelled = held.request("orders", "DELETE", f"/orders/{order_id}", user="ada")
+
+    assert pending["statusShard"] == status_shard("PENDING", shard_of(order_id))
+    assert held.order(order_id)["statusShard"] == status_shard("CANCELLED", shard_of(order_id))
+    assert cancelled.json["status"] == "CANCELLED"
+    assert "statusShard" not in cancelled.json  # storage, not part of the Order
 
 
 # --- basket consumer ---------------------------------------------------------------------
