@@ -1,4 +1,5 @@
-"""Order rules: one order per checkout, caller-scoped access, sticky cancellation."""
+"""Order rules: one order per checkout, caller-scoped access (admins read every order),
+sticky cancellation."""
 
 from collections.abc import Mapping
 from typing import cast
@@ -87,6 +88,12 @@ def get(user_id: str, order_id: str) -> Order:
 
 def page(user_id: str, limit: int, token: str | None) -> OrderPage:
     orders, next_token = repository.page_for_user(user_id, limit, token)
+    return {"items": [view(order) for order in orders], "nextToken": next_token}
+
+
+def page_by_status(status: str, limit: int, token: str | None) -> OrderPage:
+    """Every customer's orders of one status, newest first (for admins)."""
+    orders, next_token = repository.page_by_status(status, limit, token)
     return {"items": [view(order) for order in orders], "nextToken": next_token}
 
 

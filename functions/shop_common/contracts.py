@@ -155,6 +155,7 @@ MODELS["OrderPage"] = _page("OrderPage", "Order")
 # --- request bodies ----------------------------------------------------------------------
 
 CATEGORY: Schema = {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,49}$"}
+ORDER_STATUS: Schema = {"type": "string", "enum": ORDER_STATUSES}  # a query parameter
 PRODUCT_INPUT: Schema = {
     "title": "ProductInput",
     "type": "object",

@@ -18,6 +18,7 @@ from shop_common.contracts import (
     BASKET_ITEM_INPUT,
     CATEGORY,
     CHECKOUT_INPUT,
+    ORDER_STATUS,
     ORDER_UPDATE_INPUT,
     PRODUCT_INPUT,
 )
@@ -56,6 +57,7 @@ class Route:
     conflicts: bool = False  # 409 when the resource's state refuses the request
     publishes: bool = False  # 503 when the change's event could not be published
     pages: bool = False  # paginated: 400 for a nextToken this API did not issue
+    required_query: tuple[str, ...] = ()  # query parameters that must be given (else 422)
 
     @property
     def key(self) -> str:
@@ -234,6 +236,18 @@ ROUTES: tuple[Route, ...] = (
         response="Order",
         conflicts=True,
         publishes=True,
+    ),
+    Route(
+        "GET",
+        "/admin/orders",
+        "ordering.api",
+        "list_orders_by_status",
+        Access.ADMIN,
+        "List every customer's orders of one status, newest first",
+        response="OrderPage",
+        query={**PAGE_QUERY, "status": ORDER_STATUS},
+        pages=True,
+        required_query=("status",),
     ),
     Route(
         "GET",

@@ -3,11 +3,13 @@
 
 import importlib
 import json
+import uuid
 
 import pytest
 
 from shop_common.contracts import CHECKOUT_INPUT
 from shop_common.routes import ROUTES, Access, served_by, services
+from tests.functions.conftest import ADMIN, HANDLERS
 
 
 @pytest.fixture
@@ -33,8 +35,29 @@ def test_the_route_table_is_what_the_brief_promised():
     public = {route.key for route in ROUTES if route.access is Access.PUBLIC}
     admin = {route.key for route in ROUTES if route.access is Access.ADMIN}
     assert public == {"GET /products", "GET /products/{productId}", "GET /openapi.json"}
-    assert admin == {"POST /products", "PUT /products/{productId}", "DELETE /products/{productId}"}
-    assert len(ROUTES) == 15
+    assert admin == {
+        "POST /products",
+        "PUT /products/{productId}",
+        "DELETE /products/{productId}",
+        "GET /admin/orders",
+    }
+    assert len(ROUTES) == 16
+
+
+def test_required_query_parameters_are_documented_so_and_refused_when_missing(shop, document):
+    function_of = {module: function for function, module in HANDLERS.items()}
+    for route in ROUTES:
+        operation = document["paths"][route.path][route.method.lower()]
+        parameters = operation.get("parameters", ())
+        documented = {p["name"]: p["required"] for p in parameters if p["in"] == "query"}
+        assert documented == {name: name in route.required_query for name in route.query}
+        for name in route.required_query:
+            path = route.path.format(**dict.fromkeys(route.parameters, str(uuid.uuid4())))
+            response = shop.request(
+                function_of[route.service], route.method, path, user="root", groups=ADMIN
+            )
+            assert response.status == 422, route.key
+            assert response.json["errors"] == [{"field": name, "message": "is required"}]
 
 
 def test_request_bodies_reference_the_schemas_the_handlers_validate_with(document):

@@ -9,7 +9,7 @@ import pytest
 
 from localcloud.lambda_events import sqs_event, sqs_record
 from ordering.status_index import shard_of, status_shard
-from tests.functions.conftest import ADMIN, STATE_MACHINE_NAME, TABLES, assert_valid_event
+from tests.functions.conftest import ADMIN, TABLES, assert_valid_event
 from tests.functions.test_basket import CHECKOUT, add_product, basket, put_item
 from tests.samples import ADDRESS
 
@@ -17,17 +17,6 @@ from tests.samples import ADDRESS
 @pytest.fixture
 def workflow(shop):
     shop.create_workflow(payment_limit=1000)
-    return shop
-
-
-@pytest.fixture
-def held(shop):
-    """The program's state machine as one that settles nothing: placed orders stay PENDING."""
-    shop.sfn.create_state_machine(
-        name=STATE_MACHINE_NAME,
-        roleArn="arn:aws:iam::123456789012:role/order-workflow",
-        definition=json.dumps({"StartAt": "Hold", "States": {"Hold": {"Type": "Succeed"}}}),
-    )
     return shop
 
 
