@@ -47,6 +47,11 @@ def list_orders_by_status() -> OrderPage:
     return service.page_by_status(status, http.page_size(app), token)
 
 
+@route
+def get_any_order(orderId: str) -> Order:
+    return service.get_any(orderId)
+
+
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: "LambdaContext") -> dict[str, Any]:

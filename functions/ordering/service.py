@@ -86,6 +86,14 @@ def get(user_id: str, order_id: str) -> Order:
     return view(order)
 
 
+def get_any(order_id: str) -> Order:
+    """Any customer's order (for admins)."""
+    order = repository.get(order_id)
+    if order is None:
+        raise OrderNotFound(order_id)
+    return view(order)
+
+
 def page(user_id: str, limit: int, token: str | None) -> OrderPage:
     orders, next_token = repository.page_for_user(user_id, limit, token)
     return {"items": [view(order) for order in orders], "nextToken": next_token}

@@ -251,6 +251,15 @@ ROUTES: tuple[Route, ...] = (
     ),
     Route(
         "GET",
+        "/admin/orders/{orderId}",
+        "ordering.api",
+        "get_any_order",
+        Access.ADMIN,
+        "Get any customer's order",
+        response="Order",
+    ),
+    Route(
+        "GET",
         "/openapi.json",
         "openapi.api",
         "openapi_document",

@@ -1,5 +1,5 @@
 """Admins' view of every customer's orders: listed by status from the sharded byStatus
-index (ordering.status_index), newest first across shards."""
+index (ordering.status_index), newest first across shards, and read one by one."""
 
 import base64
 import json
@@ -282,3 +282,38 @@ def test_orders_made_in_the_same_millisecond_are_each_listed_once(held):
     assert all(listed == listings[100] for listed in listings.values()), listings
     created = [held.order(order_id)["createdAt"] for order_id in listings[100]]
     assert created == sorted(created, reverse=True)
+
+
+# --- one order -----------------------------------------------------------------------
+
+
+def test_an_admin_reads_any_customers_order_and_customers_still_only_their_own(held):
+    [order_id] = place_orders(held, checkout_event(held, user="ada"), new_ids(1), users=("ada",))
+
+    read = held.request("orders", "GET", f"/admin/orders/{order_id}", user="root", groups=ADMIN)
+    own = held.request("orders", "GET", f"/orders/{order_id}", user="ada")
+    foreign = held.request("orders", "GET", f"/orders/{order_id}", user="bob")
+    admins_own_route = held.request(
+        "orders", "GET", f"/orders/{order_id}", user="root", groups=ADMIN
+    )
+
+    assert read.status == 200, read.text
+    assert read.json == own.json
+    assert (read.json["orderId"], read.json["userId"]) == (order_id, "ada")
+    assert "statusShard" not in read.json
+    assert foreign.status == admins_own_route.status == 404
+
+
+@pytest.mark.parametrize("order_id", [str(uuid.uuid4()), "not-an-order-id"])
+def test_an_order_that_does_not_exist_is_a_404_for_admins_too(shop, order_id):
+    response = shop.request("orders", "GET", f"/admin/orders/{order_id}", user="root", groups=ADMIN)
+    assert response.status == 404
+    assert order_id in response.json["message"]
+
+
+def test_customers_may_not_read_other_orders_through_the_admin_route(held):
+    [order_id] = place_orders(held, checkout_event(held, user="ada"), new_ids(1), users=("ada",))
+    for user in ("ada", "bob"):
+        response = held.request("orders", "GET", f"/admin/orders/{order_id}", user=user)
+        assert response.status == 403, user
+    assert held.request("orders", "GET", f"/admin/orders/{order_id}").status == 401

@@ -40,8 +40,9 @@ def test_the_route_table_is_what_the_brief_promised():
         "PUT /products/{productId}",
         "DELETE /products/{productId}",
         "GET /admin/orders",
+        "GET /admin/orders/{orderId}",
     }
-    assert len(ROUTES) == 16
+    assert len(ROUTES) == 17
 
 
 def test_required_query_parameters_are_documented_so_and_refused_when_missing(shop, document):

@@ -134,7 +134,7 @@ def test_the_stage_writes_json_access_logs_and_throttles(deployment):
 def test_only_product_reads_and_the_openapi_document_are_public(deployment):
     [authorizer] = deployment.of_type("aws:apigatewayv2/authorizer:Authorizer")
     routes = {r.inputs["routeKey"]: r for r in deployment.of_type(ROUTE)}
-    assert len(routes) == 16  # GET /admin/orders
+    assert len(routes) == 17  # GET /admin/orders, GET /admin/orders/{orderId}
     for key, route in routes.items():
         if key in PUBLIC_ROUTES:
             assert route.inputs["authorizationType"] == "NONE", key
