@@ -21,6 +21,7 @@ from components.order_workflow import OrderWorkflow, OrderWorkflowArgs
 from components.queue_consumer import QueueConsumer, QueueConsumerArgs
 from components.stack_settings import StackSettings
 from components.tables import TableArgs, TableIndex
+from ordering import status_index
 from shop_common.contracts import STOCK_KEEPER, produced_by, rule_pattern
 from shop_common.routes import ADMIN_GROUP, served_by, services
 
@@ -150,12 +151,15 @@ orders = HttpService(
         api=api,
         handler_module="ordering.api",
         routes=served_by("ordering.api"),
-        description="The caller's orders: query, change address, cancel",
+        description="Orders: the caller's own (query, change address, cancel); admins read all",
         settings=settings,
         deletion_protection=deletion_protection,
         table=TableArgs(
             hash_key="orderId",
-            indexes=[TableIndex("byUser", "userId", "createdAt")],
+            indexes=[
+                TableIndex("byUser", "userId", "createdAt"),
+                TableIndex(status_index.INDEX, status_index.PARTITION_KEY, status_index.SORT_KEY),
+            ],
             actions=["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"],
         ),
         environment=ordering_env,

@@ -46,6 +46,7 @@ BENCHMARKS = ROOT / "docs" / "benchmarks.md"
 sys.path.insert(0, str(ROOT))
 
 from components.packaging import build_archive, handler_modules  # noqa: E402
+from ordering.status_index import PARTITION_KEY, shard_of, status_shard  # noqa: E402
 from shop_common.contracts import EVENTS, SCHEMA_VERSION, DetailType  # noqa: E402
 from shop_common.routes import path  # noqa: E402
 
@@ -752,9 +753,10 @@ class Replay:
             "createdAt": now,
             "updatedAt": now,
         }
+        stored = order | {PARTITION_KEY: status_shard("PENDING", shard_of(order_id))}
         ddb.put_item(
             TableName=out["ordersTableName"],
-            Item={k: item(v) for k, v in order.items()},
+            Item={k: item(v) for k, v in stored.items()},
             ConditionExpression="attribute_not_exists(orderId)",
             ReturnValuesOnConditionCheckFailure="ALL_OLD",
         )
@@ -770,6 +772,7 @@ class Replay:
                     "totalPrice": product["price"],
                     "currency": "USD",
                     "paymentToken": CHECKOUT["paymentToken"],
+                    "shard": shard_of(order_id),
                 },
                 default=float,
             ),

@@ -92,7 +92,12 @@ def _operation(route: Route) -> dict[str, Any]:
         }
         for name in route.parameters
     ] + [
-        {"name": name, "in": "query", "required": False, "schema": dict(schema)}
+        {
+            "name": name,
+            "in": "query",
+            "required": name in route.required_query,
+            "schema": dict(schema),
+        }
         for name, schema in route.query.items()
     ]
     operation: dict[str, Any] = {
@@ -124,7 +129,7 @@ def openapi_document() -> str:
             "version": API_VERSION,
             "description": "Serverless e-commerce backend. Bearer tokens are Cognito "
             f"access tokens (USER_PASSWORD_AUTH); the `{ADMIN_GROUP}` group may manage "
-            "products.",
+            "products and read every customer's orders.",
         },
         "paths": dict(sorted(paths.items())),
         "components": {

@@ -1,20 +1,23 @@
 """The order workflow (docs/architecture.md#the-order-workflow), as Amazon States Language.
 
 Direct service integrations only (DynamoDB, EventBridge, SNS): no Lambda.
-Input: {orderId, userId, email, totalPrice, currency, paymentToken}.
+Input: {orderId, userId, email, totalPrice, currency, paymentToken, shard}
+(shop_common.models.OrderWorkflowInput; `shard` is the order's byStatus shard).
 
     LoadOrder → CheckOrderStatus → AuthorizePayment → (Approve | Decline…)
       → MarkOrderPaid → PublishOrderPaid → NotifyOrderPaid → Paid
       → MarkPaymentFailed → PublishOrderPaymentFailed → NotifyPaymentFailed → PaymentFailed
 
 Status updates are conditional on PENDING, so a replayed execution or a
-cancelled order never flips back. Every task retries transient errors and
+cancelled order never flips back; each sets the order's byStatus partition
+(statusShard) with its status. Every task retries transient errors and
 catches the rest into a named end state; the order is then PENDING (still
 cancellable), PAID or PAYMENT_FAILED, never anything else.
 """
 
 from typing import Any
 
+from ordering.status_index import PARTITION_KEY, SEPARATOR
 from shop_common.contracts import EVENTS, SCHEMA_VERSION, DetailType
 
 State = dict[str, Any]  # a state, or a part of one, in Amazon States Language
@@ -50,10 +53,17 @@ def _catch_all(next_state: str) -> State:
     return {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": next_state}
 
 
+def _status_shard(status: str) -> str:
+    """ordering.status_index.status_shard(status, $.shard), as an intrinsic function."""
+    return f"States.Format('{status}{SEPARATOR}{{}}', $.shard)"
+
+
 def _set_status(table: str, status: str, next_state: str, extra: dict[str, str]) -> State:
-    """UpdateItem status (+ extra attributes from paths) only while the order is PENDING."""
+    """UpdateItem status and its byStatus partition (+ extra attributes from paths) only
+    while the order is PENDING."""
     assignments = ", ".join(
-        ["#status = :status", "updatedAt = :now"] + [f"{name} = :{name}" for name in extra]
+        ["#status = :status", f"{PARTITION_KEY} = :statusShard", "updatedAt = :now"]
+        + [f"{name} = :{name}" for name in extra]
     )
     return {
         "Type": "Task",
@@ -66,6 +76,7 @@ def _set_status(table: str, status: str, next_state: str, extra: dict[str, str])
             "ExpressionAttributeNames": {"#status": "status"},
             "ExpressionAttributeValues": {
                 ":status": {"S": status},
+                ":statusShard": {"S.$": _status_shard(status)},
                 ":pending": {"S": "PENDING"},
                 ":now": {"S.$": "$$.State.EnteredTime"},
                 **{f":{name}": {"S.$": path} for name, path in extra.items()},

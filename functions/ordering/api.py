@@ -1,4 +1,4 @@
-"""HTTP routes of the orders API: the caller's own orders only."""
+"""HTTP routes of the orders API: the caller's own orders; admins list and read all."""
 
 from typing import TYPE_CHECKING, Any
 
@@ -6,7 +6,7 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from ordering import service
 from shop_common import http
-from shop_common.contracts import ORDER_UPDATE_INPUT
+from shop_common.contracts import ORDER_STATUS, ORDER_UPDATE_INPUT
 from shop_common.models import Order, OrderPage
 from shop_common.observability import logger, metrics
 
@@ -38,6 +38,18 @@ def patch_order(orderId: str) -> Order:
 @route
 def cancel_order(orderId: str) -> Order:
     return service.cancel(http.caller(app).user_id, orderId)
+
+
+@route
+def list_orders_by_status() -> OrderPage:
+    status = http.required_query_value(app, "status", ORDER_STATUS)
+    token = app.current_event.get_query_string_value("nextToken")
+    return service.page_by_status(status, http.page_size(app), token)
+
+
+@route
+def get_any_order(orderId: str) -> Order:
+    return service.get_any(orderId)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -1,12 +1,16 @@
-"""Orders table access. Key: orderId; GSI byUser (userId, createdAt) for "my orders"."""
+"""Orders table access. Key: orderId; GSI byUser (userId, createdAt) for "my orders";
+GSI byStatus (statusShard, createdAt) for every order of a status (ordering.status_index)."""
 
 from typing import TYPE_CHECKING, Final, cast
 
+from ordering.status_index import INDEX, PARTITION_KEY, SHARDS, SORT_KEY, shard_of, status_shard
 from shop_common import clients
 from shop_common.dynamo import (
     Item,
     conditional_check_failed,
+    decode_page_positions,
     decode_page_token,
+    encode_page_positions,
     encode_page_token,
     from_item,
     now,
@@ -22,6 +26,7 @@ USER_INDEX = "byUser"
 PENDING: Final = "PENDING"
 CANCELLED: Final = "CANCELLED"
 _USER_PAGE_KEYS = {"orderId", "userId", "createdAt"}
+_STATUS_PAGE_KEYS = {"orderId", PARTITION_KEY, SORT_KEY}
 
 
 _table = once(lambda: variable("TABLE_NAME"))
@@ -32,12 +37,17 @@ def _order(item: Item) -> Order:
     return cast(Order, from_item(item))
 
 
+def _status_shard(order_id: str, status: str) -> dict[str, str]:
+    """The byStatus partition an order of this status belongs to: written with its status."""
+    return {PARTITION_KEY: status_shard(status, shard_of(order_id))}
+
+
 def create(order: Order) -> Order | None:
     """Store a new order; if it already exists, store nothing and return the existing one."""
     try:
         clients.dynamodb().put_item(
             TableName=_table(),
-            Item=to_item(order),
+            Item=to_item({**order, **_status_shard(order["orderId"], order["status"])}),
             ConditionExpression="attribute_not_exists(orderId)",
             ReturnValuesOnConditionCheckFailure="ALL_OLD",
         )
@@ -68,9 +78,73 @@ def page_for_user(user_id: str, limit: int, token: str | None) -> tuple[list[Ord
     return items, encode_page_token(response.get("LastEvaluatedKey"))
 
 
+def page_by_status(status: str, limit: int, token: str | None) -> tuple[list[Order], str | None]:
+    """Every customer's orders of one status, newest first: the newest `limit` of each
+    shard not yet exhausted, merged. The token holds each shard's position
+    (shop_common.dynamo Positions): after the last order taken from it; at or before the
+    page's oldest order while nothing was taken from it; or exhausted."""
+    partitions = {str(shard): status_shard(status, shard) for shard in range(SHARDS)}
+    positions = decode_page_positions(
+        token,
+        _STATUS_PAGE_KEYS,
+        SORT_KEY,
+        {name: {PARTITION_KEY: partition} for name, partition in partitions.items()},
+    )
+    queried = [name for name in partitions if not (name in positions and positions[name] is None)]
+    read: list[tuple[str, Item]] = []
+    unread: set[str] = set()  # shards whose query stopped at the limit
+    for name in queried:
+        query = _shard_query(partitions[name], positions.get(name), limit)
+        response = clients.dynamodb().query(**query)
+        read += [(name, item) for item in response.get("Items", [])]
+        if "LastEvaluatedKey" in response:
+            unread.add(name)
+    # Newest first. The sort is stable, so each shard keeps its own order: what the page
+    # takes of a shard is always a first part of what its query returned.
+    read.sort(key=lambda entry: str(entry[1][SORT_KEY].get("S")), reverse=True)
+    page, rest = read[:limit], read[limit:]
+    last_taken = dict(page)  # of each shard the page takes from
+    left = unread | {name for name, _ in rest}
+    for name in queried:
+        if name not in left:
+            positions[name] = None  # exhausted: all it holds is on this page or before
+        elif name in last_taken:
+            positions[name] = {key: last_taken[name][key] for key in _STATUS_PAGE_KEYS}
+        elif page and _is_bound(positions.get(name)):
+            # Nothing taken from it yet: it shows nothing newer than this page next time.
+            positions[name] = {SORT_KEY: page[-1][1][SORT_KEY]}
+    return [_order(item) for _, item in page], encode_page_positions(positions, partitions)
+
+
+def _is_bound(position: Item | None) -> bool:
+    """A shard's first page (None) or a bound: not after an order taken from it."""
+    return position is None or set(position) == {SORT_KEY}
+
+
+def _shard_query(partition: str, position: Item | None, limit: int) -> "QueryInputTypeDef":
+    condition = f"{PARTITION_KEY} = :partition"
+    values: Item = {":partition": {"S": partition}}
+    if position is not None and _is_bound(position):
+        condition += f" AND {SORT_KEY} <= :bound"
+        values[":bound"] = position[SORT_KEY]
+    query: QueryInputTypeDef = {
+        "TableName": _table(),
+        "IndexName": INDEX,
+        "KeyConditionExpression": condition,
+        "ExpressionAttributeValues": values,
+        "ScanIndexForward": False,
+        "Limit": limit,
+    }
+    if position is not None and not _is_bound(position):
+        query["ExclusiveStartKey"] = position
+    return query
+
+
 def update_if_open(order_id: str, user_id: str, changes: OrderChanges) -> Order | None:
     """Apply changes to the caller's order unless it is cancelled; None if refused."""
-    fields = {**changes, "updatedAt": now()}
+    fields: dict[str, object] = {**changes, "updatedAt": now()}
+    if "status" in changes:
+        fields |= _status_shard(order_id, changes["status"])
     names = {f"#{key}": key for key in fields} | {"#status": "status"}
     values = {f":{key}": value for key, value in to_item(fields).items()}
     try:

@@ -1,10 +1,12 @@
-"""Order rules: one order per checkout, caller-scoped access, sticky cancellation."""
+"""Order rules: one order per checkout, caller-scoped access (admins read every order),
+sticky cancellation."""
 
 from collections.abc import Mapping
 from typing import cast
 
 from ordering import repository, workflow
 from ordering.repository import CANCELLED, PENDING
+from ordering.status_index import shard_of
 from shop_common import events
 from shop_common.contracts import DetailType
 from shop_common.dynamo import now
@@ -71,6 +73,7 @@ def place(checkout: CheckoutBasket) -> bool:
             "totalPrice": order["totalPrice"],
             "currency": order["currency"],
             "paymentToken": checkout["paymentToken"],
+            "shard": shard_of(order_id),
         },
     )
     return existing is None
@@ -83,8 +86,22 @@ def get(user_id: str, order_id: str) -> Order:
     return view(order)
 
 
+def get_any(order_id: str) -> Order:
+    """Any customer's order (for admins)."""
+    order = repository.get(order_id)
+    if order is None:
+        raise OrderNotFound(order_id)
+    return view(order)
+
+
 def page(user_id: str, limit: int, token: str | None) -> OrderPage:
     orders, next_token = repository.page_for_user(user_id, limit, token)
+    return {"items": [view(order) for order in orders], "nextToken": next_token}
+
+
+def page_by_status(status: str, limit: int, token: str | None) -> OrderPage:
+    """Every customer's orders of one status, newest first (for admins)."""
+    orders, next_token = repository.page_by_status(status, limit, token)
     return {"items": [view(order) for order in orders], "nextToken": next_token}
 
 

@@ -184,6 +184,7 @@ MODELS["OrderPage"] = _page("OrderPage", "Order")
 # --- request bodies ----------------------------------------------------------------------
 
 CATEGORY: Schema = {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,49}$"}
+ORDER_STATUS: Schema = {"type": "string", "enum": ORDER_STATUSES}  # a query parameter
 MAX_STOCK = 1_000_000
 _PRODUCT_FIELDS: Schema = {
     "name": {"type": "string", "minLength": 1, "maxLength": 200},

@@ -3,7 +3,7 @@
 import base64
 import binascii
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +59,14 @@ def encode_page_token(last_evaluated_key: Mapping[str, Any] | None) -> str | Non
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+def _decoded(token: str) -> Any:
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        return loads(raw)
+    except (binascii.Error, ValueError) as error:
+        raise _not_issued() from error
+
+
 def decode_page_token(
     token: str | None, key_names: set[str], fixed: dict[str, str] | None = None
 ) -> Item | None:
@@ -68,17 +76,62 @@ def decode_page_token(
     key outside the query's partition)."""
     if not token:
         return None
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        key = loads(raw)
-    except (binascii.Error, ValueError) as error:
-        raise _not_issued() from error
+    return _start_key(_decoded(token), key_names, fixed or {})
+
+
+def _start_key(key: Any, key_names: set[str], fixed: Mapping[str, str]) -> Item:
     if not isinstance(key, dict) or set(key) != key_names:
         raise _not_issued()
     values = {name: _key_string(attribute) for name, attribute in key.items()}
-    if None in values.values() or any(values[k] != v for k, v in (fixed or {}).items()):
+    if None in values.values() or any(values[k] != v for k, v in fixed.items()):
         raise _not_issued()
     return {name: {"S": value} for name, value in values.items() if value is not None}
+
+
+# A page read from several partitions of one query (e.g. the shards of an index), sorted
+# together: for each partition by name, where its next page starts. A key (all of
+# key_names): after that item. A bound (the sort key only): at that sort key or below, so
+# that a partition nothing was taken from shows nothing newer than the page did. None:
+# exhausted. A partition not named starts from its beginning (as all do on a first page).
+Positions = Mapping[str, Item | None]
+
+
+def _exhausted(positions: Positions, partitions: Collection[str]) -> bool:
+    return all(name in positions and positions[name] is None for name in partitions)
+
+
+def encode_page_positions(positions: Positions, partitions: Collection[str]) -> str | None:
+    """The nextToken of a page across these partitions; None once every one is exhausted."""
+    return None if _exhausted(positions, partitions) else encode_page_token(positions)
+
+
+def decode_page_positions(
+    token: str | None, key_names: set[str], sort_key: str, fixed: Mapping[str, Mapping[str, str]]
+) -> dict[str, Item | None]:
+    """Inverse of encode_page_positions ({} for the first page). `fixed` names every
+    partition and its key values: each key passes decode_page_token's checks against its
+    own partition, and each bound the same checks of its one value."""
+    if not token:
+        return {}
+    positions = _decoded(token)
+    if not isinstance(positions, dict) or not positions or not set(positions) <= set(fixed):
+        raise _not_issued()
+    if _exhausted(positions, fixed):  # encode_page_positions gave None for these
+        raise _not_issued()
+    return {
+        name: _position(position, key_names, sort_key, fixed[name])
+        for name, position in positions.items()
+    }
+
+
+def _position(
+    position: Any, key_names: set[str], sort_key: str, fixed: Mapping[str, str]
+) -> Item | None:
+    if position is None:
+        return None
+    if isinstance(position, dict) and set(position) == {sort_key}:
+        return _start_key(position, {sort_key}, {})  # a bound
+    return _start_key(position, key_names, fixed)
 
 
 def _key_string(attribute: Any) -> str | None:

@@ -181,6 +181,14 @@ def query_value(app: APIGatewayHttpResolver, name: str, schema: Mapping[str, Any
     return raw
 
 
+def required_query_value(app: APIGatewayHttpResolver, name: str, schema: Mapping[str, Any]) -> str:
+    """A query string parameter the route requires (Route.required_query)."""
+    value = query_value(app, name, schema)
+    if value is None:
+        raise Invalid(name, "is required")
+    return value
+
+
 def page_size(app: APIGatewayHttpResolver) -> int:
     raw = app.current_event.get_query_string_value("limit")
     if raw is None:

@@ -291,3 +291,4 @@ class OrderWorkflowInput(TypedDict):
     totalPrice: Number
     currency: str
     paymentToken: str
+    shard: int  # the order's byStatus shard (ordering.status_index), for its status updates

@@ -18,6 +18,7 @@ from shop_common.contracts import (
     BASKET_ITEM_INPUT,
     CATEGORY,
     CHECKOUT_INPUT,
+    ORDER_STATUS,
     ORDER_UPDATE_INPUT,
     PRODUCT_INPUT,
     PRODUCT_UPDATE_INPUT,
@@ -58,6 +59,7 @@ class Route:
     conflicts: bool = False  # 409 when the resource's state refuses the request
     publishes: bool = False  # 503 when the change's event could not be published
     pages: bool = False  # paginated: 400 for a nextToken this API did not issue
+    required_query: tuple[str, ...] = ()  # query parameters that must be given (else 422)
 
     @property
     def key(self) -> str:
@@ -253,6 +255,27 @@ ROUTES: tuple[Route, ...] = (
         response="Order",
         conflicts=True,
         publishes=True,
+    ),
+    Route(
+        "GET",
+        "/admin/orders",
+        "ordering.api",
+        "list_orders_by_status",
+        Access.ADMIN,
+        "List every customer's orders of one status, newest first",
+        response="OrderPage",
+        query={**PAGE_QUERY, "status": ORDER_STATUS},
+        pages=True,
+        required_query=("status",),
+    ),
+    Route(
+        "GET",
+        "/admin/orders/{orderId}",
+        "ordering.api",
+        "get_any_order",
+        Access.ADMIN,
+        "Get any customer's order",
+        response="Order",
     ),
     Route(
         "GET",

@@ -126,6 +126,27 @@ def test_another_customer_cannot_see_or_touch_an_order(shop, customer):
     assert shop.call("GET", "/basket", stranger).json()["items"] == []
 
 
+def test_an_admin_lists_paid_orders_and_sees_one_just_paid(shop, customer):
+    shop.call("PUT", f"/basket/items/{shop.create_product()}", customer, json={"quantity": 1})
+    order_id = shop.checkout(customer).json()["orderId"]
+    paid = shop.order_status(customer, order_id, until={"PAID"})
+
+    def listed(status: str) -> list[dict]:
+        response = shop.call("GET", "/admin/orders", "admin", params={"status": status})
+        assert response.status_code == 200, response.text
+        return response.json()["items"]
+
+    # The index is eventually consistent on AWS: the order shows up, not necessarily at once.
+    orders = shop.wait_for(lambda: (o := listed("PAID")) and o[0]["orderId"] == order_id and o)
+    assert orders[0] == paid  # the newest paid order, as its customer sees it
+    created = [order["createdAt"] for order in orders]
+    assert created == sorted(created, reverse=True)
+    assert order_id not in {order["orderId"] for order in listed("PENDING")}
+    assert shop.call("GET", f"/admin/orders/{order_id}", "admin").json() == paid
+    for path, params in (("/admin/orders", {"status": "PAID"}), (f"/admin/orders/{order_id}", {})):
+        assert shop.call("GET", path, customer, params=params).status_code == 403
+
+
 def test_missing_or_invalid_tokens_are_401(shop, customer):
     valid = shop.token(customer)
     claims = jwt.decode(valid, options={"verify_signature": False})

@@ -270,6 +270,17 @@ def shop() -> Iterator[Shop]:
         yield Shop()
 
 
+@pytest.fixture
+def held(shop) -> Shop:
+    """The program's state machine as one that settles nothing: placed orders stay PENDING."""
+    shop.sfn.create_state_machine(
+        name=STATE_MACHINE_NAME,
+        roleArn="arn:aws:iam::123456789012:role/order-workflow",
+        definition=json.dumps({"StartAt": "Hold", "States": {"Hold": {"Type": "Succeed"}}}),
+    )
+    return shop
+
+
 ADMIN = ("admin",)
 
 

@@ -3,11 +3,13 @@
 
 import importlib
 import json
+import uuid
 
 import pytest
 
 from shop_common.contracts import CHECKOUT_INPUT
 from shop_common.routes import ROUTES, Access, served_by, services
+from tests.functions.conftest import ADMIN, HANDLERS
 
 
 @pytest.fixture
@@ -35,6 +37,23 @@ def test_only_product_reads_and_the_document_are_public_and_product_writes_admin
     assert public == {"GET /products", "GET /products/{productId}", "GET /openapi.json"}
     product_writes = {r.key for r in ROUTES if r.service == "products.api" and r.method != "GET"}
     assert product_writes <= admin
+    assert {"GET /admin/orders", "GET /admin/orders/{orderId}"} <= admin
+
+
+def test_required_query_parameters_are_documented_so_and_refused_when_missing(shop, document):
+    function_of = {module: function for function, module in HANDLERS.items()}
+    for route in ROUTES:
+        operation = document["paths"][route.path][route.method.lower()]
+        parameters = operation.get("parameters", ())
+        documented = {p["name"]: p["required"] for p in parameters if p["in"] == "query"}
+        assert documented == {name: name in route.required_query for name in route.query}
+        for name in route.required_query:
+            path = route.path.format(**dict.fromkeys(route.parameters, str(uuid.uuid4())))
+            response = shop.request(
+                function_of[route.service], route.method, path, user="root", groups=ADMIN
+            )
+            assert response.status == 422, route.key
+            assert response.json["errors"] == [{"field": name, "message": "is required"}]
 
 
 def test_request_bodies_reference_the_schemas_the_handlers_validate_with(document):

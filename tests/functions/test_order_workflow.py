@@ -8,9 +8,25 @@ import uuid
 import boto3
 import pytest
 
+from ordering.status_index import shard_of, status_shard
 from tests.functions.conftest import BUS, TABLES, assert_valid_event
 from tests.samples import ADDRESS
 from workflows.order_workflow import definition
+
+
+def workflow_input(order_id, total=20.0, token="tok_visa") -> str:
+    """The input the ordering consumer starts an execution with (OrderWorkflowInput)."""
+    return json.dumps(
+        {
+            "orderId": order_id,
+            "userId": "ada",
+            "email": "ada@example.com",
+            "totalPrice": total,
+            "currency": "USD",
+            "paymentToken": token,
+            "shard": shard_of(order_id),
+        }
+    )
 
 
 def start_order(shop, total=20.0, token="tok_visa", status="PENDING", name=None):
@@ -34,6 +50,7 @@ def start_order(shop, total=20.0, token="tok_visa", status="PENDING", name=None)
         ],
         "createdAt": "2026-11-23T10:00:00.000Z",
         "updatedAt": "2026-11-23T10:00:00.000Z",
+        "statusShard": status_shard(status, shard_of(order_id)),  # as the consumer stores it
     }
     boto3.resource("dynamodb").Table(TABLES["orders"]).put_item(
         Item=json.loads(json.dumps(item), parse_float=__import__("decimal").Decimal)
@@ -41,16 +58,7 @@ def start_order(shop, total=20.0, token="tok_visa", status="PENDING", name=None)
     arn = shop.sfn.start_execution(
         stateMachineArn=shop.state_machine_arn,
         name=name or order_id,
-        input=json.dumps(
-            {
-                "orderId": order_id,
-                "userId": "ada",
-                "email": "ada@example.com",
-                "totalPrice": total,
-                "currency": "USD",
-                "paymentToken": token,
-            }
-        ),
+        input=workflow_input(order_id, total, token),
     )["executionArn"]
     return order_id, shop.finished(arn)
 
@@ -71,6 +79,7 @@ def test_an_approved_payment_marks_the_order_paid_publishes_and_notifies(workflo
     assert execution["status"] == "SUCCEEDED"
     order = workflow.order(order_id)
     assert order["status"] == "PAID"
+    assert order["statusShard"] == status_shard("PAID", shard_of(order_id))
     assert order["updatedAt"] != "2026-11-23T10:00:00.000Z"
     # The one timestamp format: Step Functions' $$.State.EnteredTime, as AWS writes it.
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", order["updatedAt"])
@@ -93,6 +102,7 @@ def test_a_declined_payment_marks_the_order_failed_with_its_reason(workflow, tot
     assert execution["status"] == "SUCCEEDED"
     order = workflow.order(order_id)
     assert (order["status"], order["paymentFailureReason"]) == ("PAYMENT_FAILED", reason)
+    assert order["statusShard"] == status_shard("PAYMENT_FAILED", shard_of(order_id))
     [event] = workflow.published_of("OrderPaymentFailed")
     assert event["detail"]["data"] == {"orderId": order_id, "userId": "ada", "reason": reason}
     assert_valid_event(event)
@@ -111,7 +121,11 @@ def test_an_order_cancelled_before_payment_stays_cancelled(workflow):
     order_id, execution = start_order(workflow, status="CANCELLED")
 
     assert execution["status"] == "SUCCEEDED"
-    assert workflow.order(order_id)["status"] == "CANCELLED"
+    order = workflow.order(order_id)
+    assert (order["status"], order["statusShard"]) == (
+        "CANCELLED",
+        status_shard("CANCELLED", shard_of(order_id)),
+    )
     assert workflow.published() == []
     assert workflow.notifications() == []
 
@@ -123,16 +137,7 @@ def test_a_replayed_execution_does_not_flip_a_settled_order(workflow):
     replay = workflow.sfn.start_execution(
         stateMachineArn=workflow.state_machine_arn,
         name=f"{order_id}-replay",
-        input=json.dumps(
-            {
-                "orderId": order_id,
-                "userId": "ada",
-                "email": "ada@example.com",
-                "totalPrice": 20.0,
-                "currency": "USD",
-                "paymentToken": "tok_visa",
-            }
-        ),
+        input=workflow_input(order_id),
     )["executionArn"]
 
     assert workflow.finished(replay)["status"] == "SUCCEEDED"
@@ -166,16 +171,7 @@ def test_an_unknown_order_fails_the_execution_without_writing(workflow):
     arn = workflow.sfn.start_execution(
         stateMachineArn=workflow.state_machine_arn,
         name="ghost",
-        input=json.dumps(
-            {
-                "orderId": "ghost",
-                "userId": "ada",
-                "email": "a@example.com",
-                "totalPrice": 1,
-                "currency": "USD",
-                "paymentToken": "tok_visa",
-            }
-        ),
+        input=workflow_input("ghost", total=1),
     )["executionArn"]
 
     execution = workflow.finished(arn)

@@ -8,6 +8,7 @@ import boto3
 import pytest
 
 from localcloud.lambda_events import sqs_event, sqs_record
+from ordering.status_index import shard_of, status_shard
 from tests.functions.conftest import ADMIN, TABLES, assert_valid_event
 from tests.functions.test_basket import CHECKOUT, add_product, basket, put_item
 from tests.samples import ADDRESS
@@ -118,6 +119,18 @@ def test_only_the_bad_record_of_a_batch_is_reported(workflow, poison):
     assert result == {"batchItemFailures": [{"itemIdentifier": "m1"}]}
     for event in (good, other):
         assert workflow.order(event["detail"]["data"]["orderId"]) is not None
+
+
+def test_an_order_is_stored_in_its_status_shard_and_cancelling_moves_it(held):
+    order_id = place(held, checkout_event(held))
+    pending = held.order(order_id)
+
+    cancelled = held.request("orders", "DELETE", f"/orders/{order_id}", user="ada")
+
+    assert pending["statusShard"] == status_shard("PENDING", shard_of(order_id))
+    assert held.order(order_id)["statusShard"] == status_shard("CANCELLED", shard_of(order_id))
+    assert cancelled.json["status"] == "CANCELLED"
+    assert "statusShard" not in cancelled.json  # storage, not part of the Order
 
 
 # --- basket consumer ---------------------------------------------------------------------

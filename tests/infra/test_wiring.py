@@ -135,6 +135,22 @@ def test_each_function_uses_exactly_its_table(dev, handler, table_output, action
     assert dynamodb == expected
 
 
+def test_the_orders_table_has_the_sharded_by_status_index_and_the_api_may_query_it(dev):
+    orders = table(dev, "ordersTableName")
+    indexes = {index["name"]: index for index in orders.inputs["globalSecondaryIndexes"]}
+    assert indexes["byStatus"] == {
+        "name": "byStatus",
+        "keySchemas": [
+            {"attributeName": "statusShard", "keyType": "HASH"},
+            {"attributeName": "createdAt", "keyType": "RANGE"},
+        ],
+        "projectionType": "ALL",
+    }
+    assert {"name": "statusShard", "type": "S"} in orders.inputs["attributes"]
+    own = statements(dev, function(dev, "ordering.api"))
+    assert grants(own, "dynamodb:Query", f"{orders.outputs['arn']}/index/*")
+
+
 def test_only_the_basket_function_reads_the_products_table_besides_products(dev):
     products = table(dev, "productsTableName").outputs["arn"]
     readers = {
