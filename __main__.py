@@ -236,7 +236,7 @@ ordering = QueueConsumer(
         bus=bus,
         event_pattern=rule_pattern("ordering.consumer"),
         handler_module="ordering.consumer",
-        description="CheckoutBasket → order (PENDING) → order workflow",
+        description="CheckoutBasket → order (PENDING); StockReserved → payment; OrderRejected",
         settings=settings,
         max_concurrency=max_concurrency,
         environment={
@@ -246,7 +246,11 @@ ordering = QueueConsumer(
         },
         policy_statements=[
             *ordering_consumer_publish,
-            allow("CreateOrders", ["dynamodb:PutItem"], orders.table_arn),
+            allow(
+                "PlaceAndRejectOrders",
+                ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"],
+                orders.table_arn,
+            ),
             allow("StartOrderWorkflow", ["states:StartExecution"], workflow.arn),
         ],
     ),

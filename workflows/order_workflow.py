@@ -71,7 +71,8 @@ def _set_status(table: str, status: str, next_state: str, extra: dict[str, str])
         "Parameters": {
             "TableName": table,
             "Key": {"orderId": {"S.$": "$.orderId"}},
-            "UpdateExpression": f"SET {assignments}",
+            # The payment token is kept only until payment settles.
+            "UpdateExpression": f"SET {assignments} REMOVE paymentToken",
             "ConditionExpression": "#status = :pending",
             "ExpressionAttributeNames": {"#status": "status"},
             "ExpressionAttributeValues": {

@@ -10,8 +10,9 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from ordering import service
+from shop_common.contracts import DetailType
 from shop_common.inbound import read_event
-from shop_common.models import CheckoutBasket
+from shop_common.models import CheckoutBasket, OrderRejected
 from shop_common.observability import logger, metrics
 
 if TYPE_CHECKING:  # not imported at run time: each import is paid on a cold start
@@ -22,15 +23,23 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def handle_record(record: SQSRecord) -> None:
-    _, data = read_event(record.body, __name__)
-    checkout = cast(CheckoutBasket, data)  # the only type this consumer takes, contract-valid
-    logger.append_keys(orderId=checkout["orderId"])
+    detail_type, data = read_event(record.body, __name__)  # contract-valid, so cast below
+    logger.append_keys(orderId=data["orderId"])
     try:
-        if service.place(checkout):
-            metrics.add_metric(name="OrdersPlaced", unit="Count", value=1)
-            logger.info("order placed")
+        if detail_type is DetailType.CHECKOUT_BASKET:
+            if service.place(cast(CheckoutBasket, data)):
+                metrics.add_metric(name="OrdersPlaced", unit="Count", value=1)
+                logger.info("order placed")
+            else:
+                logger.info("duplicate checkout: the order already exists")
+        elif detail_type is DetailType.STOCK_RESERVED:
+            started = service.start_payment(str(data["orderId"]))
+            logger.info("payment started" if started else "no payment to start")
         else:
-            logger.info("duplicate checkout: the order already exists")
+            rejected = service.reject(cast(OrderRejected, data))
+            if rejected:
+                metrics.add_metric(name="OrdersRejected", unit="Count", value=1)
+            logger.info("order rejected" if rejected else "order no longer pending")
     finally:  # a failed record must not lend its order id to the next one's logs
         logger.remove_keys(["orderId"])
 

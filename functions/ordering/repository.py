@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 USER_INDEX = "byUser"
 PENDING: Final = "PENDING"
 CANCELLED: Final = "CANCELLED"
+REJECTED: Final = "REJECTED"
+# The customer's payment token is kept on the order, and only until payment settles
+# (the workflow removes it with the status it sets; rejection and cancellation too).
+TOKEN: Final = "paymentToken"  # noqa: S105 - an attribute name, not a secret
 _USER_PAGE_KEYS = {"orderId", "userId", "createdAt"}
 _STATUS_PAGE_KEYS = {"orderId", PARTITION_KEY, SORT_KEY}
 
@@ -42,12 +46,14 @@ def _status_shard(order_id: str, status: str) -> dict[str, str]:
     return {PARTITION_KEY: status_shard(status, shard_of(order_id))}
 
 
-def create(order: Order) -> Order | None:
-    """Store a new order; if it already exists, store nothing and return the existing one."""
+def create(order: Order, payment_token: str) -> Order | None:
+    """Store a new order and the token to pay it with; if it already exists, store nothing
+    and return the existing one."""
+    stored = {**order, **_status_shard(order["orderId"], order["status"]), TOKEN: payment_token}
     try:
         clients.dynamodb().put_item(
             TableName=_table(),
-            Item=to_item({**order, **_status_shard(order["orderId"], order["status"])}),
+            Item=to_item(stored),
             ConditionExpression="attribute_not_exists(orderId)",
             ReturnValuesOnConditionCheckFailure="ALL_OLD",
         )
@@ -60,6 +66,48 @@ def create(order: Order) -> Order | None:
 def get(order_id: str) -> Order | None:
     response = clients.dynamodb().get_item(TableName=_table(), Key={"orderId": {"S": order_id}})
     return _order(response["Item"]) if "Item" in response else None
+
+
+def payable(order_id: str) -> tuple[Order, str] | None:
+    """A PENDING order and the token to pay it with; None once it has neither."""
+    response = clients.dynamodb().get_item(
+        TableName=_table(), Key={"orderId": {"S": order_id}}, ConsistentRead=True
+    )
+    if "Item" not in response:
+        return None
+    stored = from_item(response["Item"])
+    if stored.get("status") != PENDING or TOKEN not in stored:
+        return None
+    return _order(response["Item"]), str(stored[TOKEN])
+
+
+def reject(order_id: str, reason: str, product_ids: list[str]) -> bool:
+    """PENDING → REJECTED (the lines that could not be had, the token forgotten);
+    False when the order is not PENDING any more."""
+    values = to_item(
+        {
+            ":status": REJECTED,
+            ":statusShard": status_shard(REJECTED, shard_of(order_id)),
+            ":reason": reason,
+            ":products": product_ids,
+            ":now": now(),
+            ":pending": PENDING,
+        }
+    )
+    try:
+        clients.dynamodb().update_item(
+            TableName=_table(),
+            Key={"orderId": {"S": order_id}},
+            UpdateExpression=f"SET #status = :status, {PARTITION_KEY} = :statusShard, "
+            "rejectionReason = :reason, rejectedProductIds = :products, updatedAt = :now "
+            f"REMOVE {TOKEN}",
+            ConditionExpression="#status = :pending",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues=values,
+        )
+    except conditional_check_failed():
+        return False
+    return True
 
 
 def page_for_user(user_id: str, limit: int, token: str | None) -> tuple[list[Order], str | None]:
@@ -151,7 +199,9 @@ def update_if_open(order_id: str, user_id: str, changes: OrderChanges) -> Order 
         response = clients.dynamodb().update_item(
             TableName=_table(),
             Key={"orderId": {"S": order_id}},
-            UpdateExpression="SET " + ", ".join(f"#{key} = :{key}" for key in fields),
+            UpdateExpression="SET "
+            + ", ".join(f"#{key} = :{key}" for key in fields)
+            + (f" REMOVE {TOKEN}" if "status" in changes else ""),
             ConditionExpression="userId = :caller AND #status <> :cancelled",
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values

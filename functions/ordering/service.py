@@ -11,7 +11,7 @@ from shop_common import events
 from shop_common.contracts import DetailType
 from shop_common.dynamo import now
 from shop_common.errors import Conflict, NotFound
-from shop_common.models import Address, CheckoutBasket, Order, OrderPage
+from shop_common.models import Address, CheckoutBasket, Order, OrderPage, OrderRejected
 from shop_common.models import OrderCancelled as OrderCancelledData
 
 _FIELDS = tuple(Order.__annotations__)  # what the API shows of a stored order, in this order
@@ -33,11 +33,12 @@ def view(order: Order) -> Order:
 
 
 def place(checkout: CheckoutBasket) -> bool:
-    """Create the order of a CheckoutBasket event and start its workflow.
+    """Create the order of a CheckoutBasket event (PENDING, with the token to pay it)
+    and publish OrderCreated: the stock keeper answers it, and payment starts only
+    once every line is reserved (start_payment).
 
-    Safe to repeat: the conditional put creates the order once, and a repeat
-    only re-drives the steps that may not have happened (same event id, same
-    execution name) while the order is still PENDING. Returns True if created.
+    Safe to repeat: the conditional put creates the order once, and a repeat re-publishes
+    OrderCreated (same event id) while the order is PENDING. Returns True if created.
     """
     created_at = now()
     order: Order = {
@@ -52,10 +53,10 @@ def place(checkout: CheckoutBasket) -> bool:
         "createdAt": created_at,
         "updatedAt": created_at,
     }
-    existing = repository.create(order)
+    existing = repository.create(order, checkout["paymentToken"])
     if existing is not None:
         if existing.get("status") != PENDING:
-            return False  # its workflow has already run
+            return False  # decided already
         order = existing
     order_id = order["orderId"]
     events.publish(
@@ -64,7 +65,17 @@ def place(checkout: CheckoutBasket) -> bool:
         correlation_id=order_id,
         event_id=events.stable_event_id(order_id, DetailType.ORDER_CREATED),
     )
-    workflow.start(
+    return existing is None
+
+
+def start_payment(order_id: str) -> bool:
+    """Every line is reserved: start the order's workflow (named after it, so once),
+    unless the order is no longer PENDING. True when started by this call."""
+    found = repository.payable(order_id)
+    if found is None:
+        return False  # cancelled meanwhile (its stock is given back), or settled
+    order, token = found
+    return workflow.start(
         order_id,
         {
             "orderId": order_id,
@@ -72,11 +83,15 @@ def place(checkout: CheckoutBasket) -> bool:
             "email": order["email"],
             "totalPrice": order["totalPrice"],
             "currency": order["currency"],
-            "paymentToken": checkout["paymentToken"],
+            "paymentToken": token,
             "shard": shard_of(order_id),
         },
     )
-    return existing is None
+
+
+def reject(rejected: OrderRejected) -> bool:
+    """Stock could not be reserved for every line: the order is REJECTED."""
+    return repository.reject(rejected["orderId"], rejected["reason"], rejected["productIds"])
 
 
 def get(user_id: str, order_id: str) -> Order:

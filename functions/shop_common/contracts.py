@@ -156,8 +156,10 @@ MODELS: dict[str, Schema] = {
             "createdAt": _TIMESTAMP,
             "updatedAt": _TIMESTAMP,
             "paymentFailureReason": {"enum": PAYMENT_FAILURE_REASONS},
+            "rejectionReason": {"enum": REJECTION_REASONS},
+            "rejectedProductIds": {"type": "array", "items": _ID},
         },
-        optional=("paymentFailureReason",),
+        optional=("paymentFailureReason", "rejectionReason", "rejectedProductIds"),
     ),
     "Error": _object(
         "Error",
@@ -348,6 +350,7 @@ EVENTS: dict[DetailType, Event] = {
             Source.PRODUCTS,
             _object("StockReserved", {"orderId": _ID, "userId": _ID}),
             producer=STOCK_KEEPER,
+            consumers=("ordering.consumer",),  # payment starts
         ),
         Event(
             DetailType.ORDER_REJECTED,
@@ -362,6 +365,7 @@ EVENTS: dict[DetailType, Event] = {
                 },
             ),
             producer=STOCK_KEEPER,
+            consumers=("ordering.consumer", "basket.consumer"),  # REJECTED; basket reopens
         ),
         Event(DetailType.PRODUCT_CREATED, Source.PRODUCTS, ref("Product"), producer="products.api"),
         Event(DetailType.PRODUCT_UPDATED, Source.PRODUCTS, ref("Product"), producer="products.api"),

@@ -18,7 +18,7 @@ from typing import Literal, NotRequired, TypedDict
 
 Number = Decimal | int
 
-OrderStatus = Literal["PENDING", "PAID", "PAYMENT_FAILED", "CANCELLED"]
+OrderStatus = Literal["PENDING", "PAID", "PAYMENT_FAILED", "REJECTED", "CANCELLED"]
 PaymentFailureReason = Literal[
     "card_declined",
     "amount_limit_exceeded",
@@ -170,6 +170,8 @@ class Order(TypedDict):
     createdAt: str
     updatedAt: str
     paymentFailureReason: NotRequired[PaymentFailureReason]
+    rejectionReason: NotRequired[RejectionReason]
+    rejectedProductIds: NotRequired[list[str]]
 
 
 class OrderChanges(TypedDict, total=False):

@@ -105,12 +105,14 @@ class Shop:
             time.sleep(interval)
         raise AssertionError(f"gave up after {timeout}s waiting for {probe}")
 
-    def order_status(self, user: str, order_id: str, *, until: set[str]) -> dict:
+    def order_status(
+        self, user: str, order_id: str, *, until: set[str], timeout: float = 20
+    ) -> dict:
         def settled():
             response = self.call("GET", f"/orders/{order_id}", user)
             return response.json() if response.ok and response.json()["status"] in until else None
 
-        return self.wait_for(settled)
+        return self.wait_for(settled, timeout=timeout)
 
     def notifications(self) -> list[dict]:
         outbox = self.state_dir / "outbox.jsonl"

@@ -146,6 +146,7 @@ def test_settled_orders_are_listed_under_paid_and_payment_failed(shop):
         "PENDING": [],
         "PAID": newest_first(shop, paid),
         "PAYMENT_FAILED": newest_first(shop, failed),
+        "REJECTED": [],
         "CANCELLED": [],
     }
 
@@ -271,7 +272,7 @@ def test_orders_made_in_the_same_millisecond_are_each_listed_once(held):
         for order_id, (_, instant) in zip(ids, placed, strict=True):
             at = instants[instant]
             fields = {"orderId": order_id, "status": "PENDING", "createdAt": at, "updatedAt": at}
-            assert repository.create(template | fields) is None
+            assert repository.create(template | fields, "tok_visa") is None
 
     listings = {
         limit: [o["orderId"] for page in every_page(held, "PENDING", limit) for o in page]

@@ -9,8 +9,10 @@ import pytest
 
 from localcloud.lambda_events import sqs_event, sqs_record
 from ordering.status_index import shard_of, status_shard
+from shop_common.contracts import DetailType
 from tests.functions.conftest import ADMIN, TABLES, assert_valid_event
 from tests.functions.test_basket import CHECKOUT, add_product, basket, put_item
+from tests.functions.test_stock import event as stock_event
 from tests.samples import ADDRESS
 
 
@@ -32,10 +34,18 @@ def checkout_event(shop, user="ada", token="tok_visa", price=10.5) -> dict:
     return event
 
 
-def place(shop, event: dict) -> str:
+def place(shop, event: dict, reserved: bool = True) -> str:
+    """The ordering consumer takes a checkout; then, unless told otherwise, the stock
+    keeper's StockReserved for it, which starts the payment."""
+    data = event["detail"]["data"]
     result = shop.deliver("ordering", [json.dumps(event)])
     assert result == {"batchItemFailures": []}
-    return event["detail"]["data"]["orderId"]
+    if reserved:
+        answer = stock_event(
+            DetailType.STOCK_RESERVED, {"orderId": data["orderId"], "userId": data["userId"]}
+        )
+        assert shop.deliver("ordering", [answer]) == {"batchItemFailures": []}
+    return data["orderId"]
 
 
 def settle(shop, order_id: str) -> dict:
@@ -71,6 +81,38 @@ def test_a_checkout_becomes_a_pending_order_an_event_and_one_execution(workflow)
     assert settle(workflow, order_id)["status"] == "PAID"
 
 
+def test_payment_waits_for_the_stock_and_a_rejected_order_is_never_paid(workflow):
+    event = checkout_event(workflow)
+    order_id = place(workflow, event, reserved=False)
+    assert workflow.executions() == []
+    user = event["detail"]["data"]["userId"]
+    rejection = {"orderId": order_id, "userId": user, "reason": "out_of_stock", "productIds": ["p"]}
+    rejected = stock_event(DetailType.ORDER_REJECTED, rejection)
+
+    workflow.deliver("ordering", [rejected, rejected])
+    late = stock_event(DetailType.STOCK_RESERVED, {"orderId": order_id, "userId": user})
+    workflow.deliver("ordering", [late])
+
+    order = workflow.order(order_id)
+    assert order["status"] == "REJECTED"
+    assert order["rejectionReason"] == "out_of_stock"
+    assert "paymentToken" not in order
+    assert workflow.executions() == []
+
+
+def test_the_payment_token_is_kept_only_until_payment_settles(workflow):
+    event = checkout_event(workflow)
+    order_id = place(workflow, event, reserved=False)
+    assert workflow.order(order_id)["paymentToken"] == "tok_visa"
+
+    place(workflow, event)
+
+    assert settle(workflow, order_id)["status"] == "PAID"
+    assert "paymentToken" not in workflow.order(order_id)
+    api_view = workflow.request("orders", "GET", f"/orders/{order_id}", user="ada").json
+    assert "paymentToken" not in api_view
+
+
 def test_the_same_checkout_delivered_twice_makes_one_order_and_one_execution(workflow):
     event = checkout_event(workflow)
 
@@ -90,6 +132,9 @@ def test_a_redelivery_while_pending_redrives_the_same_execution(workflow):
     body = json.dumps(event)
 
     result = workflow.deliver("ordering", [body, body])
+    order_id = event["detail"]["data"]["orderId"]
+    reserved = stock_event(DetailType.STOCK_RESERVED, {"orderId": order_id, "userId": "ada"})
+    workflow.deliver("ordering", [reserved, reserved])
 
     assert result == {"batchItemFailures": []}
     assert len(workflow.executions()) == 1

@@ -49,11 +49,17 @@ def table(dev, output_key):
 @pytest.mark.parametrize(
     ("rule_prefix", "sources", "detail_types", "handler", "queue_output"),
     [
-        ("ordering", ["shop.basket"], ["CheckoutBasket"], "ordering.consumer", "orderingQueueUrl"),
+        (
+            "ordering",
+            ["shop.basket", "shop.products"],
+            ["CheckoutBasket", "StockReserved", "OrderRejected"],
+            "ordering.consumer",
+            "orderingQueueUrl",
+        ),
         (
             "basket-events",
-            ["shop.ordering"],
-            ["OrderPaid", "OrderPaymentFailed", "OrderCancelled"],
+            ["shop.ordering", "shop.products"],
+            ["OrderPaid", "OrderPaymentFailed", "OrderCancelled", "OrderRejected"],
             "basket.consumer",
             "basketEventsQueueUrl",
         ),
@@ -119,7 +125,11 @@ def test_the_audit_rule_sends_every_shop_event_to_the_audit_log_group(dev):
             "ordersTableName",
             {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"},
         ),
-        ("ordering.consumer", "ordersTableName", {"dynamodb:PutItem"}),
+        (
+            "ordering.consumer",
+            "ordersTableName",
+            {"dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"},
+        ),
         ("basket.consumer", "basketsTableName", {"dynamodb:DeleteItem", "dynamodb:UpdateItem"}),
     ],
 )
