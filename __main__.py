@@ -284,6 +284,7 @@ pulumi.export("auditDlqUrl", bus.audit_dlq_url)
 pulumi.export("productsTableName", products.table_name)
 pulumi.export("basketsTableName", baskets.table_name)
 pulumi.export("ordersTableName", orders.table_name)
+pulumi.export("stockTableName", stock_keeper.table_name)
 pulumi.export("stateMachineArn", workflow.arn)
 pulumi.export("notificationTopicArn", notifications.topic_arn)
 for key, consumer in (

@@ -104,6 +104,7 @@ class QueueConsumer(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.consumer]),
         )
 
+        self.table_name = self.table.name if self.table else None
         self.queue_url = self.queue.url
         self.dlq_url = self.dlq.url
         self.target_dlq_url = self.target_dlq.url

@@ -16,6 +16,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -172,6 +173,26 @@ def _body_length(content_lengths: list[str]) -> int:
     return int(length)
 
 
+def _read_chunked(stream: Any) -> bytes:
+    """A Transfer-Encoding: chunked body (API Gateway accepts it), at most the quota."""
+    body = bytearray()
+    while True:
+        size_line = stream.readline(1024).split(b";", 1)[0].strip()
+        if not re.fullmatch(rb"[0-9A-Fa-f]{1,8}", size_line):
+            raise _Rejected(400, b'{"message":"Bad Request"}')
+        size = int(size_line, 16)
+        if len(body) + size > MAX_PAYLOAD_BYTES:
+            raise _Rejected(413, b'{"message":"Request Entity Too Large"}')
+        if size == 0:
+            while stream.readline(1024).strip():  # trailers, up to the blank line
+                pass
+            return bytes(body)
+        chunk = stream.read(size)
+        if len(chunk) != size or stream.readline(1024).strip():
+            raise _Rejected(400, b'{"message":"Bad Request"}')
+        body += chunk
+
+
 def _claims_for_lambda(claims: dict[str, Any]) -> dict[str, str]:
     """API Gateway hands claims to Lambda as strings; lists become "[a b]"."""
     return {
@@ -291,15 +312,26 @@ class Gateway:
             disable_nagle_algorithm = True
             server_version = "localcloud-gateway"
 
+            def _body(self) -> bytes:
+                encoding = (self.headers.get("Transfer-Encoding") or "").strip().lower()
+                if encoding == "chunked":
+                    return _read_chunked(self.rfile)
+                if encoding:
+                    raise _Rejected(501, b'{"message":"Not Implemented"}')
+                length = _body_length(self.headers.get_all("Content-Length", []))
+                body = self.rfile.read(length) if length else b""
+                if len(body) != length:  # the client went away mid-body
+                    raise _Rejected(400, b'{"message":"Bad Request"}')
+                return body
+
             def _serve(self) -> None:
                 started = time.perf_counter()
                 try:
-                    length = _body_length(self.headers.get_all("Content-Length", []))
+                    body = self._body()
                 except _Rejected as rejected:
                     self.close_connection = True  # the body, if any, is left unread
                     self._respond(started, rejected.status, {"Connection": "close"}, rejected.body)
                     return
-                body = self.rfile.read(length) if length else b""
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 self._respond(started, *gateway.handle(self.command, self.path, headers, body))
 
@@ -338,6 +370,26 @@ class Gateway:
                 if name.startswith("do_"):
                     return self._serve
                 raise AttributeError(name)
+
+            def send_error(
+                self, code: int, message: str | None = None, explain: str | None = None
+            ) -> None:
+                # What the HTTP server itself refuses (a bad request line, a URL or
+                # headers too long) gets API Gateway's JSON error shape, not HTML.
+                self.close_connection = True
+                if code == HTTPStatus.HTTP_VERSION_NOT_SUPPORTED:
+                    code, message = HTTPStatus.BAD_REQUEST, None  # bad input is a 4xx
+                if not hasattr(self, "command") or self.request_version == "HTTP/0.9":
+                    self.request_version = "HTTP/1.1"  # answer with a status line regardless
+                reason = (message or HTTPStatus(code).phrase).split("(")[0].strip()
+                payload = json.dumps({"message": reason}).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.send_header("Connection", "close")
+                self.end_headers()
+                if getattr(self, "command", "") != "HEAD":
+                    self.wfile.write(payload)
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # one JSON access log line per request instead (see _serve)

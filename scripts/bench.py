@@ -47,7 +47,7 @@ sys.path.insert(0, str(ROOT))
 
 from components.packaging import build_archive, handler_modules  # noqa: E402
 from ordering.status_index import PARTITION_KEY, shard_of, status_shard  # noqa: E402
-from shop_common.contracts import EVENTS, SCHEMA_VERSION, DetailType  # noqa: E402
+from shop_common.contracts import EVENTS, MAX_STOCK, SCHEMA_VERSION, DetailType  # noqa: E402
 from shop_common.routes import path  # noqa: E402
 
 if TYPE_CHECKING:
@@ -204,7 +204,7 @@ def _create_product(outputs: dict[str, Any], http: "requests.Session") -> str:
     response = http.post(
         outputs["apiUrl"].rstrip("/") + path("create_product"),
         headers={"Authorization": f"Bearer {_token(outputs, outputs['adminGroup'])}"},
-        json={"name": "Bench lamp", "price": 10, "category": "home"},
+        json={"name": "Bench lamp", "price": 10, "category": "home", "stock": MAX_STOCK},
         timeout=30,
     )
     response.raise_for_status()
@@ -710,13 +710,11 @@ class Replay:
             Item={k: item(v) for k, v in basket.items()},
             ConditionExpression="attribute_not_exists(userId)",
         )
+        catalog = {products: {"Keys": [{"productId": {"S": product["productId"]}}], **projection}}
+        ddb.batch_get_item(RequestItems=catalog)  # the basket's view: today's prices
         # POST /basket/checkout: the basket, current prices, the lock, the event, the unmark
         ddb.get_item(TableName=baskets, Key=key, ConsistentRead=True)
-        ddb.batch_get_item(
-            RequestItems={
-                products: {"Keys": [{"productId": {"S": product["productId"]}}], **projection}
-            }
-        )
+        ddb.batch_get_item(RequestItems=catalog)
         data = {
             "orderId": order_id,
             "userId": user_id,
@@ -730,6 +728,7 @@ class Replay:
         locked = basket | {
             "status": "CHECKED_OUT",
             "orderId": order_id,
+            "charge": {k: data[k] for k in ("items", "totalPrice", "currency")},
             "pendingCheckout": data,
             "version": 2,
         }
@@ -747,13 +746,16 @@ class Replay:
             ConditionExpression="orderId = :orderId",
             ExpressionAttributeValues={":orderId": {"S": order_id}},
         )
-        # the ordering consumer: the order, OrderCreated, the workflow
+        # the ordering consumer: the order (with its payment token), OrderCreated
         order = {k: v for k, v in data.items() if k != "paymentToken"} | {
             "status": "PENDING",
             "createdAt": now,
             "updatedAt": now,
         }
-        stored = order | {PARTITION_KEY: status_shard("PENDING", shard_of(order_id))}
+        stored = order | {
+            PARTITION_KEY: status_shard("PENDING", shard_of(order_id)),
+            "paymentToken": CHECKOUT["paymentToken"],
+        }
         ddb.put_item(
             TableName=out["ordersTableName"],
             Item={k: item(v) for k, v in stored.items()},
@@ -761,6 +763,51 @@ class Replay:
             ReturnValuesOnConditionCheckFailure="ALL_OLD",
         )
         self._put_event(DetailType.ORDER_CREATED, order, order_id)
+        # the stock keeper: decide, take the stock, record the line; StockReserved
+        reservations = out["stockTableName"]
+        ddb.transact_write_items(
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": reservations,
+                        "Item": {
+                            "orderId": {"S": order_id},
+                            "productId": {"S": "#order"},
+                            "decision": {"S": "RESERVED"},
+                            "userId": {"S": user_id},
+                        },
+                        "ConditionExpression": "attribute_not_exists(orderId)",
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": products,
+                        "Key": {"productId": {"S": product["productId"]}},
+                        "UpdateExpression": "SET stock = stock - :quantity",
+                        "ConditionExpression": "attribute_exists(productId) AND stock >= :quantity",
+                        "ExpressionAttributeValues": {":quantity": {"N": "1"}},
+                    }
+                },
+                {
+                    "Put": {
+                        "TableName": reservations,
+                        "Item": {
+                            "orderId": {"S": order_id},
+                            "productId": {"S": product["productId"]},
+                            "quantity": {"N": "1"},
+                        },
+                        "ConditionExpression": "attribute_not_exists(orderId)",
+                    }
+                },
+            ]
+        )
+        self._put_event(
+            DetailType.STOCK_RESERVED, {"orderId": order_id, "userId": user_id}, order_id
+        )
+        # the ordering consumer, on StockReserved: the payable order, the workflow
+        ddb.get_item(
+            TableName=out["ordersTableName"], Key={"orderId": {"S": order_id}}, ConsistentRead=True
+        )
         self.sfn.start_execution(
             stateMachineArn=out["stateMachineArn"],
             name=order_id,

@@ -10,12 +10,12 @@ surrogates, which JSON's \\u escapes allow) and nesting deeper than an item may.
 makes: fastjsonschema's own check cannot take a Decimal.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from shop_common.errors import Invalid
-from shop_common.limits import MAX_NESTING_DEPTH
+from shop_common.limits import MAX_NESTING_DEPTH, MAX_NUMBER_DIGITS
 
 if TYPE_CHECKING:  # fastjsonschema is imported on first use (see validate)
     from fastjsonschema import JsonSchemaValueException
@@ -38,23 +38,56 @@ def _field_name(path: Path) -> str:
     return ".".join(str(part) for part in path) or "body"
 
 
+_SMALL_INT = 10**MAX_NUMBER_DIGITS
+
+
+def _storable_number(value: Decimal | int) -> bool:
+    """Within what a DynamoDB number holds: 38 significant digits, 1E-130 to 9.99E+125."""
+    if isinstance(value, int) and -_SMALL_INT < value < _SMALL_INT:
+        return True  # the common case, checked cheaply
+    _sign, digits, exponent = Decimal(value).as_tuple()  # exact: no context rounds it
+    significant = "".join(map(str, digits)).strip("0")
+    if not significant:
+        return True  # zero
+    magnitude = len("".join(map(str, digits)).lstrip("0")) + int(exponent) - 1
+    return len(significant) <= MAX_NUMBER_DIGITS and -130 <= magnitude <= 125
+
+
+def _unstorable(value: Any) -> str | None:
+    """Why DynamoDB could not store this scalar (or this mapping's keys), if it could not."""
+    if isinstance(value, str) and not is_unicode(value):
+        return "is not valid Unicode text"
+    if isinstance(value, int | Decimal) and not isinstance(value, bool):
+        return None if _storable_number(value) else "is a number DynamoDB cannot store"
+    if isinstance(value, dict) and not all(is_unicode(name) for name in value):
+        return "has a key that is not text"
+    return None
+
+
 def check_storable(data: Any) -> None:
-    """Invalid naming the first field DynamoDB could not store."""
-    pending: list[tuple[Any, Path]] = [(data, ())]
-    while pending:  # iterative: a deep document must not exhaust the stack
-        value, path = pending.pop()
+    """Invalid naming the first field DynamoDB could not store. Iterative, keeping one
+    iterator per level open (memory follows the depth, not the size: a 10 MB array
+    must not cost a function its memory), so a deep document cannot exhaust the stack."""
+    path: list[str | int] = []
+    levels: list[Iterator[tuple[str | int, Any]]] = [iter([("", data)])]
+    while levels:
+        step = next(levels[-1], None)
+        if step is None:
+            levels.pop()
+            if path:
+                path.pop()
+            continue
+        key, value = step
+        if len(levels) > 1:
+            path[-1:] = [key]  # the key of this level (replaces its sibling's)
         if len(path) > MAX_NESTING_DEPTH:
-            raise Invalid(_field_name(path), "is nested too deeply")
-        if isinstance(value, str):
-            if not is_unicode(value):
-                raise Invalid(_field_name(path), "is not valid Unicode text")
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                if not is_unicode(key):
-                    raise Invalid(_field_name(path), "has a key that is not text")
-                pending.append((item, (*path, key)))
-        elif isinstance(value, list):
-            pending.extend((item, (*path, index)) for index, item in enumerate(value))
+            raise Invalid(_field_name(tuple(path)), "is nested too deeply")
+        if problem := _unstorable(value):
+            raise Invalid(_field_name(tuple(path)), problem)
+        if isinstance(value, dict | list):
+            children = value.items() if isinstance(value, dict) else enumerate(value)
+            path.append("")  # the children's level: filled in as they are visited
+            levels.append(iter(children))
 
 
 def _field_error(error: "JsonSchemaValueException") -> Invalid:
@@ -108,7 +141,6 @@ def validate(data: Any, schema: Mapping[str, Any]) -> Any:
     # Loaded on first use: requests without a body (most reads) never need it.
     import fastjsonschema  # noqa: PLC0415
 
-    check_storable(data)
     compiled = _compiled.get(id(schema))
     if compiled is None:
         stripped, multiples = _without_multiples(schema)
@@ -119,4 +151,7 @@ def validate(data: Any, schema: Mapping[str, Any]) -> Any:
     except fastjsonschema.JsonSchemaValueException as error:
         raise _field_error(error) from None
     _check_multiples(validated, multiples)
+    # After the schema, which bounds the document's size and shape cheaply (a 10 MB
+    # array is refused at its first character's type, not walked element by element).
+    check_storable(validated)
     return validated

@@ -53,10 +53,13 @@ def gateway(function):
     gateway.stop()
 
 
-def raw_request(gateway: Gateway, request: bytes) -> bytes:
-    """Send `request` as is; everything the gateway answers until it closes."""
+def raw_request(gateway: Gateway, request: bytes, end: bool = False) -> bytes:
+    """Send `request` as is (then end the sending side, if asked); everything the
+    gateway answers until it closes."""
     with socket.create_connection(gateway.server.server_address, timeout=30) as sock:
         sock.sendall(request)
+        if end:
+            sock.shutdown(socket.SHUT_WR)
         received = b""
         while chunk := sock.recv(65536):
             received += chunk
@@ -212,3 +215,59 @@ def test_conflicting_content_lengths_are_400(gateway, function):
 
     assert answer.startswith(b"HTTP/1.1 400 ")
     assert function.events == []
+
+
+def test_a_chunked_body_reaches_the_function_whole(gateway, function):
+    body = b'{"name": "lamp", "price": 20}'
+    chunks = iter([body[:10], body[10:]])
+    response = requests.post(
+        gateway.url + "products",
+        data=chunks,  # a generator: requests sends Transfer-Encoding: chunked
+        headers={"Content-Type": "application/json"},
+        timeout=30,
+    )
+
+    assert response.status_code == 422
+    [event] = function.events
+    assert event["body"] == body.decode()
+
+
+@pytest.mark.parametrize(
+    "chunks",
+    [b"zz\r\nabc\r\n0\r\n\r\n", b"5\r\nab", b"3\r\nabcdef\r\n0\r\n\r\n"],
+    ids=["bad-size", "short", "overlong"],
+)
+def test_a_malformed_chunked_body_is_a_json_400(gateway, function, chunks):
+    answer = raw_request(
+        gateway,
+        b"POST /products HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks,
+        end=True,
+    )
+    head, _, payload = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400")
+    assert json.loads(payload) == {"message": "Bad Request"}
+    assert function.events == []
+
+
+def test_a_body_shorter_than_its_content_length_is_a_400_not_passed_on(gateway, function):
+    request = b"POST /products HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{}"
+    answer = raw_request(gateway, request, end=True)
+    assert answer.startswith(b"HTTP/1.1 400")
+    assert function.events == []
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status"),
+    [
+        (b"GET /products HTTP/2.0\r\n\r\n", b"400"),
+        (b"GET /products HTTP/9.9\r\n\r\n", b"400"),
+        (b"NONSENSE\r\n\r\n", b"400"),
+        (b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\n\r\n", b"414"),
+    ],
+    ids=["http2", "http9", "no-version", "long-url"],
+)
+def test_what_the_server_itself_refuses_is_a_json_4xx(gateway, request_bytes, status):
+    head, _, payload = raw_request(gateway, request_bytes).partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 " + status), head[:80]
+    assert b"application/json" in head
+    assert json.loads(payload)["message"]
