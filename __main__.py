@@ -22,8 +22,11 @@ from components.queue_consumer import QueueConsumer, QueueConsumerArgs
 from components.stack_settings import StackSettings
 from components.tables import TableArgs, TableIndex
 from ordering import status_index
+from ordering.repository import USER_INDEX
+from products.repository import CATEGORY_INDEX
 from shop_common.contracts import STOCK_KEEPER, produced_by, rule_pattern
 from shop_common.routes import ADMIN_GROUP, served_by, services
+from shop_common.settings import Env
 
 config = pulumi.Config()
 stack = StackSettings.parse({key: config.require(key) for key in StackSettings.names()})
@@ -83,7 +86,7 @@ def publisher(
 ) -> tuple[dict[str, pulumi.Input[str]], list[dict[str, Any]]]:
     """Environment and permission of a function that publishes events: on the shop
     bus, of the sources the events table gives it, and no other."""
-    return {"EVENT_BUS_NAME": bus.bus_name}, [bus.grant_publish(produced_by(handler_module))]
+    return {Env.EVENT_BUS_NAME: bus.bus_name}, [bus.grant_publish(produced_by(handler_module))]
 
 
 # --- services behind the HTTP API ------------------------------------------------------
@@ -99,7 +102,7 @@ products = HttpService(
         deletion_protection=deletion_protection,
         table=TableArgs(
             hash_key="productId",
-            indexes=[TableIndex("byCategory", "category", "productId")],
+            indexes=[TableIndex(CATEGORY_INDEX, "category", "productId")],
             actions=[
                 "dynamodb:GetItem",
                 "dynamodb:PutItem",
@@ -134,8 +137,8 @@ baskets = HttpService(
         ),
         environment={
             **basket_env,
-            "PRODUCTS_TABLE_NAME": products.table_name,
-            "CURRENCY": currency,
+            Env.PRODUCTS_TABLE_NAME: products.table_name,
+            Env.CURRENCY: currency,
         },
         policy_statements=[
             *basket_publish,
@@ -157,7 +160,7 @@ orders = HttpService(
         table=TableArgs(
             hash_key="orderId",
             indexes=[
-                TableIndex("byUser", "userId", "createdAt"),
+                TableIndex(USER_INDEX, "userId", "createdAt"),
                 TableIndex(status_index.INDEX, status_index.PARTITION_KEY, status_index.SORT_KEY),
             ],
             actions=["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"],
@@ -222,7 +225,7 @@ stock_keeper = QueueConsumer(
             ],
         ),
         deletion_protection=deletion_protection,
-        environment={**stock_env, "PRODUCTS_TABLE_NAME": products.table_name},
+        environment={**stock_env, Env.PRODUCTS_TABLE_NAME: products.table_name},
         policy_statements=[
             *stock_publish,
             allow("TakeAndGiveBackStock", ["dynamodb:UpdateItem"], products.table_arn),
@@ -241,8 +244,8 @@ ordering = QueueConsumer(
         max_concurrency=max_concurrency,
         environment={
             **ordering_consumer_env,
-            "TABLE_NAME": orders.table_name,
-            "STATE_MACHINE_ARN": workflow.arn,
+            Env.TABLE_NAME: orders.table_name,
+            Env.STATE_MACHINE_ARN: workflow.arn,
         },
         policy_statements=[
             *ordering_consumer_publish,
@@ -264,7 +267,7 @@ basket_events = QueueConsumer(
         description="Order outcomes → empty (paid) or reopen (failed, cancelled) the basket",
         settings=settings,
         max_concurrency=max_concurrency,
-        environment={"TABLE_NAME": baskets.table_name},
+        environment={Env.TABLE_NAME: baskets.table_name},
         policy_statements=[
             allow(
                 "SettleBaskets", ["dynamodb:DeleteItem", "dynamodb:UpdateItem"], baskets.table_arn

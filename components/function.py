@@ -16,6 +16,7 @@ import pulumi_aws as aws
 from components.iam import allow, assume_role_policy, policy_document
 from components.packaging import build_archive
 from components.tables import TableArgs, own_table, own_table_statement
+from shop_common.settings import Env
 
 RUNTIME = "python3.13"
 ARCHITECTURE = "arm64"
@@ -161,7 +162,7 @@ def service_function(
     table = None
     if args.table is not None:
         table = own_table(f"{name}-table", args.table, args.deletion_protection, owner)
-        environment["TABLE_NAME"] = table.name
+        environment[Env.TABLE_NAME] = table.name
         granted.append(own_table_statement(table, args.table.actions))
     function = Function(
         f"{name}-{role}",

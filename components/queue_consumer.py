@@ -21,6 +21,8 @@ from components.iam import allow
 from components.queues import allow_rule_to_send, dead_letter_queue, guarded_target
 from components.tables import TableArgs
 
+MAPPING_CONCURRENCY = (2, 1000)  # what an SQS event source mapping's maximum accepts
+
 
 @dataclass
 class QueueConsumerArgs:
@@ -41,8 +43,9 @@ class QueueConsumerArgs:
     def __post_init__(self) -> None:
         if self.max_receive_count < 5:
             raise ValueError("max_receive_count must be at least 5 (see docs/architecture.md)")
-        if not 2 <= self.max_concurrency <= 1000:
-            raise ValueError("max_concurrency must be between 2 and 1000 (an SQS ESM limit)")
+        low, high = MAPPING_CONCURRENCY
+        if not low <= self.max_concurrency <= high:
+            raise ValueError(f"max_concurrency must be between {low} and {high} (an SQS ESM's)")
 
 
 class QueueConsumer(pulumi.ComponentResource):

@@ -16,7 +16,9 @@ from typing import Any
 
 import pycountry
 
-WORKFLOW_TYPES = ("STANDARD", "EXPRESS")
+from components.order_workflow import WORKFLOW_TYPES
+from components.queue_consumer import MAPPING_CONCURRENCY
+
 # What CloudWatch Logs accepts for a log group's retention (PutRetentionPolicy).
 LOG_RETENTION_DAYS: tuple[int, ...] = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400)
 LOG_RETENTION_DAYS += (545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
@@ -146,7 +148,7 @@ RULES: dict[str, Rule] = {
     "deletionProtection": (_boolean, None),
     "lambdaMemorySize": (_integer, _within(128, 10240)),
     "lambdaTimeoutSeconds": (_integer, _within(1, 900)),
-    "consumerMaxConcurrency": (_integer, _within(2, 1000)),
+    "consumerMaxConcurrency": (_integer, _within(*MAPPING_CONCURRENCY)),
     "apiThrottlingRateLimit": (_integer, _within(0, None, low_open=True)),
     "apiThrottlingBurstLimit": (_integer, _within(0, None, low_open=True)),
     "corsAllowOrigins": (

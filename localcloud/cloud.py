@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from localcloud import stack_config
+from localcloud import ROOT, stack_config
 from localcloud.emulator import Emulator
 from localcloud.pollers import Mapping, Poller
 from localcloud.relay import Relayer
@@ -39,7 +39,6 @@ if TYPE_CHECKING:
     from localcloud.provisioning import Deployment, EmulatorMocks
     from localcloud.services import Service
 
-ROOT = Path(__file__).resolve().parent.parent
 DEMO_PASSWORD = "LocalShop-2026"  # noqa: S105 - a documented demo password for the emulator
 DEMO_CUSTOMER = "customer@example.com"
 DEMO_ADMIN = "admin@example.com"  # a member of the program's admin group

@@ -9,9 +9,10 @@ import urllib.request
 from pathlib import Path
 from typing import Any, TypedDict
 
+from localcloud import ROOT
+
 REQUESTS_PATH = "/_localcloud/requests"
 PATCHES_PATH = "/_localcloud/patches"
-ROOT = Path(__file__).resolve().parent.parent
 
 
 class RequestCount(TypedDict):

@@ -9,16 +9,13 @@ import asyncio
 import runpy
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import pulumi
 from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.stack import Stack
 
-from localcloud import stack_config
-
-ROOT = Path(__file__).resolve().parent.parent
+from localcloud import ROOT, stack_config
 
 # pulumi.runtime.test, with the signature its code has but does not declare: it runs the
 # function, then waits for the Output (or value) that it returns and for every registration.

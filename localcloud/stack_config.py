@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+from localcloud import ROOT
 
 
 def _as_config_string(value: Any) -> str:

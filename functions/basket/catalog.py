@@ -7,7 +7,7 @@ from shop_common import clients
 from shop_common.dynamo import Item, from_item
 from shop_common.limits import BATCH_GET_MAX_KEYS
 from shop_common.models import CatalogEntry
-from shop_common.settings import once, variable
+from shop_common.settings import Env, once, variable
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import KeysAndAttributesUnionTypeDef
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 _FIELDS = "productId, #name, price"
 
 
-_table = once(lambda: variable("PRODUCTS_TABLE_NAME"))
+_table = once(lambda: variable(Env.PRODUCTS_TABLE_NAME))
 
 
 def _entry(item: Item) -> CatalogEntry:

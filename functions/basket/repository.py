@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Final, cast
 from shop_common import clients
 from shop_common.dynamo import conditional_check_failed, from_item, now, to_attribute, to_item
 from shop_common.models import StoredBasket
-from shop_common.settings import once, variable
+from shop_common.settings import Env, once, variable
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import PutItemInputTypeDef
@@ -18,7 +18,7 @@ class ConcurrentUpdate(RuntimeError):
     """The basket changed between read and write."""
 
 
-_table = once(lambda: variable("TABLE_NAME"))
+_table = once(lambda: variable(Env.TABLE_NAME))
 
 
 def get(user_id: str) -> StoredBasket | None:

@@ -23,7 +23,7 @@ from shop_common.models import (
     Number,
     StoredBasket,
 )
-from shop_common.settings import once, variable
+from shop_common.settings import Env, once, variable
 
 _ATTEMPTS = 3
 # A basket becomes an order whose lines are reserved from stock in one DynamoDB
@@ -35,7 +35,7 @@ _ORDER_ITEMS = 2  # its status and the event it publishes
 MAX_LINES = (TRANSACT_WRITE_MAX_ITEMS - _ORDER_ITEMS) // _ITEMS_PER_LINE
 
 
-currency = once(lambda: variable("CURRENCY"))
+currency = once(lambda: variable(Env.CURRENCY))
 
 
 class BasketLocked(Conflict):

@@ -17,7 +17,7 @@ from shop_common.dynamo import (
     to_item,
 )
 from shop_common.models import Order, OrderChanges
-from shop_common.settings import once, variable
+from shop_common.settings import Env, once, variable
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import QueryInputTypeDef
@@ -33,7 +33,7 @@ _USER_PAGE_KEYS = {"orderId", "userId", "createdAt"}
 _STATUS_PAGE_KEYS = {"orderId", PARTITION_KEY, SORT_KEY}
 
 
-_table = once(lambda: variable("TABLE_NAME"))
+_table = once(lambda: variable(Env.TABLE_NAME))
 
 
 # The table holds the orders that create() wrote, as the workflow and update_if_open changed them.

@@ -3,9 +3,9 @@
 from shop_common import clients
 from shop_common.models import OrderWorkflowInput
 from shop_common.serialization import dumps
-from shop_common.settings import once, variable
+from shop_common.settings import Env, once, variable
 
-state_machine_arn = once(lambda: variable("STATE_MACHINE_ARN"))
+state_machine_arn = once(lambda: variable(Env.STATE_MACHINE_ARN))
 
 
 def start(order_id: str, workflow_input: OrderWorkflowInput) -> bool:

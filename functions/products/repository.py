@@ -12,7 +12,7 @@ from shop_common.dynamo import (
     to_item,
 )
 from shop_common.models import Product
-from shop_common.settings import once, variable
+from shop_common.settings import Env, once, variable
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import (
@@ -27,7 +27,7 @@ _KEYS = {"productId"}
 _CATEGORY_KEYS = {"productId", "category"}
 
 
-_table = once(lambda: variable("TABLE_NAME"))
+_table = once(lambda: variable(Env.TABLE_NAME))
 
 
 # The table holds only the products that put() and replace() wrote.

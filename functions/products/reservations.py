@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 
 from shop_common import clients
 from shop_common.dynamo import conditional_check_failed, from_item
-from shop_common.settings import once, variable
+from shop_common.settings import Env, once, variable
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
@@ -21,8 +21,8 @@ if TYPE_CHECKING:
 Decision = Literal["RESERVED", "REJECTED", "RELEASED"]
 DECISION = "#order"  # the productId of an order's decision record
 
-_reservations = once(lambda: variable("TABLE_NAME"))
-_products = once(lambda: variable("PRODUCTS_TABLE_NAME"))
+_reservations = once(lambda: variable(Env.TABLE_NAME))
+_products = once(lambda: variable(Env.PRODUCTS_TABLE_NAME))
 
 
 class Decided(Exception):

@@ -11,7 +11,7 @@ from shop_common.contracts import EVENTS, SCHEMA_VERSION, DetailType
 from shop_common.errors import Unavailable
 from shop_common.models import EventDetail
 from shop_common.serialization import dumps
-from shop_common.settings import once, variable
+from shop_common.settings import Env, once, variable
 
 if TYPE_CHECKING:
     from mypy_boto3_events.type_defs import PutEventsRequestEntryTypeDef
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 _EVENT_ID_NAMESPACE = uuid.UUID("6f1c1f5e-3c1a-4f55-9d0b-5b8c7a3e2d10")
 
 
-bus_name = once(lambda: variable("EVENT_BUS_NAME"))
+bus_name = once(lambda: variable(Env.EVENT_BUS_NAME))
 
 
 class EventPublishError(Unavailable):

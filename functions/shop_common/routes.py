@@ -24,6 +24,15 @@ from shop_common.contracts import (
     PRODUCT_UPDATE_INPUT,
     STOCK_CHANGE_INPUT,
 )
+from shop_common.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Unauthorized,
+    Unavailable,
+)
 
 ADMIN_GROUP = "admin"  # the Cognito group whose members may manage the shop
 DEFAULT_PAGE_SIZE = 20
@@ -77,16 +86,17 @@ class Route:
     @property
     def statuses(self) -> list[int]:
         """Every status the route can answer."""
-        codes = {self.status}
-        codes |= {400, 422} if self.body else set()
-        codes |= {422} if self.query else set()
-        codes |= {400} if self.pages else set()
-        codes |= set() if self.access is Access.PUBLIC else {401}
-        codes |= {403} if self.access is Access.ADMIN else set()
-        codes |= {404} if self.parameters else set()
-        codes |= {409} if self.conflicts else set()
-        codes |= {503} if self.publishes else set()
-        return sorted(codes)
+        raised = (
+            (self.body, (BadRequest, Invalid)),  # not JSON; breaks the schema
+            (self.query, (Invalid,)),
+            (self.pages, (BadRequest,)),  # a nextToken this API did not issue
+            (self.access is not Access.PUBLIC, (Unauthorized,)),
+            (self.access is Access.ADMIN, (Forbidden,)),
+            (self.parameters, (NotFound,)),
+            (self.conflicts, (Conflict,)),
+            (self.publishes, (Unavailable,)),
+        )
+        return sorted({self.status} | {e.status for when, errors in raised if when for e in errors})
 
 
 _PRODUCT = "/products/{productId}"

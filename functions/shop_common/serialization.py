@@ -48,5 +48,7 @@ def loads(text: str | bytes) -> Any:
         raise
     except RecursionError:
         raise InvalidJson("the document is nested too deeply") from None
-    except ValueError as error:  # JSONDecodeError, UnicodeDecodeError, int digit limits
+    except json.JSONDecodeError as error:
         raise InvalidJson(str(error)) from None
+    except ValueError:  # UnicodeDecodeError, or an integer beyond Python's digit limit
+        raise InvalidJson("it is not UTF-8 text, or holds a number too long to read") from None

@@ -4,6 +4,7 @@ read once per execution environment: on first use, during the cold start."""
 import functools
 import os
 from collections.abc import Callable
+from enum import StrEnum
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -23,6 +24,16 @@ def forget() -> None:
         cached.cache_clear()
 
 
-def variable(name: str) -> str:
+class Env(StrEnum):
+    """The environment variables the program gives functions (components, __main__.py)."""
+
+    TABLE_NAME = "TABLE_NAME"  # the service's own table
+    PRODUCTS_TABLE_NAME = "PRODUCTS_TABLE_NAME"  # the catalogue, read (or its stock kept)
+    EVENT_BUS_NAME = "EVENT_BUS_NAME"
+    STATE_MACHINE_ARN = "STATE_MACHINE_ARN"
+    CURRENCY = "CURRENCY"
+
+
+def variable(name: Env) -> str:
     """A variable the function's configuration must set: a KeyError names a missing one."""
     return os.environ[name]

@@ -18,9 +18,9 @@ import boto3
 import pulumi
 from botocore.config import Config
 
+from localcloud.lambda_events import ACCOUNT_ID
 from localcloud.services import BOTO3_TO_MOTO, Service
 
-ACCOUNT_ID = "123456789012"
 # Resource registrations run at once (Pulumi's own dependency tracking orders them).
 REGISTRATION_THREADS = 16
 LOCAL_USER_AGENT_APP_ID = "localcloud"
