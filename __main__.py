@@ -10,6 +10,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from basket import repository as baskets_repository
 from components.event_bus import EventBus, EventBusArgs
 from components.function import FunctionSettings, powertools_layer_arn
 from components.http_api import HttpApi, HttpApiArgs
@@ -21,8 +22,11 @@ from components.order_workflow import OrderWorkflow, OrderWorkflowArgs
 from components.queue_consumer import QueueConsumer, QueueConsumerArgs
 from components.stack_settings import StackSettings
 from components.tables import TableArgs, TableIndex
+from ordering import repository as orders_repository
 from ordering import status_index
 from ordering.repository import USER_INDEX
+from products import repository as products_repository
+from products import reservations
 from products.repository import CATEGORY_INDEX
 from shop_common.contracts import STOCK_KEEPER, produced_by, rule_pattern
 from shop_common.routes import ADMIN_GROUP, served_by, services
@@ -101,8 +105,8 @@ products = HttpService(
         settings=settings,
         deletion_protection=deletion_protection,
         table=TableArgs(
-            hash_key="productId",
-            indexes=[TableIndex(CATEGORY_INDEX, "category", "productId")],
+            hash_key=products_repository.KEY,
+            indexes=[TableIndex(CATEGORY_INDEX, *products_repository.CATEGORY_INDEX_KEY)],
             actions=[
                 "dynamodb:GetItem",
                 "dynamodb:PutItem",
@@ -127,7 +131,7 @@ baskets = HttpService(
         settings=settings,
         deletion_protection=deletion_protection,
         table=TableArgs(
-            hash_key="userId",
+            hash_key=baskets_repository.KEY,
             actions=[
                 "dynamodb:GetItem",
                 "dynamodb:PutItem",
@@ -158,9 +162,9 @@ orders = HttpService(
         settings=settings,
         deletion_protection=deletion_protection,
         table=TableArgs(
-            hash_key="orderId",
+            hash_key=orders_repository.KEY,
             indexes=[
-                TableIndex(USER_INDEX, "userId", "createdAt"),
+                TableIndex(USER_INDEX, *orders_repository.USER_INDEX_KEY),
                 TableIndex(status_index.INDEX, status_index.PARTITION_KEY, status_index.SORT_KEY),
             ],
             actions=["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"],
@@ -214,8 +218,8 @@ stock_keeper = QueueConsumer(
         max_concurrency=max_concurrency,
         # The products service's reservations: a decision per order, a record per line.
         table=TableArgs(
-            hash_key="orderId",
-            range_key="productId",
+            hash_key=reservations.KEY[0],
+            range_key=reservations.KEY[1],
             actions=[
                 "dynamodb:GetItem",
                 "dynamodb:PutItem",

@@ -886,7 +886,8 @@ def bare_emulator(orders_per_client: int) -> tuple[float, Counter[str], int]:
             product = {"productId": str(uuid.uuid4()), "name": "Bench lamp", "price": Decimal(10)}
             _aws(outputs, "dynamodb").put_item(
                 TableName=outputs["productsTableName"],
-                Item={k: {"N" if k == "price" else "S": str(v)} for k, v in product.items()},
+                Item={k: {"N" if k == "price" else "S": str(v)} for k, v in product.items()}
+                | {"stock": {"N": str(MAX_STOCK)}},
             )
             sfn, machine = _aws(outputs, "stepfunctions"), outputs["stateMachineArn"]
             replays = [Replay(outputs, emulator.url, region, product) for _ in range(LOAD_CLIENTS)]

@@ -18,6 +18,7 @@ class ConcurrentUpdate(RuntimeError):
     """The basket changed between read and write."""
 
 
+KEY = "userId"  # the table's key (the program builds the table from it)
 _table = once(lambda: variable(Env.TABLE_NAME))
 
 

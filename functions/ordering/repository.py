@@ -22,7 +22,10 @@ from shop_common.settings import Env, once, variable
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import QueryInputTypeDef
 
+# The table's key and its indexes' (the program builds the table from these).
+KEY = "orderId"
 USER_INDEX = "byUser"
+USER_INDEX_KEY = ("userId", "createdAt")
 PENDING: Final = "PENDING"
 CANCELLED: Final = "CANCELLED"
 REJECTED: Final = "REJECTED"

@@ -22,9 +22,12 @@ if TYPE_CHECKING:
         ScanOutputTypeDef,
     )
 
+# The table's key and its index's (the program builds the table from these).
+KEY = "productId"
 CATEGORY_INDEX = "byCategory"
-_KEYS = {"productId"}
-_CATEGORY_KEYS = {"productId", "category"}
+CATEGORY_INDEX_KEY = ("category", KEY)
+_KEYS = {KEY}
+_CATEGORY_KEYS = {KEY, "category"}
 
 
 _table = once(lambda: variable(Env.TABLE_NAME))

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 Decision = Literal["RESERVED", "REJECTED", "RELEASED"]
+KEY = ("orderId", "productId")  # the table's (the program builds it from this)
 DECISION = "#order"  # the productId of an order's decision record
 
 _reservations = once(lambda: variable(Env.TABLE_NAME))
