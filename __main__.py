@@ -10,6 +10,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+import components  # noqa: F401 - first: it makes the functions' shared declarations importable
 from basket import repository as baskets_repository
 from components.event_bus import EventBus, EventBusArgs
 from components.function import FunctionSettings, powertools_layer_arn

@@ -1,6 +1,8 @@
 """The config schema in Pulumi.yaml and the stack files that use it."""
 
 import re
+import subprocess
+import sys
 
 import pytest
 import yaml
@@ -95,3 +97,18 @@ def test_every_bad_setting_is_reported_at_once():
 @pytest.mark.parametrize("stack", STACKS)
 def test_every_stack_is_valid(stack):
     assert run_program(stack).outputs["apiUrl"]
+
+
+def test_the_program_runs_without_the_functions_folder_on_the_path(tmp_path):
+    """As Pulumi and the local cloud run it: only the project folder importable (the
+    test runner adds functions/ to the path, which would hide an import-order slip)."""
+    script = (
+        "import sys; sys.path[:] = [p for p in sys.path if not p.endswith('functions')]; "
+        "from tests.infra.mocks import run_program; "
+        "print(sorted(run_program('dev').outputs)[:1])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "apiUrl" in result.stdout
