@@ -111,6 +111,7 @@ products = HttpService(
             actions=[
                 "dynamodb:GetItem",
                 "dynamodb:PutItem",
+                "dynamodb:UpdateItem",
                 "dynamodb:DeleteItem",
                 "dynamodb:Query",
                 "dynamodb:Scan",

@@ -63,7 +63,9 @@ def _within(
     def check(number: Decimal | int) -> None:
         above = number > low if low_open else number >= low
         if not above or (high is not None and number > high):
-            bounds = f"{'>' if low_open else '>='} {low}" + (f" and <= {high}" if high else "")
+            bounds = f"{'>' if low_open else '>='} {low}" + (
+                f" and <= {high}" if high is not None else ""
+            )
             raise ValueError(f"must be {bounds}")
 
     return check

@@ -317,7 +317,7 @@ class Gateway:
                 if encoding == "chunked":
                     return _read_chunked(self.rfile)
                 if encoding:
-                    raise _Rejected(501, b'{"message":"Not Implemented"}')
+                    raise _Rejected(400, b'{"message":"Bad Request"}')  # an encoding we don't read
                 length = _body_length(self.headers.get_all("Content-Length", []))
                 body = self.rfile.read(length) if length else b""
                 if len(body) != length:  # the client went away mid-body

@@ -26,12 +26,13 @@ from shop_common.models import (
 from shop_common.settings import Env, once, variable
 
 _ATTEMPTS = 3
-# A basket becomes an order whose lines are reserved from stock in one DynamoDB
-# transaction: per line the product's stock and a reservation record, plus the
-# order's own writes. A basket holds no more lines than that transaction carries
-# (and far less than DynamoDB's 400 KB item limit, for the basket and the order).
+# A basket becomes an order whose lines the stock keeper reserves in one DynamoDB
+# transaction (products/reservations.py): per line the product's stock and a
+# reservation record, plus the order's decision record. A basket holds no more
+# lines than that transaction carries, with a spare item (and far less than the
+# 400 KB item limit, for the basket and the order).
 _ITEMS_PER_LINE = 2
-_ORDER_ITEMS = 2  # its status and the event it publishes
+_ORDER_ITEMS = 2  # the decision record, and one to spare
 MAX_LINES = (TRANSACT_WRITE_MAX_ITEMS - _ORDER_ITEMS) // _ITEMS_PER_LINE
 
 
@@ -41,7 +42,7 @@ currency = once(lambda: variable(Env.CURRENCY))
 class BasketLocked(Conflict):
     def __init__(self, order_id: str) -> None:
         super().__init__(
-            f"The basket is checked out as order {order_id}; it reopens if the payment fails"
+            f"The basket is checked out as order {order_id}; it reopens if the order fails"
         )
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 from botocore.exceptions import ClientError
 
 from shop_common import clients
-from shop_common.dynamo import conditional_check_failed, from_item
+from shop_common.dynamo import Item, conditional_check_failed, from_item
 from shop_common.settings import Env, once, variable
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ def decision(order_id: str) -> Record | None:
 def _decision_put(
     order_id: str, user_id: str, value: Decision, short: list[str] | None = None
 ) -> "TransactWriteItemTypeDef":
-    item = {
+    item: Item = {
         "orderId": {"S": order_id},
         "productId": {"S": DECISION},
         "decision": {"S": value},
@@ -80,7 +80,7 @@ def _decision_put(
     return {
         "Put": {
             "TableName": _reservations(),
-            "Item": item,  # type: ignore[typeddict-item]
+            "Item": item,
             "ConditionExpression": "attribute_not_exists(orderId)",
         }
     }
@@ -88,7 +88,7 @@ def _decision_put(
 
 def _cancelled(error: ClientError) -> list[str]:
     """The codes of a cancelled transaction's items, in order ('None' where none failed)."""
-    reasons: list[dict[str, Any]] = error.response.get("CancellationReasons", [])  # type: ignore[assignment]
+    reasons = cast(list[dict[str, Any]], error.response.get("CancellationReasons", []))
     return [str(reason.get("Code", "None")) for reason in reasons]
 
 

@@ -9,7 +9,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
-_MAX_DIGITS = 38  # a DynamoDB number's precision
+from shop_common.limits import MAX_NUMBER_DIGITS
 
 
 class InvalidJson(ValueError):
@@ -27,7 +27,7 @@ def _number(text: str) -> Decimal | int:
     """A JSON number with a fraction or exponent: exact, and an int when it is one
     (as JSON Schema counts 104.0 as an integer) unless too large for DynamoDB."""
     value = Decimal(text)
-    if value == value.to_integral_value() and value.adjusted() < _MAX_DIGITS:
+    if value == value.to_integral_value() and value.adjusted() < MAX_NUMBER_DIGITS:
         return int(value)
     return value
 

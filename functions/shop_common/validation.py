@@ -2,9 +2,10 @@
 
 fastjsonschema is what Powertools' validation utility uses; validators are
 compiled once per schema and kept for the life of the execution environment.
-Before the schema, every document is checked for what no schema can express
-and DynamoDB cannot store: strings that are not valid Unicode (lone UTF-16
-surrogates, which JSON's \\u escapes allow) and nesting deeper than an item may.
+After the schema (which bounds a document's size and shape cheaply), every
+document is checked for what no schema can express and DynamoDB cannot store:
+strings that are not valid Unicode (lone UTF-16 surrogates, which JSON's \\u
+escapes allow), numbers beyond DynamoDB's, and nesting deeper than an item may.
 
 `multipleOf` (money's cents) is checked here, exactly, on the Decimals the parser
 makes: fastjsonschema's own check cannot take a Decimal.

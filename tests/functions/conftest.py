@@ -1,5 +1,6 @@
 """Function tests: real handlers, real event shapes, real boto3 calls against moto."""
 
+import fnmatch
 import functools
 import importlib
 import json
@@ -19,8 +20,9 @@ from localcloud import emulator_patches
 from localcloud.lambda_events import LambdaContext, http_api_event, sqs_event, sqs_record
 from localcloud.provisioning import HANDLERS as HANDLERS_BY_TYPE
 from localcloud.provisioning import EmulatorMocks
-from shop_common import settings
+from shop_common import clients, settings
 from tests import ROOT
+from tests.infra.helpers import FUNCTION, TABLE, statements
 from tests.infra.mocks import run_program
 from workflows.order_workflow import definition
 
@@ -77,6 +79,56 @@ def environment(values: dict[str, str]) -> Iterator[None]:
         os.environ.clear()
         os.environ.update(saved)
         settings.forget()
+
+
+_TABLE_ARNS = {t.outputs["name"]: t.outputs["arn"] for t in PROGRAM.of_type(TABLE)}
+_TRANSACTION_ACTIONS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem"}
+
+
+def _dynamodb_accesses(operation: str, params: dict) -> list[tuple[str, str]]:
+    """(action, resource ARN) of a DynamoDB call, as IAM evaluates it."""
+    if operation == "TransactWriteItems":
+        return [
+            (f"dynamodb:{_TRANSACTION_ACTIONS[kind]}", _TABLE_ARNS[request["TableName"]])
+            for item in params["TransactItems"]
+            for kind, request in item.items()
+        ]
+    if operation == "BatchGetItem":
+        return [(f"dynamodb:{operation}", _TABLE_ARNS[name]) for name in params["RequestItems"]]
+    arn = _TABLE_ARNS[params["TableName"]]
+    if params.get("IndexName"):
+        arn = f"{arn}/index/{params['IndexName']}"
+    return [(f"dynamodb:{operation}", arn)]
+
+
+def _granted(statements: list[dict], action: str, resource: str) -> bool:
+    for statement in statements:
+        resources = statement["Resource"]
+        for pattern in resources if isinstance(resources, list) else [resources]:
+            if action in statement["Action"] and fnmatch.fnmatchcase(resource, pattern):
+                return True
+    return False
+
+
+@contextmanager
+def granted_only(function: str) -> Iterator[None]:
+    """Every DynamoDB call the function makes must be one its role (in the program)
+    grants: moto does not evaluate IAM, so each function test checks it here."""
+    [declared] = [
+        f for f in PROGRAM.of_type(FUNCTION) if f.inputs["handler"] == FUNCTIONS[function].handler
+    ]
+    role = statements(PROGRAM, declared)
+
+    def check(params: dict, model: Any, **_: Any) -> None:
+        for action, resource in _dynamodb_accesses(model.name, params):
+            assert _granted(role, action, resource), f"{function} may not {action} {resource}"
+
+    events = clients.dynamodb().meta.events
+    events.register("provide-client-params.dynamodb.*", check, unique_id="granted-only")
+    try:
+        yield
+    finally:
+        events.unregister("provide-client-params.dynamodb.*", unique_id="granted-only")
 
 
 @functools.cache
@@ -144,7 +196,7 @@ class Shop:
     def invoke(self, function: str, event: dict) -> Any:
         module_name, attribute = FUNCTIONS[function].handler.rsplit(".", 1)
         handler = getattr(importlib.import_module(module_name), attribute)
-        with environment(self.environment_of(function)):
+        with environment(self.environment_of(function)), granted_only(function):
             return handler(event, LambdaContext(function_name=function))
 
     def request(

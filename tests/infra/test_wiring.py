@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from shop_common.contracts import EVENTS, ORDER_WORKFLOW, produced_by
+from shop_common.contracts import EVENTS, ORDER_WORKFLOW, STOCK_KEEPER, produced_by
 from shop_common.routes import ROUTES
 from tests.infra.helpers import (
     ESM,
@@ -110,6 +110,7 @@ def test_the_audit_rule_sends_every_shop_event_to_the_audit_log_group(dev):
             {
                 "dynamodb:GetItem",
                 "dynamodb:PutItem",
+                "dynamodb:UpdateItem",
                 "dynamodb:DeleteItem",
                 "dynamodb:Query",
                 "dynamodb:Scan",
@@ -207,7 +208,7 @@ def test_every_role_that_can_publish_may_publish_only_its_own_sources(dev):
 
 
 @pytest.mark.parametrize(
-    "handler", ["products.api", "basket.api", "ordering.api", "ordering.consumer"]
+    "handler", ["products.api", "basket.api", "ordering.api", "ordering.consumer", STOCK_KEEPER]
 )
 def test_publishers_know_the_shop_bus(dev, handler):
     variables = function(dev, handler).inputs["environment"]["variables"]
