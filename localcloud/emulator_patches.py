@@ -4,6 +4,13 @@ changed afterwards; one makes moto answer as AWS does (a "fidelity" patch).
 Applied by the emulator process (emulator_server.serve); the function tests,
 which run moto in-process, apply the fidelity patches only.
 
+- DynamoDB transactions, isolated (fidelity). moto's TransactWriteItems copies
+  every table it touches, applies its items, and on a failed condition puts the
+  copies back; meanwhile other requests (moto's server is threaded) write the same
+  tables. A write made during another's transaction is lost when it rolls back, and
+  copying a table while it is written fails ("dictionary changed size"). On AWS a
+  transaction is isolated from other writes. Every call that reads or writes a
+  table's items now holds one lock.
 - $$.State.EnteredTime (fidelity). moto gives Python's isoformat
   (2026-11-30T10:00:00.123456+00:00); AWS gives milliseconds and a Z
   (2026-11-30T10:00:00.123Z), the shop's one timestamp format, which the order
@@ -343,6 +350,41 @@ def _apply_lazy_batch() -> None:
     moto.batch = package
 
 
+# --- DynamoDB transactions, isolated -----------------------------------------------------
+
+_ITEM_CALLS: tuple[str, ...] = ("get_item", "put_item", "update_item", "delete_item")
+_ITEM_CALLS += ("query", "scan", "transact_write_items")
+
+
+def _check_dynamodb_isolation() -> str | None:
+    from moto.dynamodb.models import DynamoDBBackend  # noqa: PLC0415
+
+    missing = [name for name in _ITEM_CALLS if name not in vars(DynamoDBBackend)]
+    if missing:
+        return f"DynamoDBBackend no longer defines {missing}"
+    source = inspect.getsource(DynamoDBBackend.transact_write_items)
+    if "original_table_state" not in source:
+        return "transact_write_items no longer rolls back by restoring table copies"
+    return None
+
+
+def _apply_dynamodb_isolation() -> None:
+    from moto.dynamodb.models import DynamoDBBackend  # noqa: PLC0415
+
+    lock = threading.RLock()
+
+    def isolated(call: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(call)
+        def one_at_a_time(*args: Any, **kwargs: Any) -> Any:
+            with lock:
+                return call(*args, **kwargs)
+
+        return one_at_a_time
+
+    for name in _ITEM_CALLS:
+        _set(DynamoDBBackend, name, isolated(vars(DynamoDBBackend)[name]))
+
+
 # --- $$.State.EnteredTime as AWS formats it ---------------------------------------------
 
 _STATE_MODULE = "moto.stepfunctions.parser.asl.component.state.state"
@@ -401,6 +443,9 @@ PATCHES = (
     Patch("jsonpath-cache", _check_jsonpath, _apply_jsonpath),
     Patch("sfn-client-cache", _check_sfn_clients, _apply_sfn_clients),
     Patch("states-entered-time", _check_entered_time, _apply_entered_time, fidelity=True),
+    Patch(
+        "dynamodb-isolation", _check_dynamodb_isolation, _apply_dynamodb_isolation, fidelity=True
+    ),
 )
 _applied: set[str] = set()  # in this process (the function tests apply some themselves)
 

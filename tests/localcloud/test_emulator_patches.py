@@ -9,11 +9,13 @@ import json
 import re
 import subprocess
 import sys
+import threading
 import time
 import types
 
 import boto3
 import pytest
+from botocore.config import Config
 
 from localcloud import emulator_patches
 from localcloud.emulator import Emulator
@@ -269,3 +271,71 @@ def test_two_executions_of_one_cached_program_run_at_once_without_sharing_state(
 )
 def test_entered_time_is_written_as_aws_does(moto, aws):
     assert emulator_patches.aws_timestamp(moto) == aws
+
+
+def test_transactions_are_isolated_from_concurrent_writes(emulator):
+    """Half the transactions fail their condition and roll back while the others
+    commit: no committed write is lost to a rollback, nothing errors in the emulator."""
+    assert "dynamodb-isolation" in emulator.patches()["applied"]
+
+    def client():
+        return boto3.client(
+            "dynamodb",
+            endpoint_url=emulator.url,
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+            config=Config(retries={"max_attempts": 1}),
+        )
+
+    setup = client()
+    setup.create_table(
+        TableName="stock",
+        BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+    )
+    setup.put_item(TableName="stock", Item={"id": {"S": "lamp"}, "stock": {"N": "1000"}})
+    failures: list[str] = []
+
+    def take(worker: int) -> None:
+        dynamodb = client()
+        for n in range(10):
+            wanted = 1 if n % 2 else 10_000  # every other one cannot be had: rolled back
+            try:
+                dynamodb.transact_write_items(
+                    TransactItems=[
+                        {
+                            "Update": {
+                                "TableName": "stock",
+                                "Key": {"id": {"S": "lamp"}},
+                                "UpdateExpression": "SET stock = stock - :q",
+                                "ConditionExpression": "stock >= :q",
+                                "ExpressionAttributeValues": {":q": {"N": str(wanted)}},
+                            }
+                        },
+                        {
+                            "Put": {
+                                "TableName": "stock",
+                                "Item": {"id": {"S": f"r{worker}-{n}"}},
+                                "ConditionExpression": "attribute_not_exists(id)",
+                            }
+                        },
+                    ]
+                )
+            except dynamodb.exceptions.TransactionCanceledException:
+                pass
+            except Exception as error:
+                failures.append(repr(error))
+
+    threads = [threading.Thread(target=take, args=(w,)) for w in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert failures == []
+    item = setup.get_item(TableName="stock", Key={"id": {"S": "lamp"}})["Item"]
+    assert item["stock"] == {"N": str(1000 - 10 * 5)}
+    records = setup.scan(TableName="stock")["Items"]
+    assert len(records) == 1 + 10 * 5
