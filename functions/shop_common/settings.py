@@ -29,6 +29,7 @@ class Env(StrEnum):
 
     TABLE_NAME = "TABLE_NAME"  # the service's own table
     PRODUCTS_TABLE_NAME = "PRODUCTS_TABLE_NAME"  # the catalogue, read (or its stock kept)
+    BASKETS_TABLE_NAME = "BASKETS_TABLE_NAME"  # read for a checked-out basket's payment token
     EVENT_BUS_NAME = "EVENT_BUS_NAME"
     STATE_MACHINE_ARN = "STATE_MACHINE_ARN"
     CURRENCY = "CURRENCY"
