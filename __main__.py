@@ -245,7 +245,7 @@ ordering = QueueConsumer(
         bus=bus,
         event_pattern=rule_pattern("ordering.consumer"),
         handler_module="ordering.consumer",
-        description="CheckoutBasket → order (PENDING); StockReserved → payment; OrderRejected",
+        description="Orders: placed, paid for, rejected; fulfilment; refunds of cancelled orders",
         settings=settings,
         max_concurrency=max_concurrency,
         environment={
@@ -253,6 +253,7 @@ ordering = QueueConsumer(
             Env.TABLE_NAME: orders.table_name,
             Env.BASKETS_TABLE_NAME: baskets.table_name,
             Env.STATE_MACHINE_ARN: workflow.arn,
+            Env.REFUND_STATE_MACHINE_ARN: workflow.refund_arn,
         },
         policy_statements=[
             *ordering_consumer_publish,
@@ -261,7 +262,11 @@ ordering = QueueConsumer(
                 ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"],
                 orders.table_arn,
             ),
-            allow("StartOrderWorkflow", ["states:StartExecution"], workflow.arn),
+            allow(
+                "StartOrderWorkflows",
+                ["states:StartExecution"],
+                [workflow.arn, workflow.refund_arn],
+            ),
             baskets.grant_read("ReadPaymentToken", ["dynamodb:GetItem"]),
         ],
     ),
@@ -297,6 +302,7 @@ pulumi.export("basketsTableName", baskets.table_name)
 pulumi.export("ordersTableName", orders.table_name)
 pulumi.export("stockTableName", stock_keeper.table_name)
 pulumi.export("stateMachineArn", workflow.arn)
+pulumi.export("refundStateMachineArn", workflow.refund_arn)
 pulumi.export("notificationTopicArn", notifications.topic_arn)
 for key, consumer in (
     ("ordering", ordering),

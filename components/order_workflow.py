@@ -1,8 +1,11 @@
-"""OrderWorkflow: the order state machine (definition in workflows/order_workflow.py),
-its least-privilege role, its log group, tracing, and an alarm on failed executions."""
+"""OrderWorkflow: the order's state machines — payment (workflows/order_workflow.py) and
+refund (workflows/refund_workflow.py) — with their least-privilege role, a log group
+each, tracing, and an alarm on failed executions of each."""
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -10,8 +13,11 @@ import pulumi_aws as aws
 from components.alarms import at_least_one
 from components.event_bus import EventBus
 from components.iam import allow, assume_role_policy, policy_document
-from shop_common.contracts import ORDER_WORKFLOW, produced_by
-from workflows.order_workflow import check_payment_settings, definition
+from shop_common.contracts import ORDER_WORKFLOW, REFUND_WORKFLOW, produced_by
+from workflows import order_workflow, refund_workflow
+from workflows.payment import check_payment_settings
+
+Definition = Callable[..., dict[str, Any]]
 
 WORKFLOW_TYPES = ("STANDARD", "EXPRESS")
 
@@ -36,6 +42,7 @@ class OrderWorkflowArgs:
 
 class OrderWorkflow(pulumi.ComponentResource):
     arn: pulumi.Output[str]
+    refund_arn: pulumi.Output[str]
 
     def __init__(
         self, name: str, args: OrderWorkflowArgs, opts: pulumi.ResourceOptions | None = None
@@ -43,31 +50,60 @@ class OrderWorkflow(pulumi.ComponentResource):
         super().__init__("shop:index:OrderWorkflow", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
-        self.log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs",
-            name=f"/aws/vendedlogs/states/{args.state_machine_name}",
-            retention_in_days=args.log_retention_days,
-            opts=child,
-        )
         self.role = aws.iam.Role(
             f"{name}-role",
             assume_role_policy=assume_role_policy("states.amazonaws.com"),
-            description=f"Runs {args.state_machine_name}",
+            description=f"Runs {args.state_machine_name} and its refunds",
             opts=child,
         )
         self.policy = aws.iam.RolePolicy(
             f"{name}-policy", role=self.role.id, policy=self._policy(args), opts=child
         )
-        self.state_machine = aws.sfn.StateMachine(
+        self.log_group, self.state_machine, self.failures_alarm = self._machine(
+            name,
+            args,
+            args.state_machine_name,
+            order_workflow.definition,
+            "Order workflow executions failed: orders may need attention",
+        )
+        self.refund_log_group, self.refund_state_machine, self.refund_failures_alarm = (
+            self._machine(
+                f"{name}-refund",
+                args,
+                f"{args.state_machine_name}-refund",
+                refund_workflow.definition,
+                "Refund workflow executions failed: a cancelled paid order is not refunded",
+            )
+        )
+
+        self.arn = self.state_machine.arn
+        self.refund_arn = self.refund_state_machine.arn
+        self.register_outputs({"arn": self.arn, "refund_arn": self.refund_arn})
+
+    def _machine(
+        self,
+        name: str,
+        args: OrderWorkflowArgs,
+        state_machine_name: str,
+        definition: Definition,
+        alarm_description: str,
+    ) -> tuple[aws.cloudwatch.LogGroup, aws.sfn.StateMachine, aws.cloudwatch.MetricAlarm]:
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs",
+            name=f"/aws/vendedlogs/states/{state_machine_name}",
+            retention_in_days=args.log_retention_days,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        state_machine = aws.sfn.StateMachine(
             f"{name}-state-machine",
-            name=args.state_machine_name,
+            name=state_machine_name,
             type=args.workflow_type,
             role_arn=self.role.arn,
-            definition=self._definition(args),
+            definition=self._definition(args, definition),
             logging_configuration={
-                "log_destination": pulumi.Output.concat(self.log_group.arn, ":*"),
-                # An execution's input holds the customer's e-mail and payment token:
-                # the log keeps the states walked and their errors, not the data.
+                "log_destination": pulumi.Output.concat(log_group.arn, ":*"),
+                # An execution's data holds the customer's e-mail (and, paying, the
+                # payment token): the log keeps the states walked and their errors.
                 "include_execution_data": False,
                 # EXPRESS keeps no execution history: its log is the only record.
                 "level": "ALL" if args.workflow_type == "EXPRESS" else "ERROR",
@@ -75,17 +111,15 @@ class OrderWorkflow(pulumi.ComponentResource):
             tracing_configuration={"enabled": True},
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.policy]),
         )
-        self.failures_alarm = at_least_one(
+        alarm = at_least_one(
             f"{name}-failures-alarm",
             self,
-            description="Order workflow executions failed: orders may need attention",
+            description=alarm_description,
             namespace="AWS/States",
             metric_name="ExecutionsFailed",
-            dimensions={"StateMachineArn": self.state_machine.arn},
+            dimensions={"StateMachineArn": state_machine.arn},
         )
-
-        self.arn = self.state_machine.arn
-        self.register_outputs({"arn": self.arn})
+        return log_group, state_machine, alarm
 
     @staticmethod
     def _policy(args: OrderWorkflowArgs) -> pulumi.Output[str]:
@@ -97,7 +131,9 @@ class OrderWorkflow(pulumi.ComponentResource):
                     ["dynamodb:GetItem", "dynamodb:UpdateItem"],
                     args.orders_table_arn,
                 ),
-                args.event_bus.grant_publish(produced_by(ORDER_WORKFLOW)),
+                args.event_bus.grant_publish(
+                    produced_by(ORDER_WORKFLOW) | produced_by(REFUND_WORKFLOW)
+                ),
                 allow("NotifyCustomers", ["sns:Publish"], args.topic_arn),
                 # Log delivery and X-Ray APIs support no resource-level permissions.
                 allow(
@@ -128,7 +164,7 @@ class OrderWorkflow(pulumi.ComponentResource):
         )
 
     @staticmethod
-    def _definition(args: OrderWorkflowArgs) -> pulumi.Output[str]:
+    def _definition(args: OrderWorkflowArgs, definition: Definition) -> pulumi.Output[str]:
         return pulumi.Output.all(
             args.orders_table_name, args.event_bus.bus_name, args.topic_arn
         ).apply(

@@ -1,12 +1,14 @@
 """The order workflow (docs/architecture.md#the-order-workflow), as Amazon States Language.
 
-Direct service integrations only (DynamoDB, EventBridge, SNS): no Lambda.
+Direct service integrations only (DynamoDB, EventBridge, SNS): no Lambda. The payment
+provider is reached through the seam in workflows/payment.py.
 Input: {orderId, userId, email, totalPrice, currency, paymentToken, shard}
 (shop_common.models.OrderWorkflowInput; `shard` is the order's byStatus shard).
 
-    LoadOrder → CheckOrderStatus → AuthorizePayment → (Approve | Decline…)
-      → MarkOrderPaid → PublishOrderPaid → NotifyOrderPaid → Paid
-      → MarkPaymentFailed → PublishOrderPaymentFailed → NotifyPaymentFailed → PaymentFailed
+    LoadOrder → CheckOrderStatus → AuthorizePayment (provider) → approved | declined
+      approved → MarkOrderPaid → CapturePayment → PublishOrderPaid → NotifyOrderPaid → Paid
+               (cancelled meanwhile → VoidPayment → OrderNoLongerPending)
+      declined → MarkPaymentFailed → PublishOrderPaymentFailed → NotifyPaymentFailed
 
 Status updates are conditional on PENDING, so a replayed execution or a
 cancelled order never flips back; each sets the order's byStatus partition
@@ -18,39 +20,19 @@ cancellable), PAID or PAYMENT_FAILED, never anything else.
 from typing import Any
 
 from ordering.status_index import PARTITION_KEY, SEPARATOR
-from shop_common.contracts import EVENTS, SCHEMA_VERSION, DetailType
-
-State = dict[str, Any]  # a state, or a part of one, in Amazon States Language
-
-DECLINED_TOKEN = "tok_declined"  # noqa: S105 - a test card token, not a secret
-_RANDOM_SCALE = 10000
-
-_BACKOFF = {"IntervalSeconds": 1, "MaxAttempts": 3, "BackoffRate": 2.0, "JitterStrategy": "FULL"}
-DYNAMODB_TRANSIENT = [
-    "DynamoDB.ProvisionedThroughputExceededException",
-    "DynamoDB.ThrottlingException",
-    "DynamoDB.RequestLimitExceeded",
-    "DynamoDB.InternalServerErrorException",
-    "DynamoDB.InternalServerError",
-]
-EVENTS_TRANSIENT = [
-    "EventBridge.FailedEntry",
-    "EventBridge.ThrottlingException",
-    "EventBridge.InternalException",
-]
-SNS_TRANSIENT = [
-    "SNS.ThrottledException",
-    "SNS.InternalErrorException",
-    "SNS.KMSThrottlingException",
-]
-
-
-def _retry(errors: list[str]) -> list[State]:
-    return [{"ErrorEquals": [*errors, "States.Timeout"], **_BACKOFF}]
-
-
-def _catch_all(next_state: str) -> State:
-    return {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": next_state}
+from shop_common.contracts import DetailType
+from workflows.asl import (
+    AFTER_THE_FACT,
+    CONDITION_FAILED,
+    DYNAMODB_TRANSIENT,
+    State,
+    catch_all,
+    machine,
+    notify,
+    publish,
+    retry,
+)
+from workflows.payment import PaymentProvider, SimulatedProvider
 
 
 def _status_shard(status: str) -> str:
@@ -83,77 +65,9 @@ def _set_status(table: str, status: str, next_state: str, extra: dict[str, str])
             },
         },
         "ResultPath": None,
-        "Retry": _retry(DYNAMODB_TRANSIENT),
+        "Retry": retry(DYNAMODB_TRANSIENT),
         "Next": next_state,
     }
-
-
-def _publish(bus: str, detail_type: DetailType, data: dict[str, str], next_state: str) -> State:
-    """PutEvents of a declared event: its source and the envelope from the events table."""
-    return {
-        "Type": "Task",
-        "Resource": "arn:aws:states:::events:putEvents",
-        "Parameters": {
-            "Entries": [
-                {
-                    "EventBusName": bus,
-                    "Source": EVENTS[detail_type].source.value,
-                    "DetailType": detail_type.value,
-                    "Detail": {
-                        "metadata": {
-                            "eventId.$": "States.UUID()",
-                            "correlationId.$": "$.orderId",
-                            "version": SCHEMA_VERSION,
-                        },
-                        "data": {f"{key}.$": path for key, path in data.items()},
-                    },
-                }
-            ]
-        },
-        "ResultPath": None,
-        "Retry": _retry(EVENTS_TRANSIENT),
-        "Catch": [_catch_all("EventNotPublished")],
-        "Next": next_state,
-    }
-
-
-def _notify(
-    topic_arn: str, event_type: DetailType, subject: str, message: str, next_state: str
-) -> State:
-    return {
-        "Type": "Task",
-        "Resource": "arn:aws:states:::sns:publish",
-        "Parameters": {
-            "TopicArn": topic_arn,
-            "Subject": subject,
-            "Message.$": message,
-            "MessageAttributes": {
-                "eventType": {"DataType": "String", "StringValue": event_type.value},
-                "email": {"DataType": "String", "StringValue.$": "$.email"},
-            },
-        },
-        "ResultPath": None,
-        "Retry": _retry(SNS_TRANSIENT),
-        "Catch": [_catch_all("NotificationFailed")],
-        "Next": next_state,
-    }
-
-
-def _decline(reason: str) -> State:
-    return {
-        "Type": "Pass",
-        "Result": {"approved": False, "reason": reason},
-        "ResultPath": "$.payment",
-        "Next": "MarkPaymentFailed",
-    }
-
-
-def check_payment_settings(payment_limit: float, payment_failure_rate: float) -> None:
-    """The simulated payment's settings; ValueError naming the one that is wrong."""
-    if payment_limit <= 0:
-        raise ValueError("payment_limit must be positive")
-    if not 0 <= payment_failure_rate <= 1:
-        raise ValueError("payment_failure_rate must be between 0 and 1")
 
 
 def _validation(orders_table: str) -> dict[str, Any]:
@@ -171,8 +85,8 @@ def _validation(orders_table: str) -> dict[str, Any]:
                 "ExpressionAttributeNames": {"#status": "status"},
             },
             "ResultPath": "$.stored",
-            "Retry": _retry(DYNAMODB_TRANSIENT),
-            "Catch": [_catch_all("ProcessingError")],
+            "Retry": retry(DYNAMODB_TRANSIENT),
+            "Catch": [catch_all("ProcessingError")],
             "Next": "CheckOrderStatus",
         },
         "CheckOrderStatus": {
@@ -190,81 +104,40 @@ def _validation(orders_table: str) -> dict[str, Any]:
     }
 
 
-def _payment(payment_limit: float, payment_failure_rate: float) -> dict[str, Any]:
-    """The simulated payment provider: deterministic declines, then optional random ones."""
-    states: dict[str, Any] = {
-        "AuthorizePayment": {
-            "Type": "Choice",
-            "Comment": "Simulated payment provider: deterministic declines first.",
-            "Choices": [
-                {
-                    "Variable": "$.paymentToken",
-                    "StringEquals": DECLINED_TOKEN,
-                    "Next": "DeclineCard",
-                },
-                {
-                    "Variable": "$.totalPrice",
-                    "NumericGreaterThan": payment_limit,
-                    "Next": "DeclineOverLimit",
-                },
-            ],
-            "Default": "RollForIssuerDecline" if payment_failure_rate > 0 else "ApprovePayment",
-        },
-        "DeclineCard": _decline("card_declined"),
-        "DeclineOverLimit": _decline("amount_limit_exceeded"),
-        "ApprovePayment": {
-            "Type": "Pass",
-            "Result": {"approved": True},
-            "ResultPath": "$.payment",
-            "Next": "MarkOrderPaid",
-        },
-    }
-    if payment_failure_rate > 0:
-        states["RollForIssuerDecline"] = {
-            "Type": "Pass",
-            "Comment": "paymentFailureRate: random declines for demos.",
-            "Parameters": {"value.$": f"States.MathRandom(0, {_RANDOM_SCALE})"},
-            "ResultPath": "$.roll",
-            "Next": "IssuerDecision",
-        }
-        states["IssuerDecision"] = {
-            "Type": "Choice",
-            "Choices": [
-                {
-                    "Variable": "$.roll.value",
-                    "NumericLessThan": round(payment_failure_rate * _RANDOM_SCALE),
-                    "Next": "DeclineByIssuer",
-                }
-            ],
-            "Default": "ApprovePayment",
-        }
-        states["DeclineByIssuer"] = _decline("issuer_declined")
-    return states
-
-
-def _settled_once(on_other_failure: str) -> list[State]:
+def _settled_once(
+    on_other_failure: str, on_no_longer_pending: str = "OrderNoLongerPending"
+) -> list[State]:
     """A status update that finds the order no longer PENDING changes nothing."""
     return [
         {
-            "ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"],
+            "ErrorEquals": [CONDITION_FAILED],
             "ResultPath": "$.error",
-            "Next": "OrderNoLongerPending",
+            "Next": on_no_longer_pending,
         },
-        _catch_all(on_other_failure),
+        catch_all(on_other_failure),
     ]
 
 
-def _paid(orders_table: str, event_bus: str, topic_arn: str) -> dict[str, Any]:
+def _paid(
+    orders_table: str, event_bus: str, topic_arn: str, provider: PaymentProvider
+) -> dict[str, Any]:
+    """The authorization is captured only once the order is PAID: an order cancelled
+    while its payment was being authorized has its authorization voided instead."""
     return {
-        "MarkOrderPaid": _set_status(orders_table, "PAID", "PublishOrderPaid", {})
-        | {"Catch": _settled_once("ProcessingError")},
-        "PublishOrderPaid": _publish(
+        "MarkOrderPaid": _set_status(
+            orders_table, "PAID", "CapturePayment", {"paidAt": "$$.State.EnteredTime"}
+        )
+        | {"Catch": _settled_once("VoidAfterError", on_no_longer_pending="VoidPayment")},
+        **provider.capture("CapturePayment", "PublishOrderPaid"),
+        **provider.void("VoidPayment", "OrderNoLongerPending"),
+        **provider.void("VoidAfterError", "ProcessingError"),
+        "PublishOrderPaid": publish(
             event_bus,
             DetailType.ORDER_PAID,
             {"orderId": "$.orderId", "userId": "$.userId", "totalPrice": "$.totalPrice"},
             "NotifyOrderPaid",
         ),
-        "NotifyOrderPaid": _notify(
+        "NotifyOrderPaid": notify(
             topic_arn,
             DetailType.ORDER_PAID,
             "Your order is paid",
@@ -292,13 +165,13 @@ def _payment_failed(orders_table: str, event_bus: str, topic_arn: str) -> dict[s
             {"paymentFailureReason": "$.payment.reason"},
         )
         | {"Catch": _settled_once("OrderLeftPending")},
-        "PublishOrderPaymentFailed": _publish(
+        "PublishOrderPaymentFailed": publish(
             event_bus,
             DetailType.ORDER_PAYMENT_FAILED,
             {"orderId": "$.orderId", "userId": "$.userId", "reason": "$.payment.reason"},
             "NotifyPaymentFailed",
         ),
-        "NotifyPaymentFailed": _notify(
+        "NotifyPaymentFailed": notify(
             topic_arn,
             DetailType.ORDER_PAYMENT_FAILED,
             "Your payment failed",
@@ -328,17 +201,7 @@ _ENDS: dict[str, Any] = {
         "Error": "OrderLeftPending",
         "Cause": "The order status could not be updated; it stays PENDING.",
     },
-    "EventNotPublished": {
-        "Type": "Fail",
-        "Error": "EventNotPublished",
-        "Cause": "The order status is final but its event was not published.",
-    },
-    "NotificationFailed": {
-        "Type": "Fail",
-        "Error": "NotificationFailed",
-        "Cause": "The order status is final but the customer was not notified.",
-    },
-}
+} | AFTER_THE_FACT
 
 
 def definition(
@@ -348,14 +211,17 @@ def definition(
     topic_arn: str,
     payment_limit: float,
     payment_failure_rate: float = 0.0,
+    provider: PaymentProvider | None = None,
 ) -> dict[str, Any]:
-    check_payment_settings(payment_limit, payment_failure_rate)
-    return {
-        "Comment": "Order workflow: payment, status, OrderPaid/OrderPaymentFailed, notification.",
-        "StartAt": "LoadOrder",
-        "States": _validation(orders_table)
-        | _payment(payment_limit, payment_failure_rate)
-        | _paid(orders_table, event_bus, topic_arn)
+    """The definition; payment through `provider`, by default the simulated one with
+    payment_limit and payment_failure_rate."""
+    provider = provider or SimulatedProvider(payment_limit, payment_failure_rate)
+    return machine(
+        "Order workflow: payment, status, OrderPaid/OrderPaymentFailed, notification.",
+        "LoadOrder",
+        _validation(orders_table)
+        | provider.authorize("AuthorizePayment", "MarkOrderPaid", "MarkPaymentFailed")
+        | _paid(orders_table, event_bus, topic_arn, provider)
         | _payment_failed(orders_table, event_bus, topic_arn)
         | _ENDS,
-    }
+    )

@@ -6,7 +6,7 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from ordering import service
 from shop_common import http
-from shop_common.contracts import ORDER_STATUS, ORDER_UPDATE_INPUT
+from shop_common.contracts import ORDER_STATUS, ORDER_UPDATE_INPUT, SHIPMENT_INPUT
 from shop_common.models import Order, OrderPage
 from shop_common.observability import logger, metrics
 
@@ -50,6 +50,11 @@ def list_orders_by_status() -> OrderPage:
 @route
 def get_any_order(orderId: str) -> Order:
     return service.get_any(orderId)
+
+
+@route
+def ship_order(orderId: str) -> Order:
+    return service.ship(orderId, http.body(app, SHIPMENT_INPUT))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -1,4 +1,6 @@
-"""SQS consumer: each CheckoutBasket event becomes one order and one workflow execution."""
+"""SQS consumer of the ordering service: CheckoutBasket → an order (PENDING);
+StockReserved → its payment; OrderRejected → REJECTED; OrderPaid → fulfilment;
+OrderCancelled → the refund of a paid order."""
 
 from typing import TYPE_CHECKING, Any, cast
 
@@ -35,6 +37,12 @@ def handle_record(record: SQSRecord) -> None:
         elif detail_type is DetailType.STOCK_RESERVED:
             started = service.start_payment(str(data["orderId"]))
             logger.info("payment started" if started else "no payment to start")
+        elif detail_type is DetailType.ORDER_PAID:
+            handed = service.request_fulfilment(str(data["orderId"]))
+            logger.info("handed to the carrier" if handed else "no fulfilment to request")
+        elif detail_type is DetailType.ORDER_CANCELLED:
+            refunding = service.start_refund(str(data["orderId"]))
+            logger.info("refund started" if refunding else "no refund due")
         else:
             rejected = service.reject(cast(OrderRejected, data))
             if rejected:

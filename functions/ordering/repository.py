@@ -27,8 +27,12 @@ KEY = "orderId"
 USER_INDEX = "byUser"
 USER_INDEX_KEY = ("userId", "createdAt")
 PENDING: Final = "PENDING"
+PAID: Final = "PAID"
+SHIPPED: Final = "SHIPPED"
 CANCELLED: Final = "CANCELLED"
 REJECTED: Final = "REJECTED"
+# A customer may change or cancel an order until it ships (a paid one is refunded).
+OPEN = (PENDING, PAID)
 _USER_PAGE_KEYS = {"orderId", "userId", "createdAt"}
 _STATUS_PAGE_KEYS = {"orderId", PARTITION_KEY, SORT_KEY}
 
@@ -62,8 +66,10 @@ def create(order: Order) -> Order | None:
     return None
 
 
-def get(order_id: str) -> Order | None:
-    response = clients.dynamodb().get_item(TableName=_table(), Key={"orderId": {"S": order_id}})
+def get(order_id: str, consistent: bool = False) -> Order | None:
+    response = clients.dynamodb().get_item(
+        TableName=_table(), Key={"orderId": {"S": order_id}}, ConsistentRead=consistent
+    )
     return _order(response["Item"]) if "Item" in response else None
 
 
@@ -184,24 +190,57 @@ def _shard_query(partition: str, position: Item | None, limit: int) -> "QueryInp
     return query
 
 
-def update_if_open(order_id: str, user_id: str, changes: OrderChanges) -> Order | None:
-    """Apply changes to the caller's order unless it is cancelled; None if refused."""
+def _update_from(
+    order_id: str,
+    changes: OrderChanges,
+    statuses: tuple[str, ...],
+    condition: str = "",
+    values: dict[str, str] | None = None,
+) -> Order | None:
+    """Apply changes (with updatedAt, and the byStatus partition of a new status) while
+    the order's status is one of statuses and the extra condition holds; None if not."""
     fields: dict[str, object] = {**changes, "updatedAt": now()}
     if "status" in changes:
         fields |= _status_shard(order_id, changes["status"])
-    names = {f"#{key}": key for key in fields} | {"#status": "status"}
-    values = {f":{key}": value for key, value in to_item(fields).items()}
+    allowed = {f":was{n}": status for n, status in enumerate(statuses)}
     try:
         response = clients.dynamodb().update_item(
             TableName=_table(),
             Key={"orderId": {"S": order_id}},
             UpdateExpression="SET " + ", ".join(f"#{key} = :{key}" for key in fields),
-            ConditionExpression="userId = :caller AND #status <> :cancelled",
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values
-            | {":caller": {"S": user_id}, ":cancelled": {"S": CANCELLED}},
+            ConditionExpression=f"#status IN ({', '.join(allowed)})" + condition,
+            ExpressionAttributeNames={f"#{key}": key for key in fields} | {"#status": "status"},
+            ExpressionAttributeValues=to_item(
+                {f":{key}": value for key, value in fields.items()} | allowed | (values or {})
+            ),
             ReturnValues="ALL_NEW",
         )
     except conditional_check_failed():
         return None
     return _order(response["Attributes"])
+
+
+def update_if_open(order_id: str, user_id: str, changes: OrderChanges) -> Order | None:
+    """Apply changes to the caller's order while it is open (PENDING or PAID); None if
+    refused (not theirs, or no longer open)."""
+    return _update_from(order_id, changes, OPEN, " AND userId = :caller", {":caller": user_id})
+
+
+def ship(order_id: str, carrier: str, tracking_number: str) -> Order | None:
+    """PAID → SHIPPED with the carrier's tracking number; None unless PAID."""
+    changes: OrderChanges = {
+        "status": SHIPPED,
+        "carrier": carrier,
+        "trackingNumber": tracking_number,
+        "shippedAt": now(),
+    }
+    return _update_from(order_id, changes, (PAID,))
+
+
+def request_fulfilment(order_id: str) -> bool:
+    """Hand a PAID order to the carrier, once: False if not PAID or handed over already."""
+    changes: OrderChanges = {"fulfilmentRequestedAt": now()}
+    handed = _update_from(
+        order_id, changes, (PAID,), " AND attribute_not_exists(fulfilmentRequestedAt)"
+    )
+    return handed is not None

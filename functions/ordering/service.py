@@ -1,17 +1,26 @@
 """Order rules: one order per checkout, caller-scoped access (admins read every order),
-sticky cancellation."""
+changes and cancellation until the order ships (a paid one is refunded), fulfilment on
+payment and shipping confirmed by the carrier."""
 
 from collections.abc import Mapping
 from typing import cast
 
 from ordering import payment_token, repository, workflow
-from ordering.repository import CANCELLED, PENDING
+from ordering.repository import CANCELLED, PENDING, SHIPPED
 from ordering.status_index import shard_of
 from shop_common import events
 from shop_common.contracts import DetailType
 from shop_common.dynamo import now
 from shop_common.errors import Conflict, NotFound
-from shop_common.models import Address, CheckoutBasket, Order, OrderPage, OrderRejected
+from shop_common.models import (
+    Address,
+    CheckoutBasket,
+    Order,
+    OrderPage,
+    OrderRejected,
+    OrderShipped,
+    ShipmentInput,
+)
 from shop_common.models import OrderCancelled as OrderCancelledData
 
 _FIELDS = tuple(Order.__annotations__)  # what the API shows of a stored order, in this order
@@ -22,9 +31,26 @@ class OrderNotFound(NotFound):
         super().__init__(f"Order {order_id} not found")
 
 
-class OrderCancelled(Conflict):
-    def __init__(self, order_id: str) -> None:
-        super().__init__(f"Order {order_id} is cancelled and can no longer be changed")
+class OrderClosed(Conflict):
+    def __init__(self, order_id: str, status: str) -> None:
+        if status == SHIPPED:
+            reason = "has shipped: returns are not available yet"
+        else:
+            reason = f"is {status} and can no longer be changed"
+        super().__init__(f"Order {order_id} {reason}")
+
+
+class NotShippable(Conflict):
+    def __init__(self, order_id: str, status: str) -> None:
+        super().__init__(f"Order {order_id} is {status}: only a PAID order can ship")
+
+
+class ShippedOtherwise(Conflict):
+    def __init__(self, order_id: str, order: Order) -> None:
+        super().__init__(
+            f"Order {order_id} has shipped already, with {order.get('carrier')} "
+            f"{order.get('trackingNumber')}"
+        )
 
 
 def view(order: Order) -> Order:
@@ -125,18 +151,21 @@ def page_by_status(status: str, limit: int, token: str | None) -> OrderPage:
 def change_address(user_id: str, order_id: str, address: Address) -> Order:
     updated = repository.update_if_open(order_id, user_id, {"shippingAddress": address})
     if updated is None:
-        get(user_id, order_id)  # raises OrderNotFound for a missing or foreign order
-        raise OrderCancelled(order_id)
+        order = get(user_id, order_id)  # raises OrderNotFound for a missing or foreign order
+        raise OrderClosed(order_id, order["status"])
     return view(updated)
 
 
 def cancel(user_id: str, order_id: str) -> Order:
+    """PENDING or PAID → CANCELLED, and OrderCancelled: the basket reopens, the stock is
+    given back and, if it was paid, the refund workflow refunds it. Repeating it is
+    harmless (the same event, under the same id, is published again)."""
     cancelled = repository.update_if_open(order_id, user_id, {"status": CANCELLED})
     if cancelled is None:
         order = get(user_id, order_id)
-        if order["status"] == CANCELLED:
-            return order  # cancelling twice is harmless
-        raise OrderCancelled(order_id)  # unreachable unless the store changed underneath
+        if order["status"] != CANCELLED:
+            raise OrderClosed(order_id, order["status"])
+        cancelled = order  # cancelled before: its event may not have gone out
     data: OrderCancelledData = {"orderId": order_id, "userId": user_id}
     events.publish(
         DetailType.ORDER_CANCELLED,
@@ -145,3 +174,46 @@ def cancel(user_id: str, order_id: str) -> Order:
         event_id=events.stable_event_id(order_id, DetailType.ORDER_CANCELLED),
     )
     return view(cancelled)
+
+
+def ship(order_id: str, shipment: ShipmentInput) -> Order:
+    """The carrier confirms: PAID → SHIPPED with its tracking number, and OrderShipped.
+    Repeating the same confirmation is harmless; another one for a shipped order is not."""
+    carrier, tracking_number = shipment["carrier"], shipment["trackingNumber"]
+    shipped = repository.ship(order_id, carrier, tracking_number)
+    if shipped is None:
+        shipped = get_any(order_id)
+        if shipped["status"] != SHIPPED:
+            raise NotShippable(order_id, shipped["status"])
+        if (shipped.get("carrier"), shipped.get("trackingNumber")) != (carrier, tracking_number):
+            raise ShippedOtherwise(order_id, shipped)
+    data: OrderShipped = {
+        "orderId": order_id,
+        "userId": shipped["userId"],
+        "carrier": carrier,
+        "trackingNumber": tracking_number,
+    }
+    events.publish(
+        DetailType.ORDER_SHIPPED,
+        data,
+        correlation_id=order_id,
+        event_id=events.stable_event_id(order_id, DetailType.ORDER_SHIPPED),
+    )
+    return view(shipped)
+
+
+def request_fulfilment(order_id: str) -> bool:
+    """Fulfilment, on OrderPaid: hand the order to the carrier, once (the simulated
+    carrier then confirms shipping through the admin route). True if handed over now."""
+    return repository.request_fulfilment(order_id)
+
+
+def start_refund(order_id: str) -> bool:
+    """On OrderCancelled: a cancelled order that was paid gets its refund workflow (one
+    execution, named for the order). True when started by this call."""
+    order = repository.get(order_id, consistent=True)
+    if order is None or order["status"] != CANCELLED:
+        return False
+    if "paidAt" not in order or "refundedAt" in order:
+        return False  # nothing was taken, or it is given back already
+    return workflow.start_refund(order_id)

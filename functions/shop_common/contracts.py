@@ -36,6 +36,8 @@ _UUID = {"type": "string", "pattern": UUID_PATTERN}
 _MONEY = {"type": "number", "minimum": 0}
 _TIMESTAMP = {"type": "string", "pattern": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$"}
 _CURRENCY = {"type": "string", "pattern": "^[A-Z]{3}$"}
+_CARRIER = {"type": "string", "minLength": 1, "maxLength": 50}
+_TRACKING_NUMBER = {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9-]{0,63}$"}
 # Declared as Literals in shop_common.models, the types that carry them.
 ORDER_STATUSES: list[str] = list(get_args(OrderStatus))
 PAYMENT_FAILURE_REASONS: list[str] = list(get_args(PaymentFailureReason))
@@ -158,8 +160,26 @@ MODELS: dict[str, Schema] = {
             "paymentFailureReason": {"enum": PAYMENT_FAILURE_REASONS},
             "rejectionReason": {"enum": REJECTION_REASONS},
             "rejectedProductIds": {"type": "array", "items": _ID},
+            "paidAt": _TIMESTAMP,
+            "fulfilmentRequestedAt": _TIMESTAMP,
+            "carrier": _CARRIER,
+            "trackingNumber": _TRACKING_NUMBER,
+            "shippedAt": _TIMESTAMP,
+            "refundedAmount": _MONEY,
+            "refundedAt": _TIMESTAMP,
         },
-        optional=("paymentFailureReason", "rejectionReason", "rejectedProductIds"),
+        optional=(
+            "paymentFailureReason",
+            "rejectionReason",
+            "rejectedProductIds",
+            "paidAt",
+            "fulfilmentRequestedAt",
+            "carrier",
+            "trackingNumber",
+            "shippedAt",
+            "refundedAmount",
+            "refundedAt",
+        ),
     ),
     "Error": _object(
         "Error",
@@ -252,6 +272,13 @@ ORDER_UPDATE_INPUT: Schema = {
     "required": ["shippingAddress"],
     "properties": {"shippingAddress": ADDRESS},
 }
+SHIPMENT_INPUT: Schema = {
+    "title": "ShipmentInput",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["carrier", "trackingNumber"],
+    "properties": {"carrier": _CARRIER, "trackingNumber": _TRACKING_NUMBER},
+}
 
 
 # --- events ------------------------------------------------------------------------------
@@ -269,6 +296,8 @@ class DetailType(StrEnum):
     ORDER_PAID = "OrderPaid"
     ORDER_PAYMENT_FAILED = "OrderPaymentFailed"
     ORDER_CANCELLED = "OrderCancelled"
+    ORDER_REFUNDED = "OrderRefunded"
+    ORDER_SHIPPED = "OrderShipped"
     STOCK_RESERVED = "StockReserved"
     ORDER_REJECTED = "OrderRejected"
     PRODUCT_CREATED = "ProductCreated"
@@ -279,6 +308,7 @@ class DetailType(StrEnum):
 # Who produces and who consumes an event: a function's handler module, or the
 # order workflow. Every event is also archived and audited (components/event_bus.py).
 ORDER_WORKFLOW = "order-workflow"
+REFUND_WORKFLOW = "refund-workflow"
 STOCK_KEEPER = "products.consumer"  # reserves and releases stock for orders
 
 
@@ -324,7 +354,7 @@ EVENTS: dict[DetailType, Event] = {
             Source.ORDERING,
             _object("OrderPaid", {"orderId": _ID, "userId": _ID, "totalPrice": _MONEY}),
             producer=ORDER_WORKFLOW,
-            consumers=("basket.consumer",),
+            consumers=("basket.consumer", "ordering.consumer"),  # basket emptied; fulfilment
         ),
         Event(
             DetailType.ORDER_PAYMENT_FAILED,
@@ -341,7 +371,32 @@ EVENTS: dict[DetailType, Event] = {
             Source.ORDERING,
             _object("OrderCancelled", {"orderId": _ID, "userId": _ID}),
             producer="ordering.api",
-            consumers=("basket.consumer", STOCK_KEEPER),
+            # the basket reopens, the stock is given back, a paid order is refunded
+            consumers=("basket.consumer", STOCK_KEEPER, "ordering.consumer"),
+        ),
+        Event(
+            DetailType.ORDER_REFUNDED,
+            Source.ORDERING,
+            _object(
+                "OrderRefunded",
+                {"orderId": _ID, "userId": _ID, "refundedAmount": _MONEY, "currency": _CURRENCY},
+            ),
+            producer=REFUND_WORKFLOW,
+            consumers=(STOCK_KEEPER,),  # gives back what is still reserved (once)
+        ),
+        Event(
+            DetailType.ORDER_SHIPPED,
+            Source.ORDERING,
+            _object(
+                "OrderShipped",
+                {
+                    "orderId": _ID,
+                    "userId": _ID,
+                    "carrier": _CARRIER,
+                    "trackingNumber": _TRACKING_NUMBER,
+                },
+            ),
+            producer="ordering.api",
         ),
         # The stock keeper's answer to OrderCreated: every line reserved, or none.
         Event(

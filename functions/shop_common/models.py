@@ -18,7 +18,7 @@ from typing import Literal, NotRequired, TypedDict
 
 Number = Decimal | int
 
-OrderStatus = Literal["PENDING", "PAID", "PAYMENT_FAILED", "REJECTED", "CANCELLED"]
+OrderStatus = Literal["PENDING", "PAID", "PAYMENT_FAILED", "REJECTED", "SHIPPED", "CANCELLED"]
 PaymentFailureReason = Literal[
     "card_declined",
     "amount_limit_exceeded",
@@ -174,6 +174,13 @@ class Order(TypedDict):
     paymentFailureReason: NotRequired[PaymentFailureReason]
     rejectionReason: NotRequired[RejectionReason]
     rejectedProductIds: NotRequired[list[str]]
+    paidAt: NotRequired[str]
+    fulfilmentRequestedAt: NotRequired[str]  # handed to the carrier (fulfilment, on OrderPaid)
+    carrier: NotRequired[str]
+    trackingNumber: NotRequired[str]
+    shippedAt: NotRequired[str]
+    refundedAmount: NotRequired[Number]
+    refundedAt: NotRequired[str]
 
 
 class OrderChanges(TypedDict, total=False):
@@ -181,6 +188,10 @@ class OrderChanges(TypedDict, total=False):
 
     shippingAddress: Address
     status: OrderStatus
+    carrier: str
+    trackingNumber: str
+    shippedAt: str
+    fulfilmentRequestedAt: str
 
 
 class OrderPage(TypedDict):
@@ -239,6 +250,11 @@ class OrderUpdateInput(TypedDict):
     shippingAddress: Address
 
 
+class ShipmentInput(TypedDict):
+    carrier: str
+    trackingNumber: str
+
+
 # --- events: the envelope (docs/architecture.md#envelope) and each type's data ------------
 
 
@@ -273,6 +289,20 @@ class OrderCancelled(TypedDict):
     userId: str
 
 
+class OrderRefunded(TypedDict):
+    orderId: str
+    userId: str
+    refundedAmount: Number
+    currency: str
+
+
+class OrderShipped(TypedDict):
+    orderId: str
+    userId: str
+    carrier: str
+    trackingNumber: str
+
+
 class StockReserved(TypedDict):
     orderId: str
     userId: str
@@ -296,3 +326,7 @@ class OrderWorkflowInput(TypedDict):
     currency: str
     paymentToken: str
     shard: int  # the order's byStatus shard (ordering.status_index), for its status updates
+
+
+class RefundWorkflowInput(TypedDict):
+    orderId: str

@@ -22,6 +22,7 @@ from shop_common.contracts import (
     ORDER_UPDATE_INPUT,
     PRODUCT_INPUT,
     PRODUCT_UPDATE_INPUT,
+    SHIPMENT_INPUT,
     STOCK_CHANGE_INPUT,
 )
 from shop_common.errors import (
@@ -261,7 +262,7 @@ ROUTES: tuple[Route, ...] = (
         "ordering.api",
         "cancel_order",
         Access.USER,
-        "Cancel an order (repeating it is harmless)",
+        "Cancel an order until it ships; a paid one is refunded (repeating it is harmless)",
         response="Order",
         conflicts=True,
         publishes=True,
@@ -286,6 +287,18 @@ ROUTES: tuple[Route, ...] = (
         Access.ADMIN,
         "Get any customer's order",
         response="Order",
+    ),
+    Route(
+        "POST",
+        "/admin/orders/{orderId}/ship",
+        "ordering.api",
+        "ship_order",
+        Access.ADMIN,
+        "Confirm a paid order shipped (the carrier's tracking number; repeating it is harmless)",
+        response="Order",
+        body=SHIPMENT_INPUT,
+        conflicts=True,
+        publishes=True,
     ),
     Route(
         "GET",

@@ -32,6 +32,7 @@ class Env(StrEnum):
     BASKETS_TABLE_NAME = "BASKETS_TABLE_NAME"  # read for a checked-out basket's payment token
     EVENT_BUS_NAME = "EVENT_BUS_NAME"
     STATE_MACHINE_ARN = "STATE_MACHINE_ARN"
+    REFUND_STATE_MACHINE_ARN = "REFUND_STATE_MACHINE_ARN"
     CURRENCY = "CURRENCY"
 
 

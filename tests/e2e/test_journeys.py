@@ -94,8 +94,9 @@ def test_checkout_twice_is_one_order(shop, customer):
     assert len(shop.call("GET", "/orders", customer).json()["items"]) == 1
 
 
-def test_cancelling_an_order(shop, customer):
-    shop.call("PUT", f"/basket/items/{shop.create_product()}", customer, json={"quantity": 1})
+def test_cancelling_a_paid_order_refunds_it_and_gives_its_stock_back(shop, customer):
+    lamp = shop.create_product(price=12.5, stock=4)
+    shop.call("PUT", f"/basket/items/{lamp}", customer, json={"quantity": 2})
     order_id = shop.checkout(customer).json()["orderId"]
     shop.order_status(customer, order_id, until={"PAID"})
 
@@ -106,7 +107,42 @@ def test_cancelling_an_order(shop, customer):
     assert cancelled.status_code == again.status_code == 200
     assert cancelled.json()["status"] == again.json()["status"] == "CANCELLED"
     assert patch.status_code == 409
-    assert shop.call("GET", f"/orders/{order_id}", customer).json()["status"] == "CANCELLED"
+    refunded = shop.wait_for(
+        lambda: (
+            (o := shop.call("GET", f"/orders/{order_id}", customer).json()).get("refundedAt") and o
+        )
+    )
+    assert (refunded["status"], refunded["refundedAmount"]) == ("CANCELLED", 25)
+    stock = lambda: shop.call("GET", f"/products/{lamp}").json()["stock"]  # noqa: E731
+    assert shop.wait_for(lambda: stock() == 4)
+    assert shop.wait_for(
+        lambda: [
+            n
+            for n in shop.notifications()
+            if n.get("attributes", {}).get("eventType") == "OrderRefunded" and order_id in str(n)
+        ]
+    )
+
+
+def test_a_paid_order_ships_and_can_then_no_longer_be_cancelled(shop, customer):
+    shop.call("PUT", f"/basket/items/{shop.create_product()}", customer, json={"quantity": 1})
+    order_id = shop.checkout(customer).json()["orderId"]
+    shop.order_status(customer, order_id, until={"PAID"})
+    shipment = {"carrier": "DHL", "trackingNumber": "JD0146-0002"}
+    path = f"/admin/orders/{order_id}/ship"
+
+    assert shop.call("POST", path, customer, json=shipment).status_code == 403
+    shipped = shop.call("POST", path, "admin", json=shipment)
+    cancelled = shop.call("DELETE", f"/orders/{order_id}", customer)
+
+    assert shipped.status_code == 200, shipped.text
+    assert shipped.json()["trackingNumber"] == "JD0146-0002"
+    assert cancelled.status_code == 409
+    order = shop.order_status(customer, order_id, until={"SHIPPED"})
+    assert order["carrier"] == "DHL"
+    assert shop.wait_for(
+        lambda: "fulfilmentRequestedAt" in shop.call("GET", f"/orders/{order_id}", customer).json()
+    )
 
 
 def test_another_customer_cannot_see_or_touch_an_order(shop, customer):

@@ -24,7 +24,7 @@ from shop_common import clients, settings
 from tests import ROOT
 from tests.infra.helpers import FUNCTION, TABLE, statements
 from tests.infra.mocks import run_program
-from workflows.order_workflow import definition
+from workflows import order_workflow, refund_workflow
 
 EVENT_SCHEMAS = ROOT / "schemas" / "events"
 # The program itself, evaluated under the infra tests' mocks: its tables, bus,
@@ -36,6 +36,7 @@ emulator_patches.apply_fidelity()
 TABLES = {key: PROGRAM.outputs[f"{key}TableName"] for key in ("products", "baskets", "orders")}
 BUS = PROGRAM.outputs["eventBusName"]
 STATE_MACHINE_NAME = PROGRAM.outputs["stateMachineArn"].rsplit(":", 1)[-1]
+REFUND_STATE_MACHINE_NAME = PROGRAM.outputs["refundStateMachineArn"].rsplit(":", 1)[-1]
 # The tests' names for the functions, and the handler module each one runs.
 HANDLERS = {
     "products": "products.api",
@@ -252,7 +253,8 @@ class Shop:
         return [e for e in self.published() if e["detail-type"] == detail_type]
 
     def create_workflow(self, payment_limit: float = 1000, failure_rate: float = 0.0) -> str:
-        """The real order workflow definition, run by moto's Step Functions interpreter."""
+        """The real order and refund workflow definitions, run by moto's Step Functions
+        interpreter (the simulated payment provider)."""
         sns = aws("sns")
         self.topic_arn = sns.create_topic(Name="order-notifications-test")["TopicArn"]
         self.notifications_url = self.sqs.create_queue(QueueName="notifications")["QueueUrl"]
@@ -261,18 +263,22 @@ class Shop:
             Protocol="sqs",
             Endpoint=self._queue_arn(self.notifications_url),
         )
+        settings = {
+            "orders_table": TABLES["orders"],
+            "event_bus": BUS,
+            "topic_arn": self.topic_arn,
+            "payment_limit": payment_limit,
+            "payment_failure_rate": failure_rate,
+        }
+        self.refund_state_machine_arn = self.sfn.create_state_machine(
+            name=REFUND_STATE_MACHINE_NAME,
+            roleArn="arn:aws:iam::123456789012:role/order-workflow",
+            definition=json.dumps(refund_workflow.definition(**settings)),
+        )["stateMachineArn"]
         self.state_machine_arn = self.sfn.create_state_machine(
             name=STATE_MACHINE_NAME,
             roleArn="arn:aws:iam::123456789012:role/order-workflow",
-            definition=json.dumps(
-                definition(
-                    orders_table=TABLES["orders"],
-                    event_bus=BUS,
-                    topic_arn=self.topic_arn,
-                    payment_limit=payment_limit,
-                    payment_failure_rate=failure_rate,
-                )
-            ),
+            definition=json.dumps(order_workflow.definition(**settings)),
         )["stateMachineArn"]
         return self.state_machine_arn
 
@@ -295,6 +301,11 @@ class Shop:
 
     def all_finished(self) -> list[dict]:
         return [self.finished(e["executionArn"]) for e in self.executions()]
+
+    def refunds(self) -> list[dict]:
+        """The refund workflow's executions, each once finished."""
+        listed = self.sfn.list_executions(stateMachineArn=self.refund_state_machine_arn)
+        return [self.finished(e["executionArn"]) for e in listed["executions"]]
 
     def notifications(self) -> list[dict]:
         """SNS notifications received so far: subject, message and attributes."""

@@ -30,6 +30,7 @@ INPUT_TYPES = {
     "BasketItemInput": (contracts.BASKET_ITEM_INPUT, models.BasketItemInput),
     "CheckoutInput": (contracts.CHECKOUT_INPUT, models.CheckoutInput),
     "OrderUpdateInput": (contracts.ORDER_UPDATE_INPUT, models.OrderUpdateInput),
+    "ShipmentInput": (contracts.SHIPMENT_INPUT, models.ShipmentInput),
 }
 EVENT_DATA_TYPES: dict[DetailType, Any] = {
     DetailType.CHECKOUT_BASKET: models.CheckoutBasket,
@@ -37,6 +38,8 @@ EVENT_DATA_TYPES: dict[DetailType, Any] = {
     DetailType.ORDER_PAID: models.OrderPaid,
     DetailType.ORDER_PAYMENT_FAILED: models.OrderPaymentFailed,
     DetailType.ORDER_CANCELLED: models.OrderCancelled,
+    DetailType.ORDER_REFUNDED: models.OrderRefunded,
+    DetailType.ORDER_SHIPPED: models.OrderShipped,
     DetailType.STOCK_RESERVED: models.StockReserved,
     DetailType.ORDER_REJECTED: models.OrderRejected,
     DetailType.PRODUCT_CREATED: models.Product,

@@ -372,7 +372,7 @@ def test_the_shipping_address_can_change_until_cancelled(workflow, orders):
     assert closed.status == 409
 
 
-def test_cancelling_is_harmless_to_repeat_and_publishes_once(workflow, orders):
+def test_cancelling_is_harmless_to_repeat_and_publishes_one_event(workflow, orders):
     path = f"/orders/{orders[0]}"
 
     first = workflow.request("orders", "DELETE", path, user="ada")
@@ -382,9 +382,13 @@ def test_cancelling_is_harmless_to_repeat_and_publishes_once(workflow, orders):
     assert first.status == again.status == 200
     assert first.json["status"] == again.json["status"] == "CANCELLED"
     assert foreign.status == 404
-    [event] = workflow.published_of("OrderCancelled")
-    assert event["detail"]["data"] == {"orderId": orders[0], "userId": "ada"}
-    assert_valid_event(event)
+    # A repeat publishes again (the first publish may have failed), as the same event.
+    published = workflow.published_of("OrderCancelled")
+    assert len(published) == 2
+    assert len({event["detail"]["metadata"]["eventId"] for event in published}) == 1
+    for event in published:
+        assert event["detail"]["data"] == {"orderId": orders[0], "userId": "ada"}
+        assert_valid_event(event)
 
 
 def test_orders_need_an_identity(workflow):

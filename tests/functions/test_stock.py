@@ -131,16 +131,25 @@ def test_a_repeated_order_created_decides_once_and_repeats_the_same_answer(shop,
     assert stock_of(shop, lamp) == (units - 3 if units >= 3 else units) + 10
 
 
-@pytest.mark.parametrize("cause", [DetailType.ORDER_PAYMENT_FAILED, DetailType.ORDER_CANCELLED])
-def test_a_failed_or_cancelled_order_gives_its_stock_back_once(shop, cause):
+@pytest.mark.parametrize(
+    "cause",
+    [DetailType.ORDER_PAYMENT_FAILED, DetailType.ORDER_CANCELLED, DetailType.ORDER_REFUNDED],
+)
+def test_a_failed_cancelled_or_refunded_order_gives_its_stock_back_once(shop, cause):
     lamp, mug = product(shop, 5), product(shop, 5)
     placed = order({lamp: 3, mug: 1})
     deliver(shop, event(DetailType.ORDER_CREATED, placed))
     outcome = {"orderId": placed["orderId"], "userId": "ada"}
     if cause is DetailType.ORDER_PAYMENT_FAILED:
         outcome["reason"] = "card_declined"
+    if cause is DetailType.ORDER_REFUNDED:
+        outcome |= {"refundedAmount": 31.5, "currency": "USD"}
 
     deliver(shop, event(cause, outcome), event(cause, outcome))
+    if cause is DetailType.ORDER_REFUNDED:  # a paid order's cancellation came first
+        deliver(
+            shop, event(DetailType.ORDER_CANCELLED, {"orderId": placed["orderId"], "userId": "ada"})
+        )
 
     assert (stock_of(shop, lamp), stock_of(shop, mug)) == (5, 5)
 

@@ -100,8 +100,8 @@ def test_every_function_logs_to_its_own_group_with_retention(deployment, request
 def test_every_log_group_has_retention(deployment, request):
     stack = request.node.callspec.params["deployment"]
     groups = deployment.of_type(LOG_GROUP)
-    # the functions', the API's access log, the workflow's and the audit trail's
-    assert len(groups) == len(deployment.of_type(FUNCTION)) + 3
+    # the functions', the API's access log, the two workflows' and the audit trail's
+    assert len(groups) == len(deployment.of_type(FUNCTION)) + 4
     for group in groups:
         assert group.inputs["retentionInDays"] == EXPECTED[stack]["retention"], group.name
 
@@ -169,9 +169,10 @@ def test_the_admin_group_exists_in_the_pool(deployment):
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_stack_settings_reach_the_resources(stack, dev, prod):
     deployment = {"dev": dev, "prod": prod}[stack]
-    [machine] = deployment.of_type("aws:sfn/stateMachine:StateMachine")
+    machines = deployment.of_type("aws:sfn/stateMachine:StateMachine")
     [pool] = deployment.of_type("aws:cognito/userPool:UserPool")
-    assert machine.inputs["type"] == EXPECTED[stack]["workflow"]
+    assert len(machines) == 2  # payment and refund
+    assert {m.inputs["type"] for m in machines} == {EXPECTED[stack]["workflow"]}
     assert pool.inputs["deletionProtection"] == (
         "ACTIVE" if EXPECTED[stack]["protect"] else "INACTIVE"
     )

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from shop_common.contracts import EVENTS, ORDER_WORKFLOW, STOCK_KEEPER, produced_by
+from shop_common.contracts import EVENTS, ORDER_WORKFLOW, REFUND_WORKFLOW, STOCK_KEEPER, produced_by
 from shop_common.routes import ROUTES
 from tests.infra.helpers import (
     ESM,
@@ -51,8 +51,8 @@ def table(dev, output_key):
     [
         (
             "ordering",
-            ["shop.basket", "shop.products"],
-            ["CheckoutBasket", "StockReserved", "OrderRejected"],
+            ["shop.basket", "shop.ordering", "shop.products"],
+            ["CheckoutBasket", "OrderPaid", "OrderCancelled", "StockReserved", "OrderRejected"],
             "ordering.consumer",
             "orderingQueueUrl",
         ),
@@ -66,7 +66,7 @@ def table(dev, output_key):
         (
             "stock",
             ["shop.ordering"],
-            ["OrderCreated", "OrderPaymentFailed", "OrderCancelled"],
+            ["OrderCreated", "OrderPaymentFailed", "OrderCancelled", "OrderRefunded"],
             "products.consumer",
             "stockQueueUrl",
         ),
@@ -181,15 +181,26 @@ def test_only_the_basket_function_reads_the_products_table_besides_products(dev)
     assert not grants(statements(dev, basket), "dynamodb:PutItem", products)
 
 
-def producer_of_role(dev, role_name: str) -> str:
-    """The events table's name for whatever runs with this role."""
+# The events table's names for the state machines.
+MACHINE_PRODUCERS = {
+    "order-workflow-state-machine": ORDER_WORKFLOW,
+    "order-workflow-refund-state-machine": REFUND_WORKFLOW,
+}
+
+
+def producers_of_role(dev, role_name: str) -> set[str]:
+    """The events table's names for whatever runs with this role."""
     role = dev.with_output("name", role_name, ROLE)
     for fn in dev.of_type(FUNCTION):
         if fn.inputs["role"] == role.outputs["arn"]:
-            return fn.inputs["handler"].removesuffix(".lambda_handler")
-    [machine] = dev.of_type("aws:sfn/stateMachine:StateMachine")
-    assert machine.inputs["roleArn"] == role.outputs["arn"], role_name
-    return ORDER_WORKFLOW
+            return {fn.inputs["handler"].removesuffix(".lambda_handler")}
+    machines = [
+        m
+        for m in dev.of_type("aws:sfn/stateMachine:StateMachine")
+        if m.inputs["roleArn"] == role.outputs["arn"]
+    ]
+    assert machines, role_name
+    return {MACHINE_PRODUCERS[m.name] for m in machines}
 
 
 def test_every_role_that_can_publish_may_publish_only_its_own_sources(dev):
@@ -199,11 +210,11 @@ def test_every_role_that_can_publish_may_publish_only_its_own_sources(dev):
         for statement in json.loads(policy.inputs["policy"])["Statement"]:
             if "events:PutEvents" not in statement["Action"]:
                 continue
-            producer = producer_of_role(dev, policy.inputs["role"])
-            publishers.add(producer)
-            assert statement["Resource"] == bus_arn, producer
+            producers = producers_of_role(dev, policy.inputs["role"])
+            publishers |= producers
+            assert statement["Resource"] == bus_arn, producers
             allowed = statement["Condition"]["StringEquals"]["events:source"]
-            assert set(allowed) == produced_by(producer), producer
+            assert set(allowed) == set().union(*map(produced_by, producers)), producers
     assert publishers == {event.producer for event in EVENTS.values()}
 
 
@@ -220,11 +231,15 @@ def test_non_publishers_may_not_put_events(dev):
         assert "events:PutEvents" not in granted_actions(statements(dev, function(dev, handler)))
 
 
-def test_the_ordering_consumer_starts_the_order_workflow(dev):
+def test_the_ordering_consumer_starts_the_order_workflows(dev):
     consumer = function(dev, "ordering.consumer")
-    machine_arn = dev.outputs["stateMachineArn"]
-    assert consumer.inputs["environment"]["variables"]["STATE_MACHINE_ARN"] == machine_arn
-    assert grants(statements(dev, consumer), "states:StartExecution", machine_arn)
+    variables = consumer.inputs["environment"]["variables"]
+    for output, variable in (
+        ("stateMachineArn", "STATE_MACHINE_ARN"),
+        ("refundStateMachineArn", "REFUND_STATE_MACHINE_ARN"),
+    ):
+        assert variables[variable] == dev.outputs[output]
+        assert grants(statements(dev, consumer), "states:StartExecution", dev.outputs[output])
     others = [f for f in dev.of_type(FUNCTION) if f is not consumer]
     assert not any("states:StartExecution" in granted_actions(statements(dev, f)) for f in others)
 
@@ -253,8 +268,17 @@ def test_every_route_of_the_table_reaches_its_services_function_and_only_it(dev)
     assert len(permissions) == len(ROUTES)
 
 
-def test_the_workflow_settles_orders_publishes_and_notifies_and_nothing_else(dev):
-    [machine] = dev.of_type("aws:sfn/stateMachine:StateMachine")
+@pytest.mark.parametrize(
+    ("machine_name", "log_group"),
+    [
+        ("order-workflow-state-machine", "order-workflow-logs"),
+        ("order-workflow-refund-state-machine", "order-workflow-refund-logs"),
+    ],
+)
+def test_the_workflows_settle_orders_publish_and_notify_and_nothing_else(
+    dev, machine_name, log_group
+):
+    machine = dev.named(machine_name)
     definition = json.loads(machine.inputs["definition"])
     tasks = [s for s in definition["States"].values() if s["Type"] == "Task"]
     assert {t["Resource"] for t in tasks} == {
@@ -288,7 +312,7 @@ def test_the_workflow_settles_orders_publishes_and_notifies_and_nothing_else(dev
         for a in alarms
     )
     log_destination = machine.inputs["loggingConfiguration"]["logDestination"]
-    assert log_destination == f"{dev.named('order-workflow-logs').outputs['arn']}:*"
+    assert log_destination == f"{dev.named(log_group).outputs['arn']}:*"
 
 
 def test_the_outputs_name_the_deployed_resources(dev):

@@ -1,0 +1,142 @@
+"""Amazon States Language building blocks the shop's workflows share: retries of
+transient errors, catch-alls, a declared event put on the bus, a notification."""
+
+from typing import Any
+
+from shop_common.contracts import EVENTS, SCHEMA_VERSION, DetailType
+
+State = dict[str, Any]  # a state, or a part of one, in Amazon States Language
+
+_BACKOFF = {"IntervalSeconds": 1, "MaxAttempts": 3, "BackoffRate": 2.0, "JitterStrategy": "FULL"}
+DYNAMODB_TRANSIENT = [
+    "DynamoDB.ProvisionedThroughputExceededException",
+    "DynamoDB.ThrottlingException",
+    "DynamoDB.RequestLimitExceeded",
+    "DynamoDB.InternalServerErrorException",
+    "DynamoDB.InternalServerError",
+]
+EVENTS_TRANSIENT = [
+    "EventBridge.FailedEntry",
+    "EventBridge.ThrottlingException",
+    "EventBridge.InternalException",
+]
+SNS_TRANSIENT = [
+    "SNS.ThrottledException",
+    "SNS.InternalErrorException",
+    "SNS.KMSThrottlingException",
+]
+CONDITION_FAILED = "DynamoDB.ConditionalCheckFailedException"
+
+
+def retry(errors: list[str]) -> list[State]:
+    return [{"ErrorEquals": [*errors, "States.Timeout"], **_BACKOFF}]
+
+
+def catch_all(next_state: str) -> State:
+    return {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": next_state}
+
+
+def publish(bus: str, detail_type: DetailType, data: dict[str, str], next_state: str) -> State:
+    """PutEvents of a declared event: its source and the envelope from the events table.
+    `data` maps each field to a JSONPath or an intrinsic function."""
+    return {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::events:putEvents",
+        "Parameters": {
+            "Entries": [
+                {
+                    "EventBusName": bus,
+                    "Source": EVENTS[detail_type].source.value,
+                    "DetailType": detail_type.value,
+                    "Detail": {
+                        "metadata": {
+                            "eventId.$": "States.UUID()",
+                            "correlationId.$": "$.orderId",
+                            "version": SCHEMA_VERSION,
+                        },
+                        "data": {f"{key}.$": path for key, path in data.items()},
+                    },
+                }
+            ]
+        },
+        "ResultPath": None,
+        "Retry": retry(EVENTS_TRANSIENT),
+        "Catch": [catch_all("EventNotPublished")],
+        "Next": next_state,
+    }
+
+
+def notify(
+    topic_arn: str,
+    event_type: DetailType,
+    subject: str,
+    message: str,
+    next_state: str,
+    email: str = "$.email",
+) -> State:
+    """Publish the outcome to the notifications topic, with the attributes subscribers
+    filter on (eventType, email)."""
+    return {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::sns:publish",
+        "Parameters": {
+            "TopicArn": topic_arn,
+            "Subject": subject,
+            "Message.$": message,
+            "MessageAttributes": {
+                "eventType": {"DataType": "String", "StringValue": event_type.value},
+                "email": {"DataType": "String", "StringValue.$": email},
+            },
+        },
+        "ResultPath": None,
+        "Retry": retry(SNS_TRANSIENT),
+        "Catch": [catch_all("NotificationFailed")],
+        "Next": next_state,
+    }
+
+
+# End states both workflows reach when a step after the decisive update fails.
+AFTER_THE_FACT: dict[str, State] = {
+    "EventNotPublished": {
+        "Type": "Fail",
+        "Error": "EventNotPublished",
+        "Cause": "The order's change is stored but its event was not published.",
+    },
+    "NotificationFailed": {
+        "Type": "Fail",
+        "Error": "NotificationFailed",
+        "Cause": "The order's change is stored but the customer was not notified.",
+    },
+}
+
+
+def _targets(state: State) -> list[str]:
+    targets = [state[key] for key in ("Next", "Default") if key in state]
+    targets += [choice["Next"] for choice in state.get("Choices", [])]
+    targets += [catch["Next"] for catch in state.get("Catch", [])]
+    return targets
+
+
+def machine(comment: str, start_at: str, states: dict[str, State]) -> dict[str, Any]:
+    """A state machine definition. End states (Succeed, Fail) that no path reaches are
+    left out, since Step Functions rejects unreachable states (they are offered to a
+    payment provider that may not fail, for instance); any other unreachable state, or a
+    transition to a state that does not exist, is a ValueError."""
+    reached, frontier = set(), [start_at]
+    while frontier:
+        name = frontier.pop()
+        if name in reached:
+            continue
+        if name not in states:
+            raise ValueError(f"a transition leads to {name!r}, which is not a state")
+        reached.add(name)
+        frontier.extend(_targets(states[name]))
+    unreachable = [name for name in states if name not in reached]
+    stranded = [name for name in unreachable if states[name]["Type"] not in ("Succeed", "Fail")]
+    if stranded:
+        raise ValueError(f"no path reaches {stranded}")
+    return {
+        "Comment": comment,
+        "StartAt": start_at,
+        "States": {name: state for name, state in states.items() if name in reached},
+    }
