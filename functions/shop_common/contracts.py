@@ -280,6 +280,8 @@ class DetailType(StrEnum):
 # order workflow. Every event is also archived and audited (components/event_bus.py).
 ORDER_WORKFLOW = "order-workflow"
 STOCK_KEEPER = "products.consumer"  # reserves and releases stock for orders
+# E-mails the customer each order outcome (workflows/customer_notifier.py MESSAGES).
+CUSTOMER_NOTIFIER = "customer-notifier"
 
 
 @dataclass(frozen=True)
@@ -325,7 +327,7 @@ EVENTS: dict[DetailType, Event] = {
             Source.ORDERING,
             _object("OrderPaid", {"orderId": _ID, "userId": _ID, "totalPrice": _MONEY}),
             producer=ORDER_WORKFLOW,
-            consumers=("basket.consumer",),
+            consumers=("basket.consumer", CUSTOMER_NOTIFIER),
         ),
         Event(
             DetailType.ORDER_PAYMENT_FAILED,
@@ -335,14 +337,14 @@ EVENTS: dict[DetailType, Event] = {
                 {"orderId": _ID, "userId": _ID, "reason": {"enum": PAYMENT_FAILURE_REASONS}},
             ),
             producer=ORDER_WORKFLOW,
-            consumers=("basket.consumer", STOCK_KEEPER),
+            consumers=("basket.consumer", STOCK_KEEPER, CUSTOMER_NOTIFIER),
         ),
         Event(
             DetailType.ORDER_CANCELLED,
             Source.ORDERING,
             _object("OrderCancelled", {"orderId": _ID, "userId": _ID}),
             producer="ordering.api",
-            consumers=("basket.consumer", STOCK_KEEPER),
+            consumers=("basket.consumer", STOCK_KEEPER, CUSTOMER_NOTIFIER),
         ),
         # The stock keeper's answer to OrderCreated: every line reserved, or none.
         Event(
@@ -365,7 +367,8 @@ EVENTS: dict[DetailType, Event] = {
                 },
             ),
             producer=STOCK_KEEPER,
-            consumers=("ordering.consumer", "basket.consumer"),  # REJECTED; basket reopens
+            # REJECTED; basket reopens; the customer is told
+            consumers=("ordering.consumer", "basket.consumer", CUSTOMER_NOTIFIER),
         ),
         Event(DetailType.PRODUCT_CREATED, Source.PRODUCTS, ref("Product"), producer="products.api"),
         Event(DetailType.PRODUCT_UPDATED, Source.PRODUCTS, ref("Product"), producer="products.api"),

@@ -187,7 +187,7 @@ def producer_of_role(dev, role_name: str) -> str:
     for fn in dev.of_type(FUNCTION):
         if fn.inputs["role"] == role.outputs["arn"]:
             return fn.inputs["handler"].removesuffix(".lambda_handler")
-    [machine] = dev.of_type("aws:sfn/stateMachine:StateMachine")
+    machine = dev.named("order-workflow-state-machine")
     assert machine.inputs["roleArn"] == role.outputs["arn"], role_name
     return ORDER_WORKFLOW
 
@@ -254,7 +254,7 @@ def test_every_route_of_the_table_reaches_its_services_function_and_only_it(dev)
 
 
 def test_the_workflow_settles_orders_publishes_and_notifies_and_nothing_else(dev):
-    [machine] = dev.of_type("aws:sfn/stateMachine:StateMachine")
+    machine = dev.named("order-workflow-state-machine")
     definition = json.loads(machine.inputs["definition"])
     tasks = [s for s in definition["States"].values() if s["Type"] == "Task"]
     assert {t["Resource"] for t in tasks} == {
@@ -331,6 +331,7 @@ def test_component_type_tokens(dev):
         "shop:index:Identity",
         "shop:index:Function",
         "shop:index:Notifications",
+        "shop:index:CustomerNotifier",
     }
     consumers = [r for r in dev.resources if r.typ == "shop:index:QueueConsumer"]
     assert len(consumers) == 3
