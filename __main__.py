@@ -12,6 +12,7 @@ import pulumi_aws as aws
 
 import components  # noqa: F401 - first: it makes the functions' shared declarations importable
 from basket import repository as baskets_repository
+from components.customer_notifier import CustomerNotifier, CustomerNotifierArgs
 from components.event_bus import EventBus, EventBusArgs
 from components.function import FunctionSettings, powertools_layer_arn
 from components.http_api import HttpApi, HttpApiArgs
@@ -29,7 +30,7 @@ from ordering.repository import USER_INDEX
 from products import repository as products_repository
 from products import reservations
 from products.repository import CATEGORY_INDEX
-from shop_common.contracts import STOCK_KEEPER, produced_by, rule_pattern
+from shop_common.contracts import CUSTOMER_NOTIFIER, STOCK_KEEPER, produced_by, rule_pattern
 from shop_common.routes import ADMIN_GROUP, served_by, services
 from shop_common.settings import Env
 
@@ -207,6 +208,20 @@ workflow = OrderWorkflow(
     ),
 )
 
+customer_notifier = CustomerNotifier(
+    "customer-notifier",
+    CustomerNotifierArgs(
+        name_prefix=prefix,
+        bus=bus,
+        event_pattern=rule_pattern(CUSTOMER_NOTIFIER),
+        orders_table_name=orders.table_name,
+        orders_table_arn=orders.table_arn,
+        topic_arn=notifications.topic_arn,
+        sender=stack.emailSender,
+        log_retention_days=log_retention_days,
+    ),
+)
+
 max_concurrency = stack.consumerMaxConcurrency
 stock_env, stock_publish = publisher(STOCK_KEEPER)
 stock_keeper = QueueConsumer(
@@ -304,6 +319,10 @@ pulumi.export("stockTableName", stock_keeper.table_name)
 pulumi.export("stateMachineArn", workflow.arn)
 pulumi.export("refundStateMachineArn", workflow.refund_arn)
 pulumi.export("notificationTopicArn", notifications.topic_arn)
+pulumi.export("customerNotifierArn", customer_notifier.arn)
+pulumi.export("customerNotifierTargetDlqUrl", customer_notifier.target_dlq_url)
+pulumi.export("emailFeedbackTopicArn", customer_notifier.feedback_topic_arn)
+pulumi.export("emailDkimTokens", customer_notifier.dkim_tokens)
 for key, consumer in (
     ("ordering", ordering),
     ("basketEvents", basket_events),

@@ -29,3 +29,34 @@ def policy_document(statements: Sequence[Mapping[str, Any]]) -> pulumi.Output[st
 def allow(sid: str, actions: Sequence[str], resources: Sequence[Any] | Any) -> dict[str, Any]:
     """An Allow statement for named actions on named resources."""
     return {"Sid": sid, "Effect": "Allow", "Action": list(actions), "Resource": resources}
+
+
+def state_machine_delivery() -> list[dict[str, Any]]:
+    """What every state machine's role needs besides its tasks: log delivery and
+    tracing (their APIs support no resource-level permissions)."""
+    return [
+        allow(
+            "DeliverExecutionLogs",
+            [
+                "logs:CreateLogDelivery",
+                "logs:GetLogDelivery",
+                "logs:UpdateLogDelivery",
+                "logs:DeleteLogDelivery",
+                "logs:ListLogDeliveries",
+                "logs:PutResourcePolicy",
+                "logs:DescribeResourcePolicies",
+                "logs:DescribeLogGroups",
+            ],
+            "*",
+        ),
+        allow(
+            "Tracing",
+            [
+                "xray:PutTraceSegments",
+                "xray:PutTelemetryRecords",
+                "xray:GetSamplingRules",
+                "xray:GetSamplingTargets",
+            ],
+            "*",
+        ),
+    ]

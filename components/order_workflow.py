@@ -12,7 +12,7 @@ import pulumi_aws as aws
 
 from components.alarms import at_least_one
 from components.event_bus import EventBus
-from components.iam import allow, assume_role_policy, policy_document
+from components.iam import allow, assume_role_policy, policy_document, state_machine_delivery
 from shop_common.contracts import ORDER_WORKFLOW, REFUND_WORKFLOW, produced_by
 from workflows import order_workflow, refund_workflow
 from workflows.payment import check_payment_settings
@@ -135,31 +135,7 @@ class OrderWorkflow(pulumi.ComponentResource):
                     produced_by(ORDER_WORKFLOW) | produced_by(REFUND_WORKFLOW)
                 ),
                 allow("NotifyCustomers", ["sns:Publish"], args.topic_arn),
-                # Log delivery and X-Ray APIs support no resource-level permissions.
-                allow(
-                    "DeliverExecutionLogs",
-                    [
-                        "logs:CreateLogDelivery",
-                        "logs:GetLogDelivery",
-                        "logs:UpdateLogDelivery",
-                        "logs:DeleteLogDelivery",
-                        "logs:ListLogDeliveries",
-                        "logs:PutResourcePolicy",
-                        "logs:DescribeResourcePolicies",
-                        "logs:DescribeLogGroups",
-                    ],
-                    "*",
-                ),
-                allow(
-                    "Tracing",
-                    [
-                        "xray:PutTraceSegments",
-                        "xray:PutTelemetryRecords",
-                        "xray:GetSamplingRules",
-                        "xray:GetSamplingTargets",
-                    ],
-                    "*",
-                ),
+                *state_machine_delivery(),
             ]
         )
 

@@ -69,10 +69,12 @@ def guarded_target(
     event_bus_name: pulumi.Input[str],
     arn: pulumi.Input[str],
     ready: pulumi.Resource,
+    role_arn: pulumi.Input[str] | None = None,
 ) -> tuple[aws.cloudwatch.EventTarget, aws.sqs.Queue]:
     """The rule's target `arn`, with its own DLQ (that only this rule may fill) and
     the explicit retry policy; `ready` is what must exist before delivery can work
-    (the target's own resource policy)."""
+    (the target's own resource policy, or the policy of `role_arn`, the role
+    EventBridge assumes for targets such as state machines)."""
     dlq = dead_letter_queue(dlq_name, parent)
     dlq_policy = allow_rule_to_send(f"{dlq_name}-policy", dlq, rule.arn, parent)
     target = aws.cloudwatch.EventTarget(
@@ -82,6 +84,7 @@ def guarded_target(
         arn=arn,
         dead_letter_config={"arn": dlq.arn},
         retry_policy=EVENT_TARGET_RETRY_POLICY,
+        role_arn=role_arn,
         opts=pulumi.ResourceOptions(parent=parent, depends_on=[ready, dlq_policy]),
     )
     return target, dlq

@@ -95,6 +95,13 @@ def _email(address: str) -> None:
         raise ValueError("must be an e-mail address, or empty")
 
 
+def _sender(address: str) -> None:
+    if not _EMAIL.fullmatch(address):
+        raise ValueError(
+            "must be the e-mail address customers get mail from, such as orders@shop.example"
+        )
+
+
 Rule = tuple[Callable[[Any], Any] | None, Callable[[Any], None] | None]  # (convert, check)
 
 
@@ -109,6 +116,7 @@ class StackSettings:
     logRetentionDays: int
     archiveRetentionDays: int  # 0: kept indefinitely
     notificationEmail: str
+    emailSender: str  # the From address of customer e-mail; its domain is the SES identity
     powertoolsLayerVersion: int
     deletionProtection: bool
     lambdaMemorySize: int
@@ -146,6 +154,7 @@ RULES: dict[str, Rule] = {
     "logRetentionDays": (_integer, _one_of(LOG_RETENTION_DAYS)),
     "archiveRetentionDays": (_integer, _within(0, None)),
     "notificationEmail": (None, _email),
+    "emailSender": (None, _sender),
     "powertoolsLayerVersion": (_integer, _within(1, None)),
     "deletionProtection": (_boolean, None),
     "lambdaMemorySize": (_integer, _within(128, 10240)),

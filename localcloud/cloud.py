@@ -134,7 +134,13 @@ class LocalCloud:
             sqs = self.client("sqs")
             topics = [t.outputs["arn"] for t in self.deployment.of_type("aws:sns/topic:Topic")]
             outbox = pool.submit(
-                Outbox, sqs, self.client("sns"), topics, state / "outbox.jsonl", self.console
+                Outbox,
+                sqs,
+                self.client("sns"),
+                topics,
+                state / "outbox.jsonl",
+                self.console,
+                self.emulator.emails,
             )
             data = [pool.submit(self.create_demo_users)]
             if options.seed:
@@ -345,7 +351,7 @@ shop is running locally (stack "{options.stack}"), ready in {ready_seconds:.1f} 
   API             {api}   (OpenAPI document: {api}openapi.json)
   AWS emulator    {emulator}   (moto)
   Stack outputs   {state}/outputs.json
-  Notifications   {state}/outbox.jsonl
+  Notifications   {state}/outbox.jsonl   (SNS messages, and e-mails as SES would send them)
   Function logs   {state}/logs/
 
   Demo users (password {DEMO_PASSWORD}): {DEMO_CUSTOMER}, {DEMO_ADMIN} ({self.admin_group()})
@@ -364,7 +370,8 @@ mapping's
   Stand-ins (the local cloud does what moto does not): Lambda runs in local workers,
   SQS event source mappings are played by pollers, the HTTP API by the local gateway
   (JWTs checked against the emulator's Cognito keys); EventBridge targets moto cannot
-  deliver go through the local relay: {relay_description(self.deployment.relays)}
+  deliver go through the local relay: {relay_description(self.deployment.relays)};
+  SES sends nothing (identities need no DNS or DKIM): the outbox records each e-mail
   {self._patches_line()}
   Not emulated (recorded only): {unemulated}
   Stored but not enforced locally: {"; ".join(NOT_ENFORCED)}

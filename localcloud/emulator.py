@@ -13,6 +13,17 @@ from localcloud import ROOT
 
 REQUESTS_PATH = "/_localcloud/requests"
 PATCHES_PATH = "/_localcloud/patches"
+EMAILS_PATH = "/_localcloud/emails"
+
+
+class SentEmail(TypedDict):
+    """A row of GET /_localcloud/emails?since=N: an e-mail SES was asked to send."""
+
+    messageId: str
+    sender: str
+    to: list[str]
+    subject: str
+    body: str
 
 
 class RequestCount(TypedDict):
@@ -94,6 +105,11 @@ class Emulator:
         once the emulator's warm-up has applied them."""
         report: PatchesReport = self._call("GET", PATCHES_PATH, timeout=35)
         return report
+
+    def emails(self, since: int = 0) -> list[SentEmail]:
+        """The e-mails moto's SES accepted (and did not send), from the `since`-th on."""
+        sent: list[SentEmail] = self._call("GET", f"{EMAILS_PATH}?since={since}")
+        return sent
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

@@ -7,6 +7,10 @@ resets them. The caller is the `app/<name>` that a function's SDK puts in its
 User-Agent (the local cloud sets AWS_SDK_UA_APP_ID per function); requests
 without one come from moto's own state machine interpreter.
 
+GET /_localcloud/emails?since=N lists the e-mails moto's SES accepted in the
+served region (moto sends nothing; it keeps them, as its documentation says, in
+its backend's sent_messages), from the N-th on: the outbox records them.
+
 GET /_localcloud/patches says which of the local cloud's patches of moto
 (emulator_patches.py, applied by the warm-up) are in effect.
 
@@ -36,7 +40,15 @@ from werkzeug.serving import make_server
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from localcloud import emulator_patches
-from localcloud.emulator import PATCHES_PATH, REQUESTS_PATH, PatchesReport, RequestCount
+from localcloud.emulator import (
+    EMAILS_PATH,
+    PATCHES_PATH,
+    REQUESTS_PATH,
+    PatchesReport,
+    RequestCount,
+    SentEmail,
+)
+from localcloud.lambda_events import ACCOUNT_ID
 from localcloud.processes import exit_with_parent
 from localcloud.services import SIGNING_NAMES, WARM_UP_REQUESTS
 
@@ -105,9 +117,34 @@ class Patches:
         return [json.dumps(body).encode()]
 
 
+def sent_emails(region: str, since: int) -> list[SentEmail]:
+    """What moto's SES (v1 and v2 share it) accepted in `region`, from the since-th on."""
+    from moto.ses.models import Message, ses_backends  # noqa: PLC0415 - moto's own, lazily
+
+    rows: list[SentEmail] = []
+    for message in ses_backends[ACCOUNT_ID][region].sent_messages[since:]:
+        simple = isinstance(message, Message)  # else raw (MIME) content, kept whole
+        destinations = message.destinations
+        rows.append(
+            {
+                "messageId": message.id,
+                "sender": message.source,
+                "to": [a for group in destinations.values() for a in group]
+                if simple
+                else list(destinations),
+                "subject": message.subject if simple else "",
+                "body": message.body if simple else message.raw_data,
+            }
+        )
+    return rows
+
+
 class CountingMiddleware:
-    def __init__(self, app: WSGIApplication, patches: Patches | None = None):
+    def __init__(
+        self, app: WSGIApplication, patches: Patches | None = None, region: str = "us-east-1"
+    ):
         self.app = app
+        self.region = region
         self.patches = patches or Patches()
         self.counts: Counter[tuple[str, str]] = Counter()
         self.lock = threading.Lock()
@@ -117,6 +154,10 @@ class CountingMiddleware:
             return self._report(environ, start_response)
         if environ.get("PATH_INFO") == PATCHES_PATH:
             return self.patches.report(environ, start_response)
+        if environ.get("PATH_INFO") == EMAILS_PATH:
+            since = int(parse_qs(environ.get("QUERY_STRING", "")).get("since", ["0"])[0])
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [json.dumps(sent_emails(self.region, since)).encode()]
         with self.lock:
             self.counts[(_caller(environ), _action(environ))] += 1
         return self.app(environ, start_response)
@@ -202,7 +243,7 @@ def serve(host: str, port: int, region: str = "us-east-1") -> None:
     patches = Patches()
     patches.apply_early()  # before anything imports what they change
     dispatcher = DomainDispatcherApplication(create_backend_app)
-    app = CountingMiddleware(dispatcher, patches)
+    app = CountingMiddleware(dispatcher, patches, region)
     server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
     threading.Thread(
         target=warm_up, args=(dispatcher, patches, region), name="warm-up", daemon=True

@@ -1,10 +1,14 @@
 """Notifications made visible: the local cloud subscribes a queue of its own to
-every SNS topic, prints each message, and appends it to the outbox file
-(`.localcloud/outbox.jsonl`), one JSON object per line, for people and tests."""
+every SNS topic, and reads the e-mails the emulator's SES accepted (moto sends
+none); it prints each and appends it to the outbox file (`.localcloud/outbox.jsonl`),
+one JSON object per line, for people and tests. `kind` says which: "sns" (topic,
+subject, message, attributes) or "email" (from, to, subject, body), each e-mail
+as it would be sent."""
 
 import json
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +17,8 @@ from localcloud.workers import Console
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
     from mypy_boto3_sqs import SQSClient
+
+    from localcloud.emulator import SentEmail
 
 QUEUE_NAME = "localcloud-outbox"
 
@@ -25,8 +31,10 @@ class Outbox:
         topic_arns: list[str],
         path: Path,
         console: Console,
+        emails: "Callable[[int], list[SentEmail]] | None" = None,
     ):
         self.sqs, self.path, self.console = sqs, path, console
+        self.emails, self.emails_seen = emails, 0  # the emulator's e-mails since (an index)
         self.url = sqs.create_queue(QueueName=QUEUE_NAME)["QueueUrl"]
         queue_arn = sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["QueueArn"])[
             "Attributes"
@@ -50,6 +58,10 @@ class Outbox:
                 messages = self.sqs.receive_message(
                     QueueUrl=self.url, MaxNumberOfMessages=10, WaitTimeSeconds=1
                 ).get("Messages", [])
+                if self.emails:
+                    for email in self.emails(self.emails_seen):
+                        self._record_email(email)
+                        self.emails_seen += 1
             except Exception as error:  # keep going; say what happened
                 if self.stopping.is_set():
                     return
@@ -65,16 +77,40 @@ class Outbox:
             k: v.get("Value") for k, v in notification.get("MessageAttributes", {}).items()
         }
         entry = {
-            "receivedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "kind": "sns",
+            "receivedAt": _now(),
             "topicArn": notification.get("TopicArn"),
             "subject": notification.get("Subject"),
             "message": notification.get("Message"),
             "attributes": attributes,
         }
-        with self.path.open("a", encoding="utf-8") as outbox:
-            outbox.write(json.dumps(entry) + "\n")
+        self._append(entry)
         self.console.line(
             "notification",
             f"{attributes.get('eventType', '?')} → "
             f"{attributes.get('email', '?')}: {entry['message']}",
         )
+
+    def _record_email(self, email: "SentEmail") -> None:
+        self._append(
+            {
+                "kind": "email",
+                "receivedAt": _now(),
+                "messageId": email["messageId"],
+                "from": email["sender"],
+                "to": email["to"],
+                "subject": email["subject"],
+                "body": email["body"],
+            }
+        )
+        self.console.line(
+            "email", f"{email['sender']} → {', '.join(email['to'])}: {email['subject']}"
+        )
+
+    def _append(self, entry: dict[str, Any]) -> None:
+        with self.path.open("a", encoding="utf-8") as outbox:
+            outbox.write(json.dumps(entry) + "\n")
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

@@ -17,6 +17,9 @@ Service = Literal[
     "cognito-idp",
     "sns",
     "stepfunctions",
+    "sesv2",
+    "ses",
+    "kms",
 ]
 
 BOTO3_TO_MOTO: dict[Service, str] = {
@@ -32,6 +35,9 @@ BOTO3_TO_MOTO: dict[Service, str] = {
     "cognito-idp": "cognitoidp",
     "sns": "sns",
     "stepfunctions": "stepfunctions",
+    "sesv2": "sesv2",
+    "ses": "ses",
+    "kms": "kms",
 }
 
 # The name a service's requests are signed with, where it is not the boto3 name:
@@ -40,6 +46,7 @@ SIGNING_NAMES = {
     "apigatewayv2": "apigateway",
     "cloudwatch": "monitoring",
     "stepfunctions": "states",
+    "sesv2": "ses",
 }
 
 # boto3 name → (method, path, X-Amz-Target or query string, body): one read-only call.
@@ -63,4 +70,7 @@ WARM_UP_REQUESTS: dict[str, dict[str, str]] = {
     },
     "sns": {"content_type": _FORM, "body": "Action=ListTopics&Version=2010-03-31"},
     "stepfunctions": {"content_type": _JSON_1_0, "target": "AWSStepFunctions.ListStateMachines"},
+    "sesv2": {"method": "GET", "path": "/v2/email/identities"},
+    "ses": {"content_type": _FORM, "body": "Action=ListIdentities&Version=2010-12-01"},
+    "kms": {"content_type": _JSON_1_1, "target": "TrentService.ListKeys"},
 }

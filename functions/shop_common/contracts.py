@@ -310,6 +310,8 @@ class DetailType(StrEnum):
 ORDER_WORKFLOW = "order-workflow"
 REFUND_WORKFLOW = "refund-workflow"
 STOCK_KEEPER = "products.consumer"  # reserves and releases stock for orders
+# E-mails the customer each order outcome (workflows/customer_notifier.py MESSAGES).
+CUSTOMER_NOTIFIER = "customer-notifier"
 
 
 @dataclass(frozen=True)
@@ -354,7 +356,7 @@ EVENTS: dict[DetailType, Event] = {
             Source.ORDERING,
             _object("OrderPaid", {"orderId": _ID, "userId": _ID, "totalPrice": _MONEY}),
             producer=ORDER_WORKFLOW,
-            consumers=("basket.consumer", "ordering.consumer"),  # basket emptied; fulfilment
+            consumers=("basket.consumer", "ordering.consumer", CUSTOMER_NOTIFIER),
         ),
         Event(
             DetailType.ORDER_PAYMENT_FAILED,
@@ -364,7 +366,7 @@ EVENTS: dict[DetailType, Event] = {
                 {"orderId": _ID, "userId": _ID, "reason": {"enum": PAYMENT_FAILURE_REASONS}},
             ),
             producer=ORDER_WORKFLOW,
-            consumers=("basket.consumer", STOCK_KEEPER),
+            consumers=("basket.consumer", STOCK_KEEPER, CUSTOMER_NOTIFIER),
         ),
         Event(
             DetailType.ORDER_CANCELLED,
@@ -372,7 +374,7 @@ EVENTS: dict[DetailType, Event] = {
             _object("OrderCancelled", {"orderId": _ID, "userId": _ID}),
             producer="ordering.api",
             # the basket reopens, the stock is given back, a paid order is refunded
-            consumers=("basket.consumer", STOCK_KEEPER, "ordering.consumer"),
+            consumers=("basket.consumer", STOCK_KEEPER, "ordering.consumer", CUSTOMER_NOTIFIER),
         ),
         Event(
             DetailType.ORDER_REFUNDED,
@@ -382,7 +384,8 @@ EVENTS: dict[DetailType, Event] = {
                 {"orderId": _ID, "userId": _ID, "refundedAmount": _MONEY, "currency": _CURRENCY},
             ),
             producer=REFUND_WORKFLOW,
-            consumers=(STOCK_KEEPER,),  # gives back what is still reserved (once)
+            # the stock keeper gives back what is still reserved (once)
+            consumers=(STOCK_KEEPER, CUSTOMER_NOTIFIER),
         ),
         Event(
             DetailType.ORDER_SHIPPED,
@@ -397,6 +400,7 @@ EVENTS: dict[DetailType, Event] = {
                 },
             ),
             producer="ordering.api",
+            consumers=(CUSTOMER_NOTIFIER,),
         ),
         # The stock keeper's answer to OrderCreated: every line reserved, or none.
         Event(
@@ -419,7 +423,8 @@ EVENTS: dict[DetailType, Event] = {
                 },
             ),
             producer=STOCK_KEEPER,
-            consumers=("ordering.consumer", "basket.consumer"),  # REJECTED; basket reopens
+            # REJECTED; basket reopens; the customer is told
+            consumers=("ordering.consumer", "basket.consumer", CUSTOMER_NOTIFIER),
         ),
         Event(DetailType.PRODUCT_CREATED, Source.PRODUCTS, ref("Product"), producer="products.api"),
         Event(DetailType.PRODUCT_UPDATED, Source.PRODUCTS, ref("Product"), producer="products.api"),

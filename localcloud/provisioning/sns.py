@@ -13,6 +13,14 @@ def _topic(mocks: EmulatorMocks, name: str, inputs: Properties) -> tuple[str, Pr
     return arn, {"name": topic, "arn": arn}
 
 
+@handles("aws:sns/topicPolicy:TopicPolicy")
+def _topic_policy(mocks: EmulatorMocks, name: str, inputs: Properties) -> tuple[str, Properties]:
+    mocks.client("sns").set_topic_attributes(
+        TopicArn=inputs["arn"], AttributeName="Policy", AttributeValue=inputs["policy"]
+    )
+    return str(inputs["arn"]), {}
+
+
 @handles("aws:sns/topicSubscription:TopicSubscription")
 def _topic_subscription(
     mocks: EmulatorMocks, name: str, inputs: Properties

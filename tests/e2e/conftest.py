@@ -114,9 +114,17 @@ class Shop:
 
         return self.wait_for(settled, timeout=timeout)
 
-    def notifications(self) -> list[dict]:
+    def outbox(self) -> list[dict]:
         outbox = self.state_dir / "outbox.jsonl"
         return [json.loads(line) for line in outbox.read_text().splitlines() if line]
+
+    def notifications(self) -> list[dict]:
+        """The SNS messages the outbox recorded."""
+        return [entry for entry in self.outbox() if entry["kind"] == "sns"]
+
+    def emails(self) -> list[dict]:
+        """The e-mails the outbox recorded, as SES would have sent them."""
+        return [entry for entry in self.outbox() if entry["kind"] == "email"]
 
     def queue_messages(self, url_output: str) -> int:
         attributes = self.aws("sqs").get_queue_attributes(

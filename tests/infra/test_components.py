@@ -6,6 +6,7 @@ import json
 import pulumi
 import pytest
 
+from components.customer_notifier import CustomerNotifier, CustomerNotifierArgs
 from components.event_bus import EventBus, EventBusArgs
 from components.function import FunctionSettings
 from components.http_api import HttpApi, HttpApiArgs
@@ -401,3 +402,50 @@ def test_event_bus_archives_and_audits_shop_events(mocks):
         bus.audit_log_group.retention_in_days,
         assertion=assertion,
     )
+
+
+@pulumi.runtime.test
+def test_customer_notifier_sends_from_its_senders_domain_with_a_log_retention(mocks):
+    notifier = CustomerNotifier(
+        "c",
+        CustomerNotifierArgs(
+            name_prefix="p",
+            bus=EventBus("c-bus", EventBusArgs(bus_name="b")),
+            event_pattern={"source": ["shop.ordering"], "detail-type": ["OrderPaid"]},
+            orders_table_name="orders",
+            orders_table_arn="arn:aws:dynamodb:us-east-1:123456789012:table/orders",
+            topic_arn="arn:aws:sns:us-east-1:123456789012:t",
+            sender="hello@mail.example.org",
+            log_retention_days=30,
+        ),
+    )
+
+    def assertion(identity, retention, definition, pattern):
+        assert identity == "mail.example.org"
+        assert retention == 30
+        assert json.loads(definition)["States"]["SendEmail"]["Parameters"]["FromEmailAddress"] == (
+            "hello@mail.example.org"
+        )
+        assert json.loads(pattern) == {"source": ["shop.ordering"], "detail-type": ["OrderPaid"]}
+
+    return check(
+        notifier.identity.email_identity,
+        notifier.log_group.retention_in_days,
+        notifier.state_machine.definition,
+        notifier.rule.event_pattern,
+        assertion=assertion,
+    )
+
+
+@pytest.mark.parametrize("sender", ["orders", "orders@localhost", "@shop.example"])
+def test_customer_notifier_refuses_a_sender_without_a_domain(sender):
+    with pytest.raises(ValueError, match="sender"):
+        CustomerNotifierArgs(
+            name_prefix="p",
+            bus=None,
+            event_pattern={},
+            orders_table_name="o",
+            orders_table_arn="a",
+            topic_arn="t",
+            sender=sender,
+        )

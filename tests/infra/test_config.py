@@ -61,6 +61,8 @@ BAD_VALUES = [
     ("logRetentionDays", "two", "not an integer"),
     ("archiveRetentionDays", "-1", "must be >= 0"),
     ("notificationEmail", "ops", "e-mail address"),
+    ("emailSender", "", "the e-mail address customers get mail from"),
+    ("emailSender", "orders", "such as orders@shop.example"),
     ("powertoolsLayerVersion", "0", "must be >= 1"),
     ("deletionProtection", "yes", "true or false"),
     ("lambdaMemorySize", "64", "must be >= 128 and <= 10240"),

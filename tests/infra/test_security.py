@@ -7,6 +7,7 @@ import pytest
 
 from shop_common.routes import ROUTES
 from tests.infra.helpers import FUNCTION, LOG_GROUP, ROLE, ROUTE, TABLE, statements
+from tests.infra.mocks import ACCOUNT
 
 # Actions AWS offers no resource-level permissions for: the only ones allowed on "*".
 RESOURCELESS_ACTIONS = {
@@ -100,8 +101,8 @@ def test_every_function_logs_to_its_own_group_with_retention(deployment, request
 def test_every_log_group_has_retention(deployment, request):
     stack = request.node.callspec.params["deployment"]
     groups = deployment.of_type(LOG_GROUP)
-    # the functions', the API's access log, the two workflows' and the audit trail's
-    assert len(groups) == len(deployment.of_type(FUNCTION)) + 4
+    # the functions', the API's access log, the three state machines' and the audit trail's
+    assert len(groups) == len(deployment.of_type(FUNCTION)) + 5
     for group in groups:
         assert group.inputs["retentionInDays"] == EXPECTED[stack]["retention"], group.name
 
@@ -118,8 +119,24 @@ def test_tables_are_on_demand_recoverable_encrypted_and_protected_in_prod(deploy
 
 
 def test_topics_are_encrypted(deployment):
-    [topic] = deployment.of_type("aws:sns/topic:Topic")
-    assert topic.inputs["kmsMasterKeyId"] == "alias/aws/sns"
+    notifications = deployment.named("notifications-topic")
+    feedback = deployment.named("customer-notifier-feedback")
+    assert {t.name for t in deployment.of_type("aws:sns/topic:Topic")} == {
+        notifications.name,
+        feedback.name,
+    }
+    assert notifications.inputs["kmsMasterKeyId"] == "alias/aws/sns"
+    # SES publishes bounces and complaints with its service principal, which cannot use
+    # the AWS-managed key: the feedback topic has a key of its own that SES may use.
+    key = deployment.with_output("arn", feedback.inputs["kmsMasterKeyId"], "aws:kms/key:Key")
+    assert key.inputs["enableKeyRotation"] is True
+    [ses] = [
+        s
+        for s in json.loads(key.inputs["policy"])["Statement"]
+        if s["Principal"] == {"Service": "ses.amazonaws.com"}
+    ]
+    assert set(ses["Action"]) == {"kms:GenerateDataKey*", "kms:Decrypt"}
+    assert ses["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
 
 
 def test_the_stage_writes_json_access_logs_and_throttles(deployment):
@@ -169,9 +186,11 @@ def test_the_admin_group_exists_in_the_pool(deployment):
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_stack_settings_reach_the_resources(stack, dev, prod):
     deployment = {"dev": dev, "prod": prod}[stack]
-    machines = deployment.of_type("aws:sfn/stateMachine:StateMachine")
+    machines = [
+        deployment.named(name)
+        for name in ("order-workflow-state-machine", "order-workflow-refund-state-machine")
+    ]
     [pool] = deployment.of_type("aws:cognito/userPool:UserPool")
-    assert len(machines) == 2  # payment and refund
     assert {m.inputs["type"] for m in machines} == {EXPECTED[stack]["workflow"]}
     assert pool.inputs["deletionProtection"] == (
         "ACTIVE" if EXPECTED[stack]["protect"] else "INACTIVE"

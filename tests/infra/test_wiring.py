@@ -355,6 +355,7 @@ def test_component_type_tokens(dev):
         "shop:index:Identity",
         "shop:index:Function",
         "shop:index:Notifications",
+        "shop:index:CustomerNotifier",
     }
     consumers = [r for r in dev.resources if r.typ == "shop:index:QueueConsumer"]
     assert len(consumers) == 3
