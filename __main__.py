@@ -200,7 +200,6 @@ workflow = OrderWorkflow(
         orders_table_name=orders.table_name,
         orders_table_arn=orders.table_arn,
         event_bus=bus,
-        topic_arn=notifications.topic_arn,
         payment_limit=float(stack.paymentLimit),
         payment_failure_rate=float(stack.paymentFailureRate),
         workflow_type=stack.workflowType,

@@ -28,7 +28,6 @@ class OrderWorkflowArgs:
     orders_table_name: pulumi.Input[str]
     orders_table_arn: pulumi.Input[str]
     event_bus: EventBus
-    topic_arn: pulumi.Input[str]
     payment_limit: float
     payment_failure_rate: float = 0.0
     workflow_type: str = "STANDARD"
@@ -134,21 +133,17 @@ class OrderWorkflow(pulumi.ComponentResource):
                 args.event_bus.grant_publish(
                     produced_by(ORDER_WORKFLOW) | produced_by(REFUND_WORKFLOW)
                 ),
-                allow("NotifyCustomers", ["sns:Publish"], args.topic_arn),
                 *state_machine_delivery(),
             ]
         )
 
     @staticmethod
     def _definition(args: OrderWorkflowArgs, definition: Definition) -> pulumi.Output[str]:
-        return pulumi.Output.all(
-            args.orders_table_name, args.event_bus.bus_name, args.topic_arn
-        ).apply(
+        return pulumi.Output.all(args.orders_table_name, args.event_bus.bus_name).apply(
             lambda values: json.dumps(
                 definition(
                     orders_table=values[0],
                     event_bus=values[1],
-                    topic_arn=values[2],
                     payment_limit=args.payment_limit,
                     payment_failure_rate=args.payment_failure_rate,
                 ),

@@ -1,5 +1,5 @@
 """Amazon States Language building blocks the shop's workflows share: retries of
-transient errors, catch-alls, a declared event put on the bus, a notification."""
+transient errors, catch-alls, a declared event put on the bus, the definition itself."""
 
 from typing import Any
 
@@ -66,46 +66,12 @@ def publish(bus: str, detail_type: DetailType, data: dict[str, str], next_state:
     }
 
 
-def notify(
-    topic_arn: str,
-    event_type: DetailType,
-    subject: str,
-    message: str,
-    next_state: str,
-    email: str = "$.email",
-) -> State:
-    """Publish the outcome to the notifications topic, with the attributes subscribers
-    filter on (eventType, email)."""
-    return {
-        "Type": "Task",
-        "Resource": "arn:aws:states:::sns:publish",
-        "Parameters": {
-            "TopicArn": topic_arn,
-            "Subject": subject,
-            "Message.$": message,
-            "MessageAttributes": {
-                "eventType": {"DataType": "String", "StringValue": event_type.value},
-                "email": {"DataType": "String", "StringValue.$": email},
-            },
-        },
-        "ResultPath": None,
-        "Retry": retry(SNS_TRANSIENT),
-        "Catch": [catch_all("NotificationFailed")],
-        "Next": next_state,
-    }
-
-
 # End states both workflows reach when a step after the decisive update fails.
 AFTER_THE_FACT: dict[str, State] = {
     "EventNotPublished": {
         "Type": "Fail",
         "Error": "EventNotPublished",
         "Cause": "The order's change is stored but its event was not published.",
-    },
-    "NotificationFailed": {
-        "Type": "Fail",
-        "Error": "NotificationFailed",
-        "Cause": "The order's change is stored but the customer was not notified.",
     },
 }
 

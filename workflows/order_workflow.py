@@ -6,9 +6,12 @@ Input: {orderId, userId, email, totalPrice, currency, paymentToken, shard}
 (shop_common.models.OrderWorkflowInput; `shard` is the order's byStatus shard).
 
     LoadOrder → CheckOrderStatus → AuthorizePayment (provider) → approved | declined
-      approved → MarkOrderPaid → CapturePayment → PublishOrderPaid → NotifyOrderPaid → Paid
+      approved → MarkOrderPaid → CapturePayment → PublishOrderPaid → Paid
                (cancelled meanwhile → VoidPayment → OrderNoLongerPending)
-      declined → MarkPaymentFailed → PublishOrderPaymentFailed → NotifyPaymentFailed
+      declined → MarkPaymentFailed → PublishOrderPaymentFailed → PaymentFailed
+
+The customer is told by the customer notifier (workflows/customer_notifier.py), on
+the events this workflow publishes.
 
 Status updates are conditional on PENDING, so a replayed execution or a
 cancelled order never flips back; each sets the order's byStatus partition
@@ -28,7 +31,6 @@ from workflows.asl import (
     State,
     catch_all,
     machine,
-    notify,
     publish,
     retry,
 )
@@ -118,9 +120,7 @@ def _settled_once(
     ]
 
 
-def _paid(
-    orders_table: str, event_bus: str, topic_arn: str, provider: PaymentProvider
-) -> dict[str, Any]:
+def _paid(orders_table: str, event_bus: str, provider: PaymentProvider) -> dict[str, Any]:
     """The authorization is captured only once the order is PAID: an order cancelled
     while its payment was being authorized has its authorization voided instead."""
     return {
@@ -135,21 +135,13 @@ def _paid(
             event_bus,
             DetailType.ORDER_PAID,
             {"orderId": "$.orderId", "userId": "$.userId", "totalPrice": "$.totalPrice"},
-            "NotifyOrderPaid",
-        ),
-        "NotifyOrderPaid": notify(
-            topic_arn,
-            DetailType.ORDER_PAID,
-            "Your order is paid",
-            "States.Format('Thank you! Order {} is paid: {} {}.', $.orderId, $.totalPrice, "
-            "$.currency)",
             "Paid",
         ),
         "Paid": {"Type": "Succeed"},
     }
 
 
-def _payment_failed(orders_table: str, event_bus: str, topic_arn: str) -> dict[str, Any]:
+def _payment_failed(orders_table: str, event_bus: str) -> dict[str, Any]:
     return {
         "ProcessingError": {
             "Type": "Pass",
@@ -169,14 +161,6 @@ def _payment_failed(orders_table: str, event_bus: str, topic_arn: str) -> dict[s
             event_bus,
             DetailType.ORDER_PAYMENT_FAILED,
             {"orderId": "$.orderId", "userId": "$.userId", "reason": "$.payment.reason"},
-            "NotifyPaymentFailed",
-        ),
-        "NotifyPaymentFailed": notify(
-            topic_arn,
-            DetailType.ORDER_PAYMENT_FAILED,
-            "Your payment failed",
-            "States.Format('The payment for order {} failed ({}). Your basket is kept: "
-            "try again with another card.', $.orderId, $.payment.reason)",
             "PaymentFailed",
         ),
         "PaymentFailed": {
@@ -208,7 +192,6 @@ def definition(
     *,
     orders_table: str,
     event_bus: str,
-    topic_arn: str,
     payment_limit: float,
     payment_failure_rate: float = 0.0,
     provider: PaymentProvider | None = None,
@@ -217,11 +200,11 @@ def definition(
     payment_limit and payment_failure_rate."""
     provider = provider or SimulatedProvider(payment_limit, payment_failure_rate)
     return machine(
-        "Order workflow: payment, status, OrderPaid/OrderPaymentFailed, notification.",
+        "Order workflow: payment, status, OrderPaid/OrderPaymentFailed.",
         "LoadOrder",
         _validation(orders_table)
         | provider.authorize("AuthorizePayment", "MarkOrderPaid", "MarkPaymentFailed")
-        | _paid(orders_table, event_bus, topic_arn, provider)
-        | _payment_failed(orders_table, event_bus, topic_arn)
+        | _paid(orders_table, event_bus, provider)
+        | _payment_failed(orders_table, event_bus)
         | _ENDS,
     )

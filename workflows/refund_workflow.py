@@ -6,12 +6,13 @@ integrations only; the refund goes through the payment seam (workflows/payment.p
 Input: {orderId} (shop_common.models.RefundWorkflowInput).
 
     LoadOrder → CheckRefundDue → PrepareRefund → Refund (provider) → MarkRefunded
-      → PublishOrderRefunded → NotifyRefunded → Refunded
+      → PublishOrderRefunded → Refunded
 
 One effective refund however often it runs: a refund is due only for a CANCELLED order
 that was paid and has no refundedAt; the provider's refund is keyed `{orderId}-refund`,
 so a repeat gives nothing back twice; MarkRefunded is conditional on refundedAt being
-absent, and only the execution that sets it publishes and notifies.
+absent, and only the execution that sets it publishes OrderRefunded (on which the
+customer notifier tells the customer).
 """
 
 from typing import Any
@@ -23,7 +24,6 @@ from workflows.asl import (
     DYNAMODB_TRANSIENT,
     catch_all,
     machine,
-    notify,
     publish,
     retry,
 )
@@ -159,7 +159,6 @@ def definition(
     *,
     orders_table: str,
     event_bus: str,
-    topic_arn: str,
     payment_limit: float,
     payment_failure_rate: float = 0.0,
     provider: PaymentProvider | None = None,
@@ -181,14 +180,6 @@ def definition(
                     "refundedAmount": "$.refund.amount",
                     "currency": "$.currency",
                 },
-                "NotifyRefunded",
-            ),
-            "NotifyRefunded": notify(
-                topic_arn,
-                DetailType.ORDER_REFUNDED,
-                "Your order is refunded",
-                "States.Format('Order {} is cancelled and {} {} is refunded to your card.', "
-                "$.orderId, $.refund.amount, $.currency)",
                 "Refunded",
             ),
         }

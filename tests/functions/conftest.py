@@ -255,18 +255,9 @@ class Shop:
     def create_workflow(self, payment_limit: float = 1000, failure_rate: float = 0.0) -> str:
         """The real order and refund workflow definitions, run by moto's Step Functions
         interpreter (the simulated payment provider)."""
-        sns = aws("sns")
-        self.topic_arn = sns.create_topic(Name="order-notifications-test")["TopicArn"]
-        self.notifications_url = self.sqs.create_queue(QueueName="notifications")["QueueUrl"]
-        sns.subscribe(
-            TopicArn=self.topic_arn,
-            Protocol="sqs",
-            Endpoint=self._queue_arn(self.notifications_url),
-        )
         settings = {
             "orders_table": TABLES["orders"],
             "event_bus": BUS,
-            "topic_arn": self.topic_arn,
             "payment_limit": payment_limit,
             "payment_failure_rate": failure_rate,
         }
@@ -306,19 +297,6 @@ class Shop:
         """The refund workflow's executions, each once finished."""
         listed = self.sfn.list_executions(stateMachineArn=self.refund_state_machine_arn)
         return [self.finished(e["executionArn"]) for e in listed["executions"]]
-
-    def notifications(self) -> list[dict]:
-        """SNS notifications received so far: subject, message and attributes."""
-        received = []
-        while batch := self.sqs.receive_message(
-            QueueUrl=self.notifications_url, MaxNumberOfMessages=10
-        ).get("Messages", []):
-            for message in batch:
-                received.append(json.loads(message["Body"]))
-                self.sqs.delete_message(
-                    QueueUrl=self.notifications_url, ReceiptHandle=message["ReceiptHandle"]
-                )
-        return received
 
     def order(self, order_id: str) -> dict | None:
         item = self.dynamodb.get_item(

@@ -1,5 +1,6 @@
 """The order workflow definition, executed by moto's Step Functions interpreter
-against moto's DynamoDB, EventBridge and SNS."""
+against moto's DynamoDB and EventBridge. The customer is told by the customer
+notifier (tests/functions/test_customer_notifier.py), not by this workflow."""
 
 import json
 import re
@@ -69,11 +70,7 @@ def workflow(shop):
     return shop
 
 
-def attributes(notification):
-    return {k: v["Value"] for k, v in notification["MessageAttributes"].items()}
-
-
-def test_an_approved_payment_marks_the_order_paid_publishes_and_notifies(workflow):
+def test_an_approved_payment_marks_the_order_paid_and_publishes(workflow):
     order_id, execution = start_order(workflow, total=20.5)
 
     assert execution["status"] == "SUCCEEDED"
@@ -87,9 +84,6 @@ def test_an_approved_payment_marks_the_order_paid_publishes_and_notifies(workflo
     assert event["source"] == "shop.ordering"
     assert event["detail"]["data"] == {"orderId": order_id, "userId": "ada", "totalPrice": 20.5}
     assert_valid_event(event)
-    [note] = workflow.notifications()
-    assert attributes(note) == {"eventType": "OrderPaid", "email": "ada@example.com"}
-    assert order_id in note["Message"]
 
 
 @pytest.mark.parametrize(
@@ -107,9 +101,6 @@ def test_a_declined_payment_marks_the_order_failed_with_its_reason(workflow, tot
     assert event["detail"]["data"] == {"orderId": order_id, "userId": "ada", "reason": reason}
     assert_valid_event(event)
     assert workflow.published_of("OrderPaid") == []
-    [note] = workflow.notifications()
-    assert attributes(note)["eventType"] == "OrderPaymentFailed"
-    assert reason in note["Message"]
 
 
 def test_exactly_the_limit_is_approved(workflow):
@@ -127,13 +118,12 @@ def test_an_order_cancelled_before_payment_stays_cancelled(workflow):
         status_shard("CANCELLED", shard_of(order_id)),
     )
     assert workflow.published() == []
-    assert workflow.notifications() == []
 
 
 def test_a_replayed_execution_does_not_flip_a_settled_order(workflow):
     order_id, _ = start_order(workflow, token="tok_declined")
     events_before = workflow.published()
-    assert len(workflow.notifications()) == 1
+    assert len(events_before) == 1
     replay = workflow.sfn.start_execution(
         stateMachineArn=workflow.state_machine_arn,
         name=f"{order_id}-replay",
@@ -143,18 +133,6 @@ def test_a_replayed_execution_does_not_flip_a_settled_order(workflow):
     assert workflow.finished(replay)["status"] == "SUCCEEDED"
     assert workflow.order(order_id)["status"] == "PAYMENT_FAILED"
     assert workflow.published() == events_before
-    assert workflow.notifications() == []
-
-
-def test_a_failing_notification_is_caught_and_the_order_stays_paid(workflow):
-    boto3.client("sns").delete_topic(TopicArn=workflow.topic_arn)
-
-    order_id, execution = start_order(workflow)
-
-    assert execution["status"] == "FAILED"
-    assert execution["error"] == "NotificationFailed"
-    assert workflow.order(order_id)["status"] == "PAID"
-    assert len(workflow.published_of("OrderPaid")) == 1
 
 
 def test_a_failing_event_publication_is_caught_and_the_order_stays_failed(workflow):
@@ -190,13 +168,13 @@ def test_the_definition_uses_no_lambda_and_every_task_retries_and_catches():
     states = definition(
         orders_table="t",
         event_bus="b",
-        topic_arn="arn:aws:sns:x",
         payment_limit=10,
         payment_failure_rate=0.5,
     )["States"]
     tasks = {name: s for name, s in states.items() if s["Type"] == "Task"}
 
-    assert len(tasks) == 7
+    # LoadOrder, the two status updates and the two publications: no notification
+    assert len(tasks) == 5
     for name, task in tasks.items():
         assert "lambda" not in task["Resource"], name
         assert task["Resource"].startswith("arn:aws:states:::"), name
@@ -212,7 +190,6 @@ def test_the_failure_rate_must_be_a_probability(rate):
         definition(
             orders_table="t",
             event_bus="b",
-            topic_arn="a",
             payment_limit=1,
             payment_failure_rate=rate,
         )

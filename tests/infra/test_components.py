@@ -315,7 +315,6 @@ def test_express_workflows_log_everything(mocks):
             orders_table_name="orders",
             orders_table_arn="arn:aws:dynamodb:t",
             event_bus=EventBus("wf-bus", EventBusArgs(bus_name="bus")),
-            topic_arn="arn:aws:sns:t",
             payment_limit=250,
             workflow_type="EXPRESS",
         ),
@@ -343,7 +342,6 @@ def test_order_workflow_refuses_bad_settings(field, value):
         "orders_table_name": "o",
         "orders_table_arn": "a",
         "event_bus": None,
-        "topic_arn": "t",
         "payment_limit": 1,
     }
     with pytest.raises(ValueError, match=field):

@@ -275,9 +275,7 @@ def test_every_route_of_the_table_reaches_its_services_function_and_only_it(dev)
         ("order-workflow-refund-state-machine", "order-workflow-refund-logs"),
     ],
 )
-def test_the_workflows_settle_orders_publish_and_notify_and_nothing_else(
-    dev, machine_name, log_group
-):
+def test_the_workflows_settle_orders_and_publish_and_nothing_else(dev, machine_name, log_group):
     machine = dev.named(machine_name)
     definition = json.loads(machine.inputs["definition"])
     tasks = [s for s in definition["States"].values() if s["Type"] == "Task"]
@@ -285,7 +283,6 @@ def test_the_workflows_settle_orders_publish_and_notify_and_nothing_else(
         "arn:aws:states:::dynamodb:getItem",
         "arn:aws:states:::dynamodb:updateItem",
         "arn:aws:states:::events:putEvents",
-        "arn:aws:states:::sns:publish",
     }
     for task in tasks:
         parameters = task["Parameters"]
@@ -293,17 +290,14 @@ def test_the_workflows_settle_orders_publish_and_notify_and_nothing_else(
             assert parameters["TableName"] == dev.outputs["ordersTableName"]
         if "Entries" in parameters:
             assert parameters["Entries"][0]["EventBusName"] == dev.outputs["eventBusName"]
-        if "TopicArn" in parameters:
-            assert parameters["TopicArn"] == dev.outputs["notificationTopicArn"]
     role = dev.with_output("arn", machine.inputs["roleArn"], ROLE)
     [policy] = [p for p in dev.of_type(ROLE_POLICY) if p.inputs["role"] == role.outputs["name"]]
     own = json.loads(policy.inputs["policy"])["Statement"]
     orders_arn = table(dev, "ordersTableName").outputs["arn"]
     assert {
         a for a in granted_actions(own) if a.split(":")[0] in {"dynamodb", "events", "sns"}
-    } == {"dynamodb:GetItem", "dynamodb:UpdateItem", "events:PutEvents", "sns:Publish"}
+    } == {"dynamodb:GetItem", "dynamodb:UpdateItem", "events:PutEvents"}
     assert grants(own, "dynamodb:UpdateItem", orders_arn)
-    assert grants(own, "sns:Publish", dev.outputs["notificationTopicArn"])
     assert machine.inputs["tracingConfiguration"] == {"enabled": True}
     alarms = dev.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
     assert any(

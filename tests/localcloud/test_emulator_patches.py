@@ -78,7 +78,6 @@ DEFINITION = json.dumps(
     order_workflow(
         orders_table="orders",
         event_bus="bus",
-        topic_arn="arn:aws:sns:us-east-1:123456789012:topic",
         payment_limit=1000,
         payment_failure_rate=0.5,
     )
