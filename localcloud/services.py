@@ -17,6 +17,8 @@ Service = Literal[
     "cognito-idp",
     "sns",
     "stepfunctions",
+    "pipes",
+    "dynamodbstreams",
 ]
 
 BOTO3_TO_MOTO: dict[Service, str] = {
@@ -32,6 +34,8 @@ BOTO3_TO_MOTO: dict[Service, str] = {
     "cognito-idp": "cognitoidp",
     "sns": "sns",
     "stepfunctions": "stepfunctions",
+    "pipes": "pipes",
+    "dynamodbstreams": "dynamodbstreams",
 }
 
 # The name a service's requests are signed with, where it is not the boto3 name:
@@ -40,6 +44,7 @@ SIGNING_NAMES = {
     "apigatewayv2": "apigateway",
     "cloudwatch": "monitoring",
     "stepfunctions": "states",
+    "dynamodbstreams": "dynamodb",
 }
 
 # boto3 name → (method, path, X-Amz-Target or query string, body): one read-only call.
@@ -63,4 +68,9 @@ WARM_UP_REQUESTS: dict[str, dict[str, str]] = {
     },
     "sns": {"content_type": _FORM, "body": "Action=ListTopics&Version=2010-03-31"},
     "stepfunctions": {"content_type": _JSON_1_0, "target": "AWSStepFunctions.ListStateMachines"},
+    "pipes": {"method": "GET", "path": "/v1/pipes"},
+    "dynamodbstreams": {
+        "content_type": _JSON_1_0,
+        "target": "DynamoDBStreams_20120810.ListStreams",
+    },
 }

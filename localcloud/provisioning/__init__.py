@@ -12,6 +12,7 @@ from localcloud.provisioning import (  # noqa: F401 - each registers its handler
     events,
     iam,
     lambda_,
+    pipes,
     sns,
     sqs,
     stepfunctions,
