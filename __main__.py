@@ -261,6 +261,7 @@ ordering = QueueConsumer(
         environment={
             **ordering_consumer_env,
             Env.TABLE_NAME: orders.table_name,
+            Env.BASKETS_TABLE_NAME: baskets.table_name,
             Env.STATE_MACHINE_ARN: workflow.arn,
         },
         policy_statements=[
@@ -271,6 +272,7 @@ ordering = QueueConsumer(
                 orders.table_arn,
             ),
             allow("StartOrderWorkflow", ["states:StartExecution"], workflow.arn),
+            baskets.grant_read("ReadPaymentToken", ["dynamodb:GetItem"]),
         ],
     ),
 )

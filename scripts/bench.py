@@ -723,13 +723,13 @@ class Replay:
             "totalPrice": product["price"],
             "currency": "USD",
             "shippingAddress": CHECKOUT["shippingAddress"],
-            "paymentToken": CHECKOUT["paymentToken"],
         }
         locked = basket | {
             "status": "CHECKED_OUT",
             "orderId": order_id,
             "charge": {k: data[k] for k in ("items", "totalPrice", "currency")},
             "pendingCheckout": data,
+            "paymentToken": CHECKOUT["paymentToken"],
             "version": 2,
         }
         ddb.put_item(
@@ -746,16 +746,9 @@ class Replay:
             ConditionExpression="orderId = :orderId",
             ExpressionAttributeValues={":orderId": {"S": order_id}},
         )
-        # the ordering consumer: the order (with its payment token), OrderCreated
-        order = {k: v for k, v in data.items() if k != "paymentToken"} | {
-            "status": "PENDING",
-            "createdAt": now,
-            "updatedAt": now,
-        }
-        stored = order | {
-            PARTITION_KEY: status_shard("PENDING", shard_of(order_id)),
-            "paymentToken": CHECKOUT["paymentToken"],
-        }
+        # the ordering consumer: the order, OrderCreated
+        order = data | {"status": "PENDING", "createdAt": now, "updatedAt": now}
+        stored = order | {PARTITION_KEY: status_shard("PENDING", shard_of(order_id))}
         ddb.put_item(
             TableName=out["ordersTableName"],
             Item={k: item(v) for k, v in stored.items()},
@@ -804,9 +797,16 @@ class Replay:
         self._put_event(
             DetailType.STOCK_RESERVED, {"orderId": order_id, "userId": user_id}, order_id
         )
-        # the ordering consumer, on StockReserved: the payable order, the workflow
+        # the ordering consumer, on StockReserved: the payable order, its basket's token,
+        # the workflow
         ddb.get_item(
             TableName=out["ordersTableName"], Key={"orderId": {"S": order_id}}, ConsistentRead=True
+        )
+        ddb.get_item(
+            TableName=baskets,
+            Key=key,
+            ConsistentRead=True,
+            ProjectionExpression="orderId, paymentToken",
         )
         self.sfn.start_execution(
             stateMachineArn=out["stateMachineArn"],

@@ -71,8 +71,7 @@ def _set_status(table: str, status: str, next_state: str, extra: dict[str, str])
         "Parameters": {
             "TableName": table,
             "Key": {"orderId": {"S.$": "$.orderId"}},
-            # The payment token is kept only until payment settles.
-            "UpdateExpression": f"SET {assignments} REMOVE paymentToken",
+            "UpdateExpression": f"SET {assignments}",
             "ConditionExpression": "#status = :pending",
             "ExpressionAttributeNames": {"#status": "status"},
             "ExpressionAttributeValues": {

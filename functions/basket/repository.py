@@ -61,7 +61,7 @@ def delete(basket: StoredBasket) -> None:
 
 
 def mark_checkout_published(user_id: str, order_id: str) -> None:
-    """The CheckoutBasket event went out: forget its pending copy (and the token)."""
+    """The CheckoutBasket event went out: forget its pending copy."""
     try:
         clients.dynamodb().update_item(
             TableName=_table(),
@@ -96,7 +96,7 @@ def unlock_for_order(user_id: str, order_id: str) -> bool:
             Key={"userId": {"S": user_id}},
             UpdateExpression=(
                 "SET #status = :active, version = version + :one, updatedAt = :now "
-                "REMOVE orderId, charge, pendingCheckout"
+                "REMOVE orderId, charge, pendingCheckout, paymentToken"
             ),
             ConditionExpression="orderId = :orderId",
             ExpressionAttributeNames={"#status": "status"},

@@ -208,6 +208,8 @@ def checkout(user_id: str, request: CheckoutInput) -> CheckoutAccepted:
                 "currency": data["currency"],
             },
             "pendingCheckout": data,
+            # Never in an event: the ordering service reads it when payment starts.
+            "paymentToken": request["paymentToken"],
         }
         try:
             written = repository.save(locked)
@@ -253,7 +255,6 @@ def _order_data(basket: StoredBasket, request: CheckoutInput) -> CheckoutBasket:
         "totalPrice": sum((item["lineTotal"] for item in items), Decimal(0)),
         "currency": currency(),
         "shippingAddress": request["shippingAddress"],
-        "paymentToken": request["paymentToken"],
     }
 
 

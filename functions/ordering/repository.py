@@ -29,9 +29,6 @@ USER_INDEX_KEY = ("userId", "createdAt")
 PENDING: Final = "PENDING"
 CANCELLED: Final = "CANCELLED"
 REJECTED: Final = "REJECTED"
-# The customer's payment token is kept on the order, and only until payment settles
-# (the workflow removes it with the status it sets; rejection and cancellation too).
-TOKEN: Final = "paymentToken"  # noqa: S105 - an attribute name, not a secret
 _USER_PAGE_KEYS = {"orderId", "userId", "createdAt"}
 _STATUS_PAGE_KEYS = {"orderId", PARTITION_KEY, SORT_KEY}
 
@@ -49,10 +46,9 @@ def _status_shard(order_id: str, status: str) -> dict[str, str]:
     return {PARTITION_KEY: status_shard(status, shard_of(order_id))}
 
 
-def create(order: Order, payment_token: str) -> Order | None:
-    """Store a new order and the token to pay it with; if it already exists, store nothing
-    and return the existing one."""
-    stored = {**order, **_status_shard(order["orderId"], order["status"]), TOKEN: payment_token}
+def create(order: Order) -> Order | None:
+    """Store a new order; if it already exists, store nothing and return the existing one."""
+    stored = {**order, **_status_shard(order["orderId"], order["status"])}
     try:
         clients.dynamodb().put_item(
             TableName=_table(),
@@ -71,21 +67,19 @@ def get(order_id: str) -> Order | None:
     return _order(response["Item"]) if "Item" in response else None
 
 
-def payable(order_id: str) -> tuple[Order, str] | None:
-    """A PENDING order and the token to pay it with; None once it has neither."""
+def pending(order_id: str) -> Order | None:
+    """The order while it is PENDING (read consistently); None otherwise."""
     response = clients.dynamodb().get_item(
         TableName=_table(), Key={"orderId": {"S": order_id}}, ConsistentRead=True
     )
     if "Item" not in response:
         return None
-    stored = from_item(response["Item"])
-    if stored.get("status") != PENDING or TOKEN not in stored:
-        return None
-    return _order(response["Item"]), str(stored[TOKEN])
+    order = _order(response["Item"])
+    return order if order["status"] == PENDING else None
 
 
 def reject(order_id: str, reason: str, product_ids: list[str]) -> bool:
-    """PENDING → REJECTED (the lines that could not be had, the token forgotten);
+    """PENDING → REJECTED (with the lines that could not be had);
     False when the order is not PENDING any more."""
     values = to_item(
         {
@@ -102,8 +96,7 @@ def reject(order_id: str, reason: str, product_ids: list[str]) -> bool:
             TableName=_table(),
             Key={"orderId": {"S": order_id}},
             UpdateExpression=f"SET #status = :status, {PARTITION_KEY} = :statusShard, "
-            "rejectionReason = :reason, rejectedProductIds = :products, updatedAt = :now "
-            f"REMOVE {TOKEN}",
+            "rejectionReason = :reason, rejectedProductIds = :products, updatedAt = :now",
             ConditionExpression="#status = :pending",
             ExpressionAttributeNames={"#status": "status"},
             ExpressionAttributeValues=values,
@@ -202,9 +195,7 @@ def update_if_open(order_id: str, user_id: str, changes: OrderChanges) -> Order 
         response = clients.dynamodb().update_item(
             TableName=_table(),
             Key={"orderId": {"S": order_id}},
-            UpdateExpression="SET "
-            + ", ".join(f"#{key} = :{key}" for key in fields)
-            + (f" REMOVE {TOKEN}" if "status" in changes else ""),
+            UpdateExpression="SET " + ", ".join(f"#{key} = :{key}" for key in fields),
             ConditionExpression="userId = :caller AND #status <> :cancelled",
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values

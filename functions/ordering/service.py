@@ -4,7 +4,7 @@ sticky cancellation."""
 from collections.abc import Mapping
 from typing import cast
 
-from ordering import repository, workflow
+from ordering import payment_token, repository, workflow
 from ordering.repository import CANCELLED, PENDING
 from ordering.status_index import shard_of
 from shop_common import events
@@ -33,9 +33,9 @@ def view(order: Order) -> Order:
 
 
 def place(checkout: CheckoutBasket) -> bool:
-    """Create the order of a CheckoutBasket event (PENDING, with the token to pay it)
-    and publish OrderCreated: the stock keeper answers it, and payment starts only
-    once every line is reserved (start_payment).
+    """Create the order of a CheckoutBasket event (PENDING) and publish OrderCreated:
+    the stock keeper answers it, and payment starts only once every line is reserved
+    (start_payment).
 
     Safe to repeat: the conditional put creates the order once, and a repeat re-publishes
     OrderCreated (same event id) while the order is PENDING. Returns True if created.
@@ -53,7 +53,7 @@ def place(checkout: CheckoutBasket) -> bool:
         "createdAt": created_at,
         "updatedAt": created_at,
     }
-    existing = repository.create(order, checkout["paymentToken"])
+    existing = repository.create(order)
     if existing is not None:
         if existing.get("status") != PENDING:
             return False  # decided already
@@ -71,10 +71,12 @@ def place(checkout: CheckoutBasket) -> bool:
 def start_payment(order_id: str) -> bool:
     """Every line is reserved: start the order's workflow (named after it, so once),
     unless the order is no longer PENDING. True when started by this call."""
-    found = repository.payable(order_id)
-    if found is None:
+    order = repository.pending(order_id)
+    if order is None:
         return False  # cancelled meanwhile (its stock is given back), or settled
-    order, token = found
+    token = payment_token.held_for(order["userId"], order_id)
+    if token is None:
+        return False  # the basket was reopened: the order is being cancelled
     return workflow.start(
         order_id,
         {

@@ -307,7 +307,6 @@ EVENTS: dict[DetailType, Event] = {
                     "totalPrice": _MONEY,
                     "currency": _CURRENCY,
                     "shippingAddress": ref("Address"),
-                    "paymentToken": {"type": "string", "minLength": 1},
                 },
             ),
             producer="basket.api",

@@ -98,7 +98,6 @@ class CheckoutBasket(TypedDict):
     totalPrice: Number
     currency: str
     shippingAddress: Address
-    paymentToken: str
 
 
 class Charge(TypedDict):
@@ -120,6 +119,9 @@ class StoredBasket(TypedDict):
     orderId: NotRequired[str]  # while checked out
     charge: NotRequired[Charge]  # while checked out: what the order charges
     pendingCheckout: NotRequired[CheckoutBasket]  # until its event is published
+    # While checked out: the customer's payment token, for the payment step only (read
+    # by the ordering service; gone when the basket is emptied or reopened).
+    paymentToken: NotRequired[str]
 
 
 class BasketLine(TypedDict):

@@ -13,7 +13,7 @@ from ordering import repository
 from ordering.status_index import SHARDS, shard_of
 from shop_common.contracts import ORDER_STATUSES
 from tests.functions.conftest import ADMIN, environment
-from tests.functions.test_ordering import checkout_event, place, settle
+from tests.functions.test_ordering import check_out_as, checkout_event, place, settle
 
 
 def token(value) -> str:
@@ -57,8 +57,11 @@ def new_ids(count: int) -> list[str]:
 
 def place_orders(shop, template: dict, order_ids: list[str], users=("ada", "bob", "cy")):
     """Orders placed by the real consumer from copies of a real CheckoutBasket event (these
-    order ids, several customers), one millisecond or more apart."""
+    order ids, several customers, each basket checked out as the template's), one
+    millisecond or more apart."""
+    like = template["detail"]["data"]["userId"]
     for n, order_id in enumerate(order_ids):
+        check_out_as(shop, users[n % len(users)], order_id, like=like)
         event = json.loads(json.dumps(template))
         event["detail"]["metadata"]["eventId"] = str(uuid.uuid4())
         event["detail"]["data"] |= {"orderId": order_id, "userId": users[n % len(users)]}
@@ -132,8 +135,9 @@ def test_a_cancelled_order_moves_from_its_status_to_cancelled(held, pending):
 
 def test_settled_orders_are_listed_under_paid_and_payment_failed(shop):
     shop.create_workflow(payment_limit=1000)
-    paid = place_orders(shop, checkout_event(shop, user="ada"), new_ids(4))
-    failed = place_orders(shop, checkout_event(shop, user="bob", token="tok_declined"), new_ids(3))
+    declined = checkout_event(shop, user="bob", token="tok_declined")
+    paid = place_orders(shop, checkout_event(shop, user="ada"), new_ids(4), users=("ada", "cy"))
+    failed = place_orders(shop, declined, new_ids(3), users=("bob", "dee"))
     for order_id in paid + failed:
         settle(shop, order_id)
 
@@ -264,7 +268,6 @@ def test_orders_made_in_the_same_millisecond_are_each_listed_once(held):
     once, in the same order. Stored by the consumer's own put (repository.create)."""
     data = checkout_event(held)["detail"]["data"]
     template = json.loads(json.dumps(data), parse_float=Decimal)
-    del template["paymentToken"]
     instants = ["2026-11-23T10:00:02.000Z", "2026-11-23T10:00:01.000Z", "2026-11-23T10:00:00.000Z"]
     placed = [(3, 0), (3, 0), (5, 0), (8, 0), (5, 1), (8, 1), (3, 2), (5, 2), (0, 2)]
     ids = [order_in_shard(shard) for shard, _ in placed]
@@ -272,7 +275,7 @@ def test_orders_made_in_the_same_millisecond_are_each_listed_once(held):
         for order_id, (_, instant) in zip(ids, placed, strict=True):
             at = instants[instant]
             fields = {"orderId": order_id, "status": "PENDING", "createdAt": at, "updatedAt": at}
-            assert repository.create(template | fields, "tok_visa") is None
+            assert repository.create(template | fields) is None
 
     listings = {
         limit: [o["orderId"] for page in every_page(held, "PENDING", limit) for o in page]

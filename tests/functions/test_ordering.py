@@ -34,6 +34,19 @@ def checkout_event(shop, user="ada", token="tok_visa", price=10.5) -> dict:
     return event
 
 
+def held_token(shop, user: str) -> dict:
+    """The user's basket as stored: its orderId and paymentToken while checked out."""
+    item = shop.dynamodb.get_item(TableName=TABLES["baskets"], Key={"userId": {"S": user}})
+    return {k: v["S"] for k, v in item.get("Item", {}).items() if k in ("orderId", "paymentToken")}
+
+
+def check_out_as(shop, user: str, order_id: str, like: str) -> None:
+    """User's basket, a copy of user `like`'s checked-out basket, but as order_id."""
+    item = shop.dynamodb.get_item(TableName=TABLES["baskets"], Key={"userId": {"S": like}})
+    copy = item["Item"] | {"userId": {"S": user}, "orderId": {"S": order_id}}
+    shop.dynamodb.put_item(TableName=TABLES["baskets"], Item=copy)
+
+
 def place(shop, event: dict, reserved: bool = True) -> str:
     """The ordering consumer takes a checkout; then, unless told otherwise, the stock
     keeper's StockReserved for it, which starts the payment."""
@@ -100,17 +113,46 @@ def test_payment_waits_for_the_stock_and_a_rejected_order_is_never_paid(workflow
     assert workflow.executions() == []
 
 
-def test_the_payment_token_is_kept_only_until_payment_settles(workflow):
+def test_the_payment_token_travels_in_no_event_and_is_kept_only_until_payment_settles(workflow):
     event = checkout_event(workflow)
     order_id = place(workflow, event, reserved=False)
-    assert workflow.order(order_id)["paymentToken"] == "tok_visa"
+    assert "paymentToken" not in json.dumps(workflow.published())
+    assert "paymentToken" not in workflow.order(order_id)
+    assert held_token(workflow, "ada") == {"orderId": order_id, "paymentToken": "tok_visa"}
+
+    place(workflow, event)
+    assert settle(workflow, order_id)["status"] == "PAID"
+    [execution] = workflow.executions()
+    started = boto3.client("stepfunctions").describe_execution(
+        executionArn=execution["executionArn"]
+    )
+    assert json.loads(started["input"])["paymentToken"] == "tok_visa"
+    forward(workflow, "OrderPaid")
+
+    assert held_token(workflow, "ada") == {}
+    assert "tok_visa" not in json.dumps(workflow.published())
+    api_view = workflow.request("orders", "GET", f"/orders/{order_id}", user="ada").json
+    assert "paymentToken" not in api_view
+
+
+def test_a_failed_payment_reopens_the_basket_without_the_token(workflow):
+    order_id = place(workflow, checkout_event(workflow, token="tok_declined"))
+    assert settle(workflow, order_id)["status"] == "PAYMENT_FAILED"
+
+    forward(workflow, "OrderPaymentFailed")
+
+    assert held_token(workflow, "ada") == {}
+
+
+def test_no_payment_starts_once_the_basket_no_longer_holds_the_order(workflow):
+    event = checkout_event(workflow)
+    order_id = place(workflow, event, reserved=False)
+    check_out_as(workflow, "ada", "another-order", like="ada")
 
     place(workflow, event)
 
-    assert settle(workflow, order_id)["status"] == "PAID"
-    assert "paymentToken" not in workflow.order(order_id)
-    api_view = workflow.request("orders", "GET", f"/orders/{order_id}", user="ada").json
-    assert "paymentToken" not in api_view
+    assert workflow.executions() == []
+    assert workflow.order(order_id)["status"] == "PENDING"
 
 
 def test_the_same_checkout_delivered_twice_makes_one_order_and_one_execution(workflow):
