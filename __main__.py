@@ -132,7 +132,8 @@ products = HttpService(
     ),
 )
 
-basket_env, basket_publish = publisher("basket.api")
+basket_outbox = outbox("basket-outbox", "basket.api")
+basket_env, basket_write_outbox = basket_outbox.writer()
 baskets = HttpService(
     "basket",
     HttpServiceArgs(
@@ -157,7 +158,7 @@ baskets = HttpService(
             Env.CURRENCY: currency,
         },
         policy_statements=[
-            *basket_publish,
+            basket_write_outbox,
             products.grant_read("ReadCatalogue", ["dynamodb:GetItem", "dynamodb:BatchGetItem"]),
         ],
     ),
@@ -306,6 +307,8 @@ pulumi.export("productsTableName", products.table_name)
 pulumi.export("productsOutboxTableName", products_outbox.table_name)
 pulumi.export("productsOutboxDlqUrl", products_outbox.dlq_url)
 pulumi.export("basketsTableName", baskets.table_name)
+pulumi.export("basketOutboxTableName", basket_outbox.table_name)
+pulumi.export("basketOutboxDlqUrl", basket_outbox.dlq_url)
 pulumi.export("ordersTableName", orders.table_name)
 pulumi.export("stockTableName", stock_keeper.table_name)
 pulumi.export("stateMachineArn", workflow.arn)

@@ -236,7 +236,6 @@ ROUTES: tuple[Route, ...] = (
         response="CheckoutAccepted",
         body=CHECKOUT_INPUT,
         conflicts=True,
-        publishes=True,
         idempotency_key=True,
     ),
     Route(

@@ -15,6 +15,7 @@ import boto3
 import jsonschema
 import pytest
 from botocore.config import Config
+from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from localcloud import emulator_patches
@@ -389,3 +390,26 @@ def assert_valid_event(event: dict) -> None:
     """The event's detail satisfies its committed JSON Schema (schemas/events/)."""
     schema = json.loads((EVENT_SCHEMAS / f"{event['detail-type']}.json").read_text())
     jsonschema.validate(event["detail"], schema, format_checker=jsonschema.FormatChecker())
+
+
+class Failing:
+    """Makes the named call of a client fail `times` times (then pass), as AWS would."""
+
+    def __init__(self, client, operation: str, times: int, code: str = "InternalFailure"):
+        self.client, self.operation, self.left, self.code = client, operation, times, code
+        self.failed = 0
+
+    def __call__(self, **_):
+        if self.left:
+            self.left -= 1
+            self.failed += 1
+            raise ClientError({"Error": {"Code": self.code, "Message": "injected"}}, self.operation)
+
+    def __enter__(self):
+        service = self.client.meta.service_model.service_name
+        self.client.meta.events.register(f"before-call.{service}.{self.operation}", self)
+        return self
+
+    def __exit__(self, *_):
+        service = self.client.meta.service_model.service_name
+        self.client.meta.events.unregister(f"before-call.{service}.{self.operation}", self)

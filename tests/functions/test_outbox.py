@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 from localcloud.pipes import PipePlayer
 from shop_common import clients
 from shop_common.routes import IDEMPOTENCY_KEY_HEADER
-from tests.functions.conftest import ADMIN, PROGRAM, assert_valid_event
+from tests.functions.conftest import ADMIN, PROGRAM, Failing, assert_valid_event
 from tests.functions.test_products import LAMP, create
 
 OUTBOX = PROGRAM.outputs["productsOutboxTableName"]
@@ -26,35 +26,17 @@ def post(shop, body=LAMP, key=None, user="ada"):
     )
 
 
+def products_pipe(shop) -> PipePlayer:
+    [pipe] = [p for p in shop.pipes if p.definition.source == "shop.products"]
+    return pipe
+
+
 def products(shop) -> list[dict]:
     return shop.request("products", "GET", "/products").json["items"]
 
 
 def outbox_items(shop) -> list[dict]:
     return shop.dynamodb.scan(TableName=OUTBOX)["Items"]
-
-
-class Failing:
-    """Makes the named call of a client fail `times` times (then pass), as AWS would."""
-
-    def __init__(self, client, operation: str, times: int, code: str = "InternalFailure"):
-        self.client, self.operation, self.left, self.code = client, operation, times, code
-        self.failed = 0
-
-    def __call__(self, **_):
-        if self.left:
-            self.left -= 1
-            self.failed += 1
-            raise ClientError({"Error": {"Code": self.code, "Message": "injected"}}, self.operation)
-
-    def __enter__(self):
-        service = self.client.meta.service_model.service_name
-        self.client.meta.events.register(f"before-call.{service}.{self.operation}", self)
-        return self
-
-    def __exit__(self, *_):
-        service = self.client.meta.service_model.service_name
-        self.client.meta.events.unregister(f"before-call.{service}.{self.operation}", self)
 
 
 # -- one transaction: the change and its event, or neither --------------------------------
@@ -178,7 +160,7 @@ def test_a_stream_record_played_twice_carries_the_same_event_id(shop):
     [first] = shop.published_of("ProductCreated")
     # A second player of the same pipe reads the stream from its start again, as the pipe
     # does after a failure it does not know the outcome of.
-    [pipe] = shop.pipes
+    pipe = products_pipe(shop)
     again = PipePlayer(pipe.definition, pipe.streams, pipe.events, pipe.sqs, sleep=pipe.sleep)
     again.step()
 
@@ -191,7 +173,7 @@ def test_a_stream_record_played_twice_carries_the_same_event_id(shop):
 
 def test_a_target_failing_for_a_while_is_retried_and_delivers_once(shop):
     create(shop)
-    [pipe] = shop.pipes
+    pipe = products_pipe(shop)
     with Failing(pipe.events, "PutEvents", times=3) as failing:
         events = shop.published_of("ProductCreated")
     assert failing.failed == 3
@@ -201,7 +183,7 @@ def test_a_target_failing_for_a_while_is_retried_and_delivers_once(shop):
 
 def test_a_target_that_keeps_failing_sends_the_batch_to_the_pipes_dlq(shop):
     product = create(shop)
-    [pipe] = shop.pipes
+    pipe = products_pipe(shop)
     retries = pipe.definition.maximum_retry_attempts
     with Failing(pipe.events, "PutEvents", times=retries + 1) as failing:
         assert shop.published() == []
