@@ -21,6 +21,7 @@ from components.iam import allow
 from components.identity import Identity, IdentityArgs
 from components.notifications import Notifications, NotificationsArgs
 from components.order_workflow import OrderWorkflow, OrderWorkflowArgs
+from components.outbox import Outbox, OutboxArgs
 from components.queue_consumer import QueueConsumer, QueueConsumerArgs
 from components.stack_settings import StackSettings
 from components.tables import TableArgs, TableIndex
@@ -96,7 +97,16 @@ def publisher(
 
 
 # --- services behind the HTTP API ------------------------------------------------------
-products_env, products_publish = publisher("products.api")
+def outbox(name: str, handler_module: str) -> Outbox:
+    """The producer's outbox: its events reach the bus through the outbox's pipe."""
+    return Outbox(
+        name,
+        OutboxArgs(bus=bus, producer=handler_module, deletion_protection=deletion_protection),
+    )
+
+
+products_outbox = outbox("products-outbox", "products.api")
+products_env, products_write_outbox = products_outbox.writer()
 products = HttpService(
     "products",
     HttpServiceArgs(
@@ -119,11 +129,12 @@ products = HttpService(
             ],
         ),
         environment=products_env,
-        policy_statements=products_publish,
+        policy_statements=[products_write_outbox],
     ),
 )
 
-basket_env, basket_publish = publisher("basket.api")
+basket_outbox = outbox("basket-outbox", "basket.api")
+basket_env, basket_write_outbox = basket_outbox.writer()
 baskets = HttpService(
     "basket",
     HttpServiceArgs(
@@ -148,7 +159,7 @@ baskets = HttpService(
             Env.CURRENCY: currency,
         },
         policy_statements=[
-            *basket_publish,
+            basket_write_outbox,
             products.grant_read("ReadCatalogue", ["dynamodb:GetItem", "dynamodb:BatchGetItem"]),
         ],
     ),
@@ -312,7 +323,11 @@ pulumi.export("eventBusName", bus.bus_name)
 pulumi.export("auditLogGroupName", bus.audit_log_group_name)
 pulumi.export("auditDlqUrl", bus.audit_dlq_url)
 pulumi.export("productsTableName", products.table_name)
+pulumi.export("productsOutboxTableName", products_outbox.table_name)
+pulumi.export("productsOutboxDlqUrl", products_outbox.dlq_url)
 pulumi.export("basketsTableName", baskets.table_name)
+pulumi.export("basketOutboxTableName", basket_outbox.table_name)
+pulumi.export("basketOutboxDlqUrl", basket_outbox.dlq_url)
 pulumi.export("ordersTableName", orders.table_name)
 pulumi.export("stockTableName", stock_keeper.table_name)
 pulumi.export("stateMachineArn", workflow.arn)

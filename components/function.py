@@ -153,11 +153,13 @@ def service_function(
     owner: pulumi.Resource,
     args: ServiceArgs,
     statements: Sequence[Mapping[str, Any]] = (),
+    environment: Mapping[str, pulumi.Input[str]] | None = None,
 ) -> tuple[Function, aws.dynamodb.Table | None]:
     """The function `{name}-{role}` of a service component named `name`, and its own
     table `{name}-table` when it has one (the function's TABLE_NAME, granted the table
-    actions the service names); `statements` come before the service's own."""
-    environment = dict(args.environment)
+    actions the service names); `statements` and `environment` come before the
+    service's own."""
+    environment = {**(environment or {}), **args.environment}
     granted = [*statements, *args.policy_statements]
     table = None
     if args.table is not None:

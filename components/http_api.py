@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from shop_common.routes import IDEMPOTENCY_KEY_HEADER
+
 ACCESS_LOG_FORMAT = json.dumps(
     {
         "requestId": "$context.requestId",
@@ -57,7 +59,7 @@ class HttpApi(pulumi.ComponentResource):
             cors_configuration={
                 "allow_origins": list(args.cors_allow_origins),
                 "allow_methods": ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-                "allow_headers": ["authorization", "content-type"],
+                "allow_headers": ["authorization", "content-type", IDEMPOTENCY_KEY_HEADER.lower()],
                 "expose_headers": ["location"],
                 "max_age": 600,
             },

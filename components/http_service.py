@@ -1,5 +1,7 @@
 """HttpService: a service behind the shared HTTP API — its function, its table
-(optional), its integration and its routes (from shop_common.routes). A route is
+(optional), its integration and its routes (from shop_common.routes); when a route
+takes an Idempotency-Key, the service's idempotency table (TTL), which only its
+function may use. A route is
 JWT-protected unless public; API Gateway may invoke the function for its own
 routes only; the function may use only the table actions the service names."""
 
@@ -14,8 +16,18 @@ import pulumi_aws as aws
 from components.function import FunctionSettings, service_function
 from components.http_api import HttpApi
 from components.iam import allow
-from components.tables import TableArgs
+from components.tables import TableArgs, own_table
+from shop_common import idempotency
 from shop_common.routes import Access, Route
+from shop_common.settings import Env
+
+# What Powertools' DynamoDB persistence layer does with its records.
+IDEMPOTENCY_ACTIONS = (
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+)
 
 
 @dataclass
@@ -55,7 +67,26 @@ class HttpService(pulumi.ComponentResource):
         super().__init__("shop:index:HttpService", name, None, opts)
         self.handler_module = args.handler_module
         child = pulumi.ResourceOptions(parent=self)
-        self.function, self.table = service_function(name, "api", self, args)
+        # A route that takes an Idempotency-Key needs the service's idempotency table.
+        self.idempotency_table = None
+        own: dict[str, pulumi.Input[str]] = {}
+        granted = []
+        if any(route.idempotency_key for route in args.routes):
+            self.idempotency_table = own_table(
+                f"{name}-idempotency",
+                TableArgs(hash_key=idempotency.KEY, ttl_attribute=idempotency.EXPIRES_AT),
+                args.deletion_protection,
+                self,
+            )
+            own[Env.IDEMPOTENCY_TABLE_NAME] = self.idempotency_table.name
+            granted.append(
+                allow(
+                    "IdempotencyRecords",
+                    IDEMPOTENCY_ACTIONS,
+                    self.idempotency_table.arn,
+                )
+            )
+        self.function, self.table = service_function(name, "api", self, args, granted, own)
         self.integration = aws.apigatewayv2.Integration(
             f"{name}-integration",
             api_id=args.api.api_id,

@@ -1,7 +1,7 @@
 """DynamoDB tables of a service (a helper, not a component): on demand, point-in-time
 recovery, encryption and, when asked, deletion protection; string keys; every index
-projects all attributes. The owner's function may use only the actions it names,
-on the table and its indexes."""
+projects all attributes; a stream and a TTL attribute when asked. The owner's function
+may use only the actions it names, on the table and its indexes."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,6 +32,8 @@ class TableArgs:
         "dynamodb:DeleteItem",
         "dynamodb:Query",
     )
+    stream_view_type: str | None = None  # a stream of its changes (NEW_IMAGE, …)
+    ttl_attribute: str | None = None  # items expire at this attribute's epoch seconds
 
 
 def key_schema(
@@ -68,6 +70,11 @@ def own_table(
         point_in_time_recovery={"enabled": True},
         server_side_encryption={"enabled": True},
         deletion_protection_enabled=deletion_protection,
+        stream_enabled=table.stream_view_type is not None,
+        stream_view_type=table.stream_view_type,
+        ttl={"attribute_name": table.ttl_attribute, "enabled": True}
+        if table.ttl_attribute
+        else None,
         opts=pulumi.ResourceOptions(parent=parent),
     )
 

@@ -1,5 +1,5 @@
-"""The local cloud: emulator, provisioning, workers, gateway, pollers, outbox,
-seed data, demo users; started in that order and stopped in reverse.
+"""The local cloud: emulator, provisioning, workers, gateway, pollers, relay, pipe
+players, outbox, seed data, demo users; started in that order and stopped in reverse.
 
 The emulator's process is spawned first, before this process imports boto3 and
 Pulumi: it boots while the program is evaluated, and the first resource waits
@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from localcloud import ROOT, stack_config
 from localcloud.emulator import Emulator
+from localcloud.pipes import PipeDefinition, PipePlayer
+from localcloud.pipes import description as pipes_description
 from localcloud.pollers import Mapping, Poller
 from localcloud.relay import Relayer
 from localcloud.relay import description as relay_description
@@ -85,6 +87,7 @@ class LocalCloud:
         self.gateway: Gateway | None = None
         self.workers: Workers | None = None
         self.pollers: list[Poller] = []
+        self.pipes: list[PipePlayer] = []
         self.outbox: Outbox | None = None
         self.relayer: Relayer | None = None
         self.deployment: Deployment | None = None
@@ -149,6 +152,7 @@ class LocalCloud:
             routes = pool.submit(
                 Api.from_emulator, self.client("apigatewayv2"), api.id, self.emulator.url
             )
+            pipes = pool.submit(self.pipe_players, sqs)
             mappings = self.mappings()
             self.workers = self._workers(mappings)
             self.gateway = Gateway(
@@ -167,6 +171,9 @@ class LocalCloud:
                 self.console,
             )
             self.relayer.start()
+            self.pipes = pipes.result()
+            for player in self.pipes:
+                player.start()
             self.outbox = outbox.result()
             self.outbox.start()
             for done in data:
@@ -222,6 +229,25 @@ class LocalCloud:
                 maximum_concurrency=_maximum_concurrency(m.inputs),
             )
             for m in self.deployment.of_type("aws:lambda/eventSourceMapping:EventSourceMapping")
+        ]
+
+    def pipe_players(self, sqs: Any) -> list[PipePlayer]:
+        """A player per pipe, from the pipe's definition as the emulator stores it."""
+        assert self.deployment is not None, "start() first"
+        pipes, streams, events = (
+            self.client("pipes"),
+            self.client("dynamodbstreams"),
+            self.client("events"),
+        )
+        return [
+            PipePlayer(
+                PipeDefinition.from_description(pipes.describe_pipe(Name=pipe.outputs["name"])),
+                streams,
+                events,
+                sqs,
+                self.console,
+            )
+            for pipe in self.deployment.of_type("aws:pipes/pipe:Pipe")
         ]
 
     def seed_products(self) -> None:
@@ -296,6 +322,8 @@ class LocalCloud:
             return
         for poller in self.pollers:
             poller.stop()
+        for player in self.pipes:
+            player.stop()
         if self.relayer:
             self.relayer.stop()
         if self.outbox:
@@ -306,6 +334,8 @@ class LocalCloud:
             self.workers.stop()
         for poller in self.pollers:
             poller.thread.join(timeout=3)
+        for player in self.pipes:
+            player.join(timeout=3)
         if self.emulator:
             self.emulator.stop()
 
@@ -372,6 +402,8 @@ mapping's
   (JWTs checked against the emulator's Cognito keys); EventBridge targets moto cannot
   deliver go through the local relay: {relay_description(self.deployment.relays)};
   SES sends nothing (identities need no DNS or DKIM): the outbox records each e-mail
+  EventBridge pipes (moto moves nothing) are played from their DynamoDB streams:
+  {pipes_description(self.pipes)}
   {self._patches_line()}
   Not emulated (recorded only): {unemulated}
   Stored but not enforced locally: {"; ".join(NOT_ENFORCED)}

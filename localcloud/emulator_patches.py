@@ -385,6 +385,60 @@ def _apply_dynamodb_isolation() -> None:
         _set(DynamoDBBackend, name, isolated(vars(DynamoDBBackend)[name]))
 
 
+# --- DynamoDB streams: a cancelled transaction leaves no record --------------------------
+# moto applies a transaction's writes one by one, collecting the refused ones, and on a
+# refusal restores a copy of each table taken before. The writes already applied have
+# added stream records to the live shard, which the copy replaces: every open shard
+# iterator then keeps reading the discarded shard, with records of writes that never
+# happened, and never sees a later one. On AWS a cancelled transaction writes nothing,
+# to the stream neither. This keeps the live shard (its iterators stay valid), without
+# the cancelled transaction's records, in the restored table.
+
+
+def _check_stream_rollback() -> str | None:
+    from moto.dynamodb.models import DynamoDBBackend  # noqa: PLC0415
+    from moto.dynamodb.models.table import StreamShard, Table  # noqa: PLC0415
+
+    problem = _check_dynamodb_isolation()
+    if problem:
+        return problem
+    if "self.items" not in inspect.getsource(StreamShard.__init__):
+        return "StreamShard no longer keeps its records in items"
+    if "stream_shard" not in inspect.getsource(Table.__init__):
+        return "Table no longer keeps its stream in stream_shard"
+    if "self.tables[table_name] = original_table_state" not in inspect.getsource(
+        DynamoDBBackend.transact_write_items
+    ):
+        return "transact_write_items no longer restores tables into self.tables"
+    return None
+
+
+def _apply_stream_rollback() -> None:
+    from moto.dynamodb.models import DynamoDBBackend  # noqa: PLC0415
+
+    transact = vars(DynamoDBBackend)["transact_write_items"]
+
+    @functools.wraps(transact)
+    def without_cancelled_records(self: Any, transact_items: Any, *args: Any, **kwargs: Any) -> Any:
+        shards = {
+            name: (table.stream_shard, len(table.stream_shard.items))
+            for name, table in self.tables.items()
+            if getattr(table, "stream_shard", None) is not None
+        }
+        try:
+            return transact(self, transact_items, *args, **kwargs)
+        except Exception:
+            for name, (shard, length) in shards.items():
+                table = self.tables.get(name)
+                if table is not None and table.stream_shard is not shard:  # restored
+                    del shard.items[length:]
+                    shard.table = table
+                    table.stream_shard = shard
+            raise
+
+    _set(DynamoDBBackend, "transact_write_items", without_cancelled_records)
+
+
 # --- $$.State.EnteredTime as AWS formats it ---------------------------------------------
 
 _STATE_MODULE = "moto.stepfunctions.parser.asl.component.state.state"
@@ -443,6 +497,10 @@ PATCHES = (
     Patch("jsonpath-cache", _check_jsonpath, _apply_jsonpath),
     Patch("sfn-client-cache", _check_sfn_clients, _apply_sfn_clients),
     Patch("states-entered-time", _check_entered_time, _apply_entered_time, fidelity=True),
+    # Before dynamodb-isolation, which then holds its lock around this one too.
+    Patch(
+        "dynamodb-stream-rollback", _check_stream_rollback, _apply_stream_rollback, fidelity=True
+    ),
     Patch(
         "dynamodb-isolation", _check_dynamodb_isolation, _apply_dynamodb_isolation, fidelity=True
     ),

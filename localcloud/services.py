@@ -20,6 +20,8 @@ Service = Literal[
     "sesv2",
     "ses",
     "kms",
+    "pipes",
+    "dynamodbstreams",
 ]
 
 BOTO3_TO_MOTO: dict[Service, str] = {
@@ -38,6 +40,8 @@ BOTO3_TO_MOTO: dict[Service, str] = {
     "sesv2": "sesv2",
     "ses": "ses",
     "kms": "kms",
+    "pipes": "pipes",
+    "dynamodbstreams": "dynamodbstreams",
 }
 
 # The name a service's requests are signed with, where it is not the boto3 name:
@@ -47,6 +51,7 @@ SIGNING_NAMES = {
     "cloudwatch": "monitoring",
     "stepfunctions": "states",
     "sesv2": "ses",
+    "dynamodbstreams": "dynamodb",
 }
 
 # boto3 name → (method, path, X-Amz-Target or query string, body): one read-only call.
@@ -73,4 +78,9 @@ WARM_UP_REQUESTS: dict[str, dict[str, str]] = {
     "sesv2": {"method": "GET", "path": "/v2/email/identities"},
     "ses": {"content_type": _FORM, "body": "Action=ListIdentities&Version=2010-12-01"},
     "kms": {"content_type": _JSON_1_1, "target": "TrentService.ListKeys"},
+    "pipes": {"method": "GET", "path": "/v1/pipes"},
+    "dynamodbstreams": {
+        "content_type": _JSON_1_0,
+        "target": "DynamoDBStreams_20120810.ListStreams",
+    },
 }

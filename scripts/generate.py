@@ -19,7 +19,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "functions"))
 
 from shop_common import contracts  # noqa: E402
-from shop_common.routes import ADMIN_GROUP, ROUTES, Access, Route  # noqa: E402
+from shop_common.routes import (  # noqa: E402
+    ADMIN_GROUP,
+    IDEMPOTENCY_KEY,
+    IDEMPOTENCY_KEY_HEADER,
+    ROUTES,
+    Access,
+    Route,
+)
 
 EVENT_SCHEMA_DIR = ROOT / "schemas" / "events"
 OPENAPI_DOCUMENT = ROOT / "functions" / "openapi" / "openapi.json"
@@ -100,6 +107,17 @@ def _operation(route: Route) -> dict[str, Any]:
         }
         for name, schema in route.query.items()
     ]
+    if route.idempotency_key:
+        key = dict(IDEMPOTENCY_KEY)
+        parameters.append(
+            {
+                "name": IDEMPOTENCY_KEY_HEADER,
+                "in": "header",
+                "required": False,
+                "description": key.pop("description"),
+                "schema": key,
+            }
+        )
     operation: dict[str, Any] = {
         "tags": [route.service.split(".")[0]],
         "summary": route.summary,

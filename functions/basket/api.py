@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.logging import correlation_paths
 
 from basket import service
-from shop_common import http
+from shop_common import http, idempotency
 from shop_common.contracts import BASKET_ITEM_INPUT, CHECKOUT_INPUT
 from shop_common.models import Basket, CheckoutAccepted
 from shop_common.observability import logger, metrics
@@ -41,8 +41,12 @@ def delete_basket() -> None:
 
 @route
 def checkout() -> CheckoutAccepted:
-    user = http.caller(app)
-    accepted = service.checkout(user.user_id, http.body(app, CHECKOUT_INPUT))
+    key = http.idempotency_key(app)
+    user = http.caller(app).user_id
+    request = http.body(app, CHECKOUT_INPUT)
+    accepted = idempotency.once_per_key(
+        "checkout", key, user, request, lambda: service.checkout(user, request), app.lambda_context
+    )
     metrics.add_metric(name="CheckoutsAccepted", unit="Count", value=1)
     return accepted
 

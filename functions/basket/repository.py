@@ -1,14 +1,16 @@
 """Baskets table access. Key: userId. Writes are optimistic: `version` must match."""
 
+import contextlib
 from typing import TYPE_CHECKING, Final, cast
 
-from shop_common import clients
+from shop_common import clients, events, outbox
+from shop_common.contracts import DetailType
 from shop_common.dynamo import conditional_check_failed, from_item, now, to_attribute, to_item
-from shop_common.models import StoredBasket
+from shop_common.models import CheckoutBasket, StoredBasket
 from shop_common.settings import Env, once, variable
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.type_defs import PutItemInputTypeDef
+    from mypy_boto3_dynamodb.type_defs import PutTypeDef, UpdateTypeDef
 
 ACTIVE: Final = "ACTIVE"
 CHECKED_OUT: Final = "CHECKED_OUT"
@@ -31,21 +33,75 @@ def get(user_id: str) -> StoredBasket | None:
     return cast(StoredBasket, from_item(response["Item"]))  # as save() wrote it
 
 
-def save(basket: StoredBasket) -> StoredBasket:
-    """Write basket if nobody else wrote since it was read; returns what was written."""
+def _put(basket: StoredBasket) -> tuple[StoredBasket, "PutTypeDef"]:
+    """The optimistic write of a basket read at its version: what is written, and how."""
     expected = basket.get("version", 0)
     written = basket | {"version": expected + 1, "updatedAt": now()}
-    request: PutItemInputTypeDef = {"TableName": _table(), "Item": to_item(written)}
+    put: PutTypeDef = {"TableName": _table(), "Item": to_item(written)}
     if expected == 0:
-        request["ConditionExpression"] = "attribute_not_exists(userId)"
+        put["ConditionExpression"] = "attribute_not_exists(userId)"
     else:
-        request["ConditionExpression"] = "version = :expected"
-        request["ExpressionAttributeValues"] = {":expected": to_attribute(expected)}
+        put["ConditionExpression"] = "version = :expected"
+        put["ExpressionAttributeValues"] = {":expected": to_attribute(expected)}
+    return written, put
+
+
+def save(basket: StoredBasket) -> StoredBasket:
+    """Write basket if nobody else wrote since it was read; returns what was written."""
+    written, put = _put(basket)
     try:
-        clients.dynamodb().put_item(**request)
+        clients.dynamodb().put_item(**put)
     except conditional_check_failed():
         raise ConcurrentUpdate(basket["userId"]) from None
     return written
+
+
+def _checkout_event_id(order_id: str) -> str:
+    # Stable: whoever writes this order's CheckoutBasket writes the same event.
+    return events.stable_event_id(order_id, DetailType.CHECKOUT_BASKET)
+
+
+def check_out(basket: StoredBasket, data: CheckoutBasket) -> StoredBasket:
+    """Write the checked-out basket (as save() does) and its CheckoutBasket event in one
+    transaction: both, or neither (the basket stays as it was)."""
+    written, put = _put(basket)
+    order_id = data["orderId"]
+    try:
+        outbox.write(
+            [{"Put": put}],
+            DetailType.CHECKOUT_BASKET,
+            data,
+            correlation_id=order_id,
+            event_id=_checkout_event_id(order_id),
+        )
+    except outbox.Cancelled as cancelled:  # changed since read, or a transaction meanwhile
+        raise ConcurrentUpdate(basket["userId"]) from cancelled
+    return written
+
+
+def publish_pending_checkout(basket: StoredBasket) -> None:
+    """A basket checked out before the outbox, whose event was never published, keeps
+    its data as pendingCheckout: write that event now (through the outbox, without a
+    payment token) and forget the copy, in one transaction; once, whoever comes first."""
+    pending = basket.get("pendingCheckout")
+    if not pending:
+        return
+    data = {k: v for k, v in pending.items() if k != "paymentToken"}  # the old contract's
+    update: UpdateTypeDef = {
+        "TableName": _table(),
+        "Key": {"userId": {"S": basket["userId"]}},
+        "UpdateExpression": "REMOVE pendingCheckout",
+        "ConditionExpression": "orderId = :orderId AND attribute_exists(pendingCheckout)",
+        "ExpressionAttributeValues": {":orderId": {"S": pending["orderId"]}},
+    }
+    with contextlib.suppress(outbox.Cancelled):  # published already, or the order closed
+        outbox.write(
+            [{"Update": update}],
+            DetailType.CHECKOUT_BASKET,
+            data,
+            correlation_id=pending["orderId"],
+            event_id=_checkout_event_id(pending["orderId"]),
+        )
 
 
 def delete(basket: StoredBasket) -> None:
@@ -58,20 +114,6 @@ def delete(basket: StoredBasket) -> None:
         )
     except conditional_check_failed():
         raise ConcurrentUpdate(basket["userId"]) from None
-
-
-def mark_checkout_published(user_id: str, order_id: str) -> None:
-    """The CheckoutBasket event went out: forget its pending copy."""
-    try:
-        clients.dynamodb().update_item(
-            TableName=_table(),
-            Key={"userId": {"S": user_id}},
-            UpdateExpression="REMOVE pendingCheckout",
-            ConditionExpression="orderId = :orderId",
-            ExpressionAttributeValues={":orderId": {"S": order_id}},
-        )
-    except conditional_check_failed():
-        pass  # the order already closed and released the basket
 
 
 def delete_for_order(user_id: str, order_id: str) -> bool:

@@ -7,7 +7,6 @@ from typing import overload
 
 from basket import catalog, repository
 from basket.repository import ACTIVE, CHECKED_OUT, ConcurrentUpdate
-from shop_common import events
 from shop_common.contracts import DetailType
 from shop_common.dynamo import now
 from shop_common.errors import Conflict, NotFound
@@ -189,12 +188,13 @@ def clear(user_id: str) -> None:
 
 
 def checkout(user_id: str, request: CheckoutInput) -> CheckoutAccepted:
-    """Turn the basket into an order and publish CheckoutBasket, exactly once; answer
-    the order with exactly the lines and total it charges (a repeat answers the same)."""
+    """Turn the basket into an order and its CheckoutBasket event, in one transaction,
+    exactly once; answer the order with exactly the lines and total it charges (a
+    repeat answers the same and writes nothing)."""
     for _ in range(_ATTEMPTS):
         basket = repository.get(user_id)
         if basket and basket["status"] == CHECKED_OUT:
-            _publish_pending(basket)
+            repository.publish_pending_checkout(basket)  # one checked out before the outbox
             return _accepted(basket)
         if not basket or not basket["items"]:
             raise BasketEmpty()
@@ -207,15 +207,13 @@ def checkout(user_id: str, request: CheckoutInput) -> CheckoutAccepted:
                 "totalPrice": data["totalPrice"],
                 "currency": data["currency"],
             },
-            "pendingCheckout": data,
             # Never in an event: the ordering service reads it when payment starts.
             "paymentToken": request["paymentToken"],
         }
         try:
-            written = repository.save(locked)
+            written = repository.check_out(locked, data)  # with CheckoutBasket
         except ConcurrentUpdate:
             continue
-        _publish_pending(written)
         return _accepted(written)
     raise BusyBasket()
 
@@ -256,25 +254,6 @@ def _order_data(basket: StoredBasket, request: CheckoutInput) -> CheckoutBasket:
         "currency": currency(),
         "shippingAddress": request["shippingAddress"],
     }
-
-
-def _publish_pending(basket: StoredBasket) -> None:
-    """Publish the checkout event that is recorded on the basket but not yet sent.
-
-    A failure leaves it recorded, so the customer's retry publishes the same
-    event (same orderId and eventId) instead of creating a second order.
-    """
-    data = basket.get("pendingCheckout")
-    if not data:
-        return
-    order_id = data["orderId"]
-    events.publish(
-        DetailType.CHECKOUT_BASKET,
-        data,
-        correlation_id=order_id,
-        event_id=events.stable_event_id(order_id, DetailType.CHECKOUT_BASKET),
-    )
-    repository.mark_checkout_published(basket["userId"], order_id)
 
 
 def on_order_event(detail_type: DetailType, order_id: str, user_id: str) -> bool:

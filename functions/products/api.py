@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.logging import correlation_paths
 
 from products import service
-from shop_common import http
+from shop_common import http, idempotency
 from shop_common.contracts import (
     CATEGORY,
     PRODUCT_INPUT,
@@ -36,7 +36,16 @@ def get_product(productId: str) -> Product:
 
 @route
 def create_product() -> http.Reply:
-    product = service.create(http.body(app, PRODUCT_INPUT))
+    key = http.idempotency_key(app)
+    data = http.body(app, PRODUCT_INPUT)
+    product = idempotency.once_per_key(
+        "create_product",
+        key,
+        http.caller(app).user_id,
+        data,
+        lambda: service.create(data),
+        app.lambda_context,
+    )
     metrics.add_metric(name="ProductsCreated", unit="Count", value=1)
     location = app.current_event.raw_path.rstrip("/") + "/" + product["productId"]
     return http.Reply(product, {"Location": location})

@@ -1,14 +1,17 @@
-"""Products table access. Key: productId; GSI byCategory (category, productId)."""
+"""Products table access. Key: productId; GSI byCategory (category, productId).
+
+Every change is written with its event, in one transaction (shop_common/outbox.py)."""
 
 from typing import TYPE_CHECKING, cast
 
-from shop_common import clients
+from shop_common import clients, outbox
+from shop_common.contracts import DetailType
 from shop_common.dynamo import (
     Item,
-    conditional_check_failed,
     decode_page_token,
     encode_page_token,
     from_item,
+    to_attribute,
     to_item,
 )
 from shop_common.models import Product
@@ -16,10 +19,14 @@ from shop_common.settings import Env, once, variable
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import (
+        AttributeValueTypeDef,
+        DeleteTypeDef,
+        PutTypeDef,
         QueryInputTypeDef,
         QueryOutputTypeDef,
         ScanInputTypeDef,
         ScanOutputTypeDef,
+        TransactWriteItemTypeDef,
     )
 
 # The table's key and its index's (the program builds the table from these).
@@ -38,69 +45,66 @@ def _product(item: Item) -> Product:
     return cast(Product, from_item(item))
 
 
-def get(product_id: str) -> Product | None:
-    item = clients.dynamodb().get_item(TableName=_table(), Key={"productId": {"S": product_id}})
+def get(product_id: str, consistent: bool = False) -> Product | None:
+    """The product; `consistent` for a read that a change is conditional on."""
+    item = clients.dynamodb().get_item(
+        TableName=_table(), Key={"productId": {"S": product_id}}, ConsistentRead=consistent
+    )
     return _product(item["Item"]) if "Item" in item else None
 
 
-def put(product: Product) -> None:
-    clients.dynamodb().put_item(TableName=_table(), Item=to_item(product))
-
-
 class Refused(Exception):
-    """A conditional update refused: the product is missing, or not as expected."""
+    """A change refused: the product is missing, or not as it was read."""
 
 
-def update(product_id: str, fields: dict[str, object], version: int) -> Product:
-    """Set fields (and the next version) on the product if it is still at `version`."""
-    names = {f"#{key}": key for key in fields}
-    values = {f":{key}": value for key, value in to_item(fields).items()}
+# The stored product is still as it was read: the same version (every change of the
+# API moves it) and the same stock (the stock keeper's reservations move only that).
+_UNCHANGED = "version = :version AND stock = :stock"
+
+
+def _unchanged(product: Product) -> "dict[str, AttributeValueTypeDef]":
+    return {":version": to_attribute(product["version"]), ":stock": to_attribute(product["stock"])}
+
+
+def _write(change: "TransactWriteItemTypeDef", detail_type: DetailType, product: Product) -> None:
+    """The change and its event (whose data is the product), in one transaction."""
     try:
-        response = clients.dynamodb().update_item(
-            TableName=_table(),
-            Key={"productId": {"S": product_id}},
-            UpdateExpression="SET "
-            + ", ".join(f"#{key} = :{key}" for key in fields)
-            + ", version = version + :one",
-            ConditionExpression="version = :expected",
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values
-            | {":expected": {"N": str(version)}, ":one": {"N": "1"}},
-            ReturnValues="ALL_NEW",
-        )
-    except conditional_check_failed():
-        raise Refused(product_id) from None
-    return _product(response["Attributes"])
+        outbox.write([change], detail_type, product, correlation_id=product["productId"])
+    except outbox.Cancelled as cancelled:
+        # A refused condition, or another transaction on the product at that moment.
+        raise Refused(product["productId"]) from cancelled
 
 
-def adjust_stock(product_id: str, delta: int, updated_at: str) -> Product:
-    """Add delta to the available stock unless that would take it below zero."""
-    try:
-        response = clients.dynamodb().update_item(
-            TableName=_table(),
-            Key={"productId": {"S": product_id}},
-            UpdateExpression="SET stock = stock + :delta, version = version + :one, "
-            "updatedAt = :now",
-            ConditionExpression="attribute_exists(productId) AND stock >= :needed",
-            ExpressionAttributeValues={
-                ":delta": {"N": str(delta)},
-                ":needed": {"N": str(max(0, -delta))},
-                ":one": {"N": "1"},
-                ":now": {"S": updated_at},
-            },
-            ReturnValues="ALL_NEW",
-        )
-    except conditional_check_failed():
-        raise Refused(product_id) from None
-    return _product(response["Attributes"])
+def insert(product: Product) -> None:
+    """Store a new product, and ProductCreated."""
+    put: PutTypeDef = {
+        "TableName": _table(),
+        "Item": to_item(product),
+        "ConditionExpression": "attribute_not_exists(productId)",
+    }
+    _write({"Put": put}, DetailType.PRODUCT_CREATED, product)
 
 
-def delete(product_id: str) -> Product | None:
-    """Delete and return the product; None when there was none."""
-    response = clients.dynamodb().delete_item(
-        TableName=_table(), Key={"productId": {"S": product_id}}, ReturnValues="ALL_OLD"
-    )
-    return _product(response["Attributes"]) if "Attributes" in response else None
+def replace(read: Product, product: Product) -> None:
+    """Store `product` in place of `read` if nothing changed it since, and ProductUpdated."""
+    put: PutTypeDef = {
+        "TableName": _table(),
+        "Item": to_item(product),
+        "ConditionExpression": _UNCHANGED,
+        "ExpressionAttributeValues": _unchanged(read),
+    }
+    _write({"Put": put}, DetailType.PRODUCT_UPDATED, product)
+
+
+def remove(read: Product) -> None:
+    """Delete the product if nothing changed it since it was read, and ProductDeleted."""
+    delete: DeleteTypeDef = {
+        "TableName": _table(),
+        "Key": {KEY: {"S": read["productId"]}},
+        "ConditionExpression": _UNCHANGED,
+        "ExpressionAttributeValues": _unchanged(read),
+    }
+    _write({"Delete": delete}, DetailType.PRODUCT_DELETED, read)
 
 
 def page(limit: int, token: str | None, category: str | None) -> tuple[list[Product], str | None]:

@@ -7,12 +7,10 @@ and one record per reserved line, removed when its stock is given back.
 """
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, cast
-
-from botocore.exceptions import ClientError
+from typing import TYPE_CHECKING, Literal, cast
 
 from shop_common import clients
-from shop_common.dynamo import Item, conditional_check_failed, from_item
+from shop_common.dynamo import Item, cancellation_codes, conditional_check_failed, from_item
 from shop_common.settings import Env, once, variable
 
 if TYPE_CHECKING:
@@ -86,12 +84,6 @@ def _decision_put(
     }
 
 
-def _cancelled(error: ClientError) -> list[str]:
-    """The codes of a cancelled transaction's items, in order ('None' where none failed)."""
-    reasons = cast(list[dict[str, Any]], error.response.get("CancellationReasons", []))
-    return [str(reason.get("Code", "None")) for reason in reasons]
-
-
 def reserve(order_id: str, user_id: str, lines: dict[str, int]) -> None:
     """Take every line's quantity from stock and record it, all or none.
     Decided when the order already was; OutOfStock names the lines short of stock."""
@@ -125,7 +117,7 @@ def reserve(order_id: str, user_id: str, lines: dict[str, int]) -> None:
     try:
         dynamodb.transact_write_items(TransactItems=transaction)
     except dynamodb.exceptions.TransactionCanceledException as error:
-        codes = _cancelled(error)
+        codes = cancellation_codes(error)
         if codes and codes[0] == "ConditionalCheckFailed":
             raise Decided(order_id) from None
         short = [pid for pid, code in zip(lines, codes[1::2], strict=False) if code != "None"]
@@ -198,7 +190,7 @@ def release(order_id: str, lines: dict[str, int], gone: set[str]) -> None:
     try:
         dynamodb.transact_write_items(TransactItems=transaction)
     except dynamodb.exceptions.TransactionCanceledException as error:
-        codes = _cancelled(error)
+        codes = cancellation_codes(error)
         if codes[:1] == ["ConditionalCheckFailed"]:
             raise Decided(order_id) from None
         missing = {returned[i] for i, code in enumerate(codes) if i in returned and code != "None"}

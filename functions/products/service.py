@@ -1,10 +1,10 @@
-"""Product rules: ids and timestamps are the server's, every change is an event."""
+"""Product rules: ids and timestamps are the server's, every change is an event,
+written with the change in one transaction (products/repository.py)."""
 
 import uuid
+from collections.abc import Callable
 
 from products import repository
-from shop_common import events
-from shop_common.contracts import DetailType
 from shop_common.dynamo import now
 from shop_common.errors import Conflict, NotFound
 from shop_common.models import (
@@ -15,6 +15,8 @@ from shop_common.models import (
     ProductUpdateInput,
     StockChangeInput,
 )
+
+_ATTEMPTS = 5  # reads and conditional writes of one change, while reservations move stock
 
 
 class ProductNotFound(NotFound):
@@ -28,6 +30,11 @@ class LostUpdate(Conflict):
             f"Product {product_id} changed since version {version} (it is at {current}): "
             "read it again, then change it"
         )
+
+
+class BusyProduct(Conflict):
+    def __init__(self, product_id: str) -> None:
+        super().__init__(f"Product {product_id} is being changed by another request; retry")
 
 
 class NotEnoughStock(Conflict):
@@ -52,43 +59,67 @@ def create(data: ProductInput) -> Product:
         "createdAt": created_at,
         "updatedAt": created_at,
     }
-    repository.put(product)
-    events.publish(DetailType.PRODUCT_CREATED, product, correlation_id=product["productId"])
+    repository.insert(product)  # with ProductCreated
     return product
+
+
+def _change(product_id: str, change: Callable[[Product], Product | None]) -> Product:
+    """Read the product, `change` it (a new product, or None to delete it) and write it
+    with its event, if nothing changed it in between; else read it again and retry
+    (a reservation moved its stock). `change` raises what refuses the request."""
+    for _ in range(_ATTEMPTS):
+        read = repository.get(product_id, consistent=True)
+        if read is None:
+            raise ProductNotFound(product_id)
+        changed = change(read)
+        try:
+            if changed is None:
+                repository.remove(read)  # with ProductDeleted
+                return read
+            repository.replace(read, changed)  # with ProductUpdated
+        except repository.Refused:
+            continue
+        return changed
+    raise BusyProduct(product_id)
 
 
 def update(product_id: str, data: ProductUpdateInput) -> Product:
     """Change a product's details, never its stock, as of the version the admin read."""
-    fields = {
-        "name": data["name"],
-        "description": data.get("description", ""),
-        "price": data["price"],
-        "category": data["category"],
-        "imageUrl": data.get("imageUrl", ""),
-        "updatedAt": now(),
-    }
-    try:
-        product = repository.update(product_id, dict(fields), data["version"])
-    except repository.Refused:
-        raise LostUpdate(product_id, data["version"], get(product_id)["version"]) from None
-    events.publish(DetailType.PRODUCT_UPDATED, product, correlation_id=product_id)
-    return product
+
+    def change(product: Product) -> Product:
+        if product["version"] != data["version"]:
+            raise LostUpdate(product_id, data["version"], product["version"])
+        return product | {
+            "name": data["name"],
+            "description": data.get("description", ""),
+            "price": data["price"],
+            "category": data["category"],
+            "imageUrl": data.get("imageUrl", ""),
+            "version": product["version"] + 1,
+            "updatedAt": now(),
+        }
+
+    return _change(product_id, change)
 
 
 def adjust_stock(product_id: str, change: StockChangeInput) -> Product:
-    try:
-        product = repository.adjust_stock(product_id, change["delta"], now())
-    except repository.Refused:
-        raise NotEnoughStock(product_id, get(product_id)["stock"], change["delta"]) from None
-    events.publish(DetailType.PRODUCT_UPDATED, product, correlation_id=product_id)
-    return product
+    """Add delta to the available stock unless that would take it below zero."""
+    delta = change["delta"]
+
+    def adjust(product: Product) -> Product:
+        if product["stock"] + delta < 0:
+            raise NotEnoughStock(product_id, product["stock"], delta)
+        return product | {
+            "stock": product["stock"] + delta,
+            "version": product["version"] + 1,
+            "updatedAt": now(),
+        }
+
+    return _change(product_id, adjust)
 
 
 def delete(product_id: str) -> None:
-    product = repository.delete(product_id)
-    if product is None:
-        raise ProductNotFound(product_id)
-    events.publish(DetailType.PRODUCT_DELETED, product, correlation_id=product_id)
+    _change(product_id, lambda product: None)
 
 
 def get(product_id: str) -> Product:

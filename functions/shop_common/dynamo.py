@@ -5,7 +5,7 @@ import binascii
 import json
 from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
@@ -33,6 +33,12 @@ def now() -> str:
 def conditional_check_failed() -> type["ClientError"]:
     """The exception a failed ConditionExpression raises (for `except`)."""
     return clients.dynamodb().exceptions.ConditionalCheckFailedException
+
+
+def cancellation_codes(error: "ClientError") -> list[str]:
+    """The codes of a cancelled transaction's items, in order ('None' where none failed)."""
+    reasons = cast(list[dict[str, Any]], error.response.get("CancellationReasons", []))
+    return [str(reason.get("Code", "None")) for reason in reasons]
 
 
 def _not_issued() -> BadRequest:

@@ -16,6 +16,8 @@ from shop_common.observability import logger
 from shop_common.routes import (
     ADMIN_GROUP,
     DEFAULT_PAGE_SIZE,
+    IDEMPOTENCY_KEY,
+    IDEMPOTENCY_KEY_HEADER,
     MAX_PAGE_SIZE,
     Access,
     Route,
@@ -30,6 +32,10 @@ if TYPE_CHECKING:  # not imported at run time: each import is paid on a cold sta
 _PAGE_SIZE = re.compile(r"[0-9]{1,3}")  # ASCII digits only: str.isdigit() accepts "²"
 _ISSUED_ID = re.compile(UUID_PATTERN)
 Handler = TypeVar("Handler", bound=Callable[..., Any])
+_IDEMPOTENCY_KEY_SCHEMA = {
+    "type": "object",
+    "properties": {IDEMPOTENCY_KEY_HEADER: dict(IDEMPOTENCY_KEY)},
+}
 
 
 @dataclass(frozen=True)
@@ -187,6 +193,15 @@ def required_query_value(app: APIGatewayHttpResolver, name: str, schema: Mapping
     if value is None:
         raise Invalid(name, "is required")
     return value
+
+
+def idempotency_key(app: APIGatewayHttpResolver) -> str | None:
+    """The request's IDEMPOTENCY_KEY_HEADER (Route.idempotency_key), if it has one."""
+    raw = app.current_event.headers.get(IDEMPOTENCY_KEY_HEADER)  # case-insensitive
+    if raw is None:
+        return None
+    validate({IDEMPOTENCY_KEY_HEADER: raw}, _IDEMPOTENCY_KEY_SCHEMA)
+    return raw
 
 
 def page_size(app: APIGatewayHttpResolver) -> int:

@@ -36,6 +36,18 @@ from shop_common.errors import (
 )
 
 ADMIN_GROUP = "admin"  # the Cognito group whose members may manage the shop
+# The request header that makes a create safe to retry (Route.idempotency_key).
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_KEY: Mapping[str, Any] = MappingProxyType(
+    {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 255,
+        "pattern": "^[\\x21-\\x7e]+$",  # printable ASCII, no spaces
+        "description": "Any value unique to this request, e.g. a UUID: a retry with the same "
+        "key and body within 24 hours answers the first result and changes nothing again",
+    }
+)
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 PAGE_QUERY: Mapping[str, Mapping[str, Any]] = MappingProxyType(
@@ -70,6 +82,9 @@ class Route:
     publishes: bool = False  # 503 when the change's event could not be published
     pages: bool = False  # paginated: 400 for a nextToken this API did not issue
     required_query: tuple[str, ...] = ()  # query parameters that must be given (else 422)
+    # Takes an IDEMPOTENCY_KEY_HEADER: 422 when it is malformed or was used with another
+    # body, 409 while the first request with it is still in progress.
+    idempotency_key: bool = False
 
     @property
     def key(self) -> str:
@@ -96,6 +111,7 @@ class Route:
             (self.parameters, (NotFound,)),
             (self.conflicts, (Conflict,)),
             (self.publishes, (Unavailable,)),
+            (self.idempotency_key, (Invalid, Conflict)),
         )
         return sorted({self.status} | {e.status for when, errors in raised if when for e in errors})
 
@@ -136,7 +152,7 @@ ROUTES: tuple[Route, ...] = (
         response="Product",
         body=PRODUCT_INPUT,
         headers={"Location": "The new product's path"},
-        publishes=True,
+        idempotency_key=True,
     ),
     Route(
         "PUT",
@@ -148,7 +164,6 @@ ROUTES: tuple[Route, ...] = (
         response="Product",
         body=PRODUCT_UPDATE_INPUT,
         conflicts=True,
-        publishes=True,
     ),
     Route(
         "POST",
@@ -160,7 +175,6 @@ ROUTES: tuple[Route, ...] = (
         response="Product",
         body=STOCK_CHANGE_INPUT,
         conflicts=True,
-        publishes=True,
     ),
     Route(
         "DELETE",
@@ -170,7 +184,7 @@ ROUTES: tuple[Route, ...] = (
         Access.ADMIN,
         "Delete a product",
         status=204,
-        publishes=True,
+        conflicts=True,  # another request changed it at the same moment, five times
     ),
     Route(
         "GET",
@@ -223,7 +237,7 @@ ROUTES: tuple[Route, ...] = (
         response="CheckoutAccepted",
         body=CHECKOUT_INPUT,
         conflicts=True,
-        publishes=True,
+        idempotency_key=True,
     ),
     Route(
         "GET",

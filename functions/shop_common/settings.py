@@ -31,6 +31,8 @@ class Env(StrEnum):
     PRODUCTS_TABLE_NAME = "PRODUCTS_TABLE_NAME"  # the catalogue, read (or its stock kept)
     BASKETS_TABLE_NAME = "BASKETS_TABLE_NAME"  # read for a checked-out basket's payment token
     EVENT_BUS_NAME = "EVENT_BUS_NAME"
+    OUTBOX_TABLE_NAME = "OUTBOX_TABLE_NAME"  # the producer's outbox (shop_common/outbox.py)
+    IDEMPOTENCY_TABLE_NAME = "IDEMPOTENCY_TABLE_NAME"  # Idempotency-Key records
     STATE_MACHINE_ARN = "STATE_MACHINE_ARN"
     REFUND_STATE_MACHINE_ARN = "REFUND_STATE_MACHINE_ARN"
     CURRENCY = "CURRENCY"

@@ -13,6 +13,7 @@ from localcloud.provisioning import (  # noqa: F401 - each registers its handler
     iam,
     kms,
     lambda_,
+    pipes,
     ses,
     sns,
     sqs,

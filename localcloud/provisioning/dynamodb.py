@@ -1,4 +1,4 @@
-"""DynamoDB tables."""
+"""DynamoDB tables (with their streams and TTL settings)."""
 
 from localcloud.provisioning.core import EmulatorMocks, Properties, handles
 
@@ -33,10 +33,27 @@ def _table(mocks: EmulatorMocks, name: str, inputs: Properties) -> tuple[str, Pr
         SSESpecification={"Enabled": bool(inputs.get("serverSideEncryption", {}).get("enabled"))},
         DeletionProtectionEnabled=bool(inputs.get("deletionProtectionEnabled")),
         **({"GlobalSecondaryIndexes": indexes} if indexes else {}),
+        **(
+            {
+                "StreamSpecification": {
+                    "StreamEnabled": True,
+                    "StreamViewType": inputs["streamViewType"],
+                }
+            }
+            if inputs.get("streamEnabled")
+            else {}
+        ),
     )["TableDescription"]
+    ttl = inputs.get("ttl") or {}
+    if ttl.get("enabled"):  # stored; moto does not expire items
+        dynamodb.update_time_to_live(
+            TableName=table,
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl["attributeName"]},
+        )
     if inputs.get("pointInTimeRecovery", {}).get("enabled"):
         dynamodb.update_continuous_backups(
             TableName=table,
             PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
         )
-    return table, {"name": table, "arn": description["TableArn"]}
+    stream = {"streamArn": description["LatestStreamArn"]} if inputs.get("streamEnabled") else {}
+    return table, {"name": table, "arn": description["TableArn"], **stream}

@@ -14,15 +14,18 @@ from typing import Any
 import boto3
 import jsonschema
 import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from localcloud import emulator_patches
 from localcloud.lambda_events import LambdaContext, http_api_event, sqs_event, sqs_record
+from localcloud.pipes import PipeDefinition, PipePlayer
 from localcloud.provisioning import HANDLERS as HANDLERS_BY_TYPE
 from localcloud.provisioning import EmulatorMocks
 from shop_common import clients, settings
 from tests import ROOT
-from tests.infra.helpers import FUNCTION, TABLE, statements
+from tests.infra.helpers import FUNCTION, PIPE, QUEUE, TABLE, statements
 from tests.infra.mocks import run_program
 from workflows import order_workflow, refund_workflow
 
@@ -136,7 +139,9 @@ def granted_only(function: str) -> Iterator[None]:
 def aws(service: str):
     """One client per service for the whole session: moto intercepts its calls in
     every test's mock, and creating clients is most of a test's set-up."""
-    return boto3.client(service)
+    # Stream calls go to account-based endpoints, which moto's in-process mock does not
+    # intercept; the plain endpoint is the same service.
+    return boto3.client(service, config=Config(account_id_endpoint_mode="disabled"))
 
 
 class _InProcessMoto:
@@ -144,14 +149,51 @@ class _InProcessMoto:
 
     client = staticmethod(aws)
     physical_name = staticmethod(EmulatorMocks.physical_name)
+    queue_visibility_timeout = None
+
+    @staticmethod
+    def arn(service: str, resource: str) -> str:
+        return f"arn:aws:{service}:{os.environ['AWS_DEFAULT_REGION']}:123456789012:{resource}"
 
 
-def create_tables() -> None:
-    """The program's tables in moto, made by the local cloud's own provisioning."""
+def create_tables() -> dict[str, str]:
+    """The program's tables in moto, made by the local cloud's own provisioning; the
+    stream ARN moto gave each table with a stream, by the program's."""
+    streams = {}
     for table in PROGRAM.of_type("aws:dynamodb/table:Table"):
-        HANDLERS_BY_TYPE[table.typ](
+        _, made = HANDLERS_BY_TYPE[table.typ](
             _InProcessMoto(), table.name, table.inputs | {"name": table.outputs["name"]}
         )
+        if "streamArn" in made:
+            streams[table.outputs["streamArn"]] = made["streamArn"]
+    return streams
+
+
+def create_pipes(streams: dict[str, str]) -> list[PipePlayer]:
+    """The program's pipes in moto (and their DLQs), made by the local cloud's own
+    provisioning, and a player of each: the local cloud's, stepped by the tests."""
+    players = []
+    for pipe in PROGRAM.of_type(PIPE):
+        dlq = pipe.inputs["sourceParameters"]["dynamodbStreamParameters"]["deadLetterConfig"]
+        [queue] = [q for q in PROGRAM.of_type(QUEUE) if q.outputs["arn"] == dlq["arn"]]
+        HANDLERS_BY_TYPE[QUEUE](_InProcessMoto(), queue.name, {"name": queue.outputs["name"]})
+        source = streams[pipe.inputs["source"]]
+        HANDLERS_BY_TYPE[PIPE](
+            _InProcessMoto(),
+            pipe.name,
+            pipe.inputs | {"name": pipe.outputs["name"], "source": source},
+        )
+        stored = aws("pipes").describe_pipe(Name=pipe.outputs["name"])
+        players.append(
+            PipePlayer(
+                PipeDefinition.from_description(stored),
+                aws("dynamodbstreams"),
+                aws("events"),
+                aws("sqs"),
+                sleep=lambda _: None,  # retries at once: the tests need no backoff
+            )
+        )
+    return players
 
 
 @dataclass
@@ -174,7 +216,7 @@ class Shop:
         self.events = aws("events")
         self.sqs = aws("sqs")
         self.sfn = aws("stepfunctions")
-        create_tables()
+        self.pipes = create_pipes(create_tables())
         self.bus_arn = self.events.create_event_bus(Name=BUS)["EventBusArn"]
         self.capture_url = self.sqs.create_queue(QueueName="captured-events")["QueueUrl"]
         capture_arn = self.sqs.get_queue_attributes(
@@ -210,6 +252,7 @@ class Shop:
         groups: tuple[str, ...] = (),
         body: Any = None,
         query: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Response:
         claims = None
         if user is not None:
@@ -224,7 +267,7 @@ class Shop:
                 body=raw,
                 claims=claims,
                 query=query,
-                headers={"content-type": "application/json"},
+                headers={"content-type": "application/json", **(headers or {})},
             ),
         )
         return Response(result["statusCode"], result.get("headers") or {}, result.get("body", ""))
@@ -236,8 +279,15 @@ class Shop:
             function, sqs_event([sqs_record(b, queue_arn=queue_arn) for b in bodies])
         )
 
+    def play_pipes(self) -> None:
+        """Each pipe delivers what its stream holds now, as the local cloud's would."""
+        for player in self.pipes:
+            player.step()
+
     def published(self) -> list[dict]:
-        """Every event put on the bus so far (EventBridge events, detail included)."""
+        """Every event put on the bus so far (EventBridge events, detail included), the
+        outboxes' included: their pipes are played first."""
+        self.play_pipes()
         while True:
             batch = self.sqs.receive_message(QueueUrl=self.capture_url, MaxNumberOfMessages=10)
             messages = batch.get("Messages", [])
@@ -329,3 +379,26 @@ def assert_valid_event(event: dict) -> None:
     """The event's detail satisfies its committed JSON Schema (schemas/events/)."""
     schema = json.loads((EVENT_SCHEMAS / f"{event['detail-type']}.json").read_text())
     jsonschema.validate(event["detail"], schema, format_checker=jsonschema.FormatChecker())
+
+
+class Failing:
+    """Makes the named call of a client fail `times` times (then pass), as AWS would."""
+
+    def __init__(self, client, operation: str, times: int, code: str = "InternalFailure"):
+        self.client, self.operation, self.left, self.code = client, operation, times, code
+        self.failed = 0
+
+    def __call__(self, **_):
+        if self.left:
+            self.left -= 1
+            self.failed += 1
+            raise ClientError({"Error": {"Code": self.code, "Message": "injected"}}, self.operation)
+
+    def __enter__(self):
+        service = self.client.meta.service_model.service_name
+        self.client.meta.events.register(f"before-call.{service}.{self.operation}", self)
+        return self
+
+    def __exit__(self, *_):
+        service = self.client.meta.service_model.service_name
+        self.client.meta.events.unregister(f"before-call.{service}.{self.operation}", self)

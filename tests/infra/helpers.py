@@ -15,6 +15,7 @@ ESM = "aws:lambda/eventSourceMapping:EventSourceMapping"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 ROUTE = "aws:apigatewayv2/route:Route"
 INTEGRATION = "aws:apigatewayv2/integration:Integration"
+PIPE = "aws:pipes/pipe:Pipe"
 
 
 def function(deployment: Deployment, handler_module: str) -> Registered:

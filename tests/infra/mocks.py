@@ -43,7 +43,13 @@ def _outputs(args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]
             url = f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{name}"
             return url, {"name": name, "url": url, "arn": arn.format("sqs", name)}
         case "aws:dynamodb/table:Table":
-            return name, {"name": name, "arn": arn.format("dynamodb", f"table/{name}")}
+            table_arn = arn.format("dynamodb", f"table/{name}")
+            stream = {"streamArn": f"{table_arn}/stream/2026-01-01T00:00:00.000"}
+            return name, {"name": name, "arn": table_arn} | (
+                stream if args.inputs.get("streamEnabled") else {}
+            )
+        case "aws:pipes/pipe:Pipe":
+            return name, {"name": name, "arn": arn.format("pipes", f"pipe/{name}")}
         case "aws:lambda/function:Function":
             function_arn = arn.format("lambda", f"function:{name}")
             return name, {

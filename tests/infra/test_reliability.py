@@ -3,7 +3,16 @@ they apply to, in every stack."""
 
 import json
 
-from tests.infra.helpers import ESM, FUNCTION, QUEUE, RULE, TARGET, queue_by_arn, redrive
+from tests.infra.helpers import (
+    ESM,
+    FUNCTION,
+    PIPE,
+    QUEUE,
+    RULE,
+    TARGET,
+    queue_by_arn,
+    redrive,
+)
 
 FOURTEEN_DAYS = 14 * 24 * 3600
 
@@ -13,11 +22,19 @@ def dead_letter_arns(deployment) -> set[str]:
         redrive(q)["deadLetterTargetArn"] for q in deployment.of_type(QUEUE) if redrive(q)
     }
     from_targets = {t.inputs["deadLetterConfig"]["arn"] for t in deployment.of_type(TARGET)}
-    return from_queues | from_targets
+    from_pipes = {
+        p.inputs["sourceParameters"]["dynamodbStreamParameters"]["deadLetterConfig"]["arn"]
+        for p in deployment.of_type(PIPE)
+    }
+    return from_queues | from_targets | from_pipes
 
 
 def consumers(deployment) -> int:
     return len(deployment.of_type("shop:index:QueueConsumer"))
+
+
+def outboxes(deployment) -> int:
+    return len(deployment.of_type("shop:index:Outbox"))
 
 
 def test_every_queue_that_is_not_a_dlq_redrives_to_one_after_at_least_5_receives(deployment):
@@ -35,9 +52,9 @@ def test_every_queue_that_is_not_a_dlq_redrives_to_one_after_at_least_5_receives
 def test_every_dlq_keeps_messages_14_days_and_has_an_alarm(deployment):
     dlqs = dead_letter_arns(deployment)
     alarms = deployment.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
-    # per consumer its queue's DLQ and its rule target's DLQ, the audit target's and the
-    # customer notifier's target's
-    assert len(dlqs) == 2 * consumers(deployment) + 2
+    # per consumer its queue's DLQ and its rule target's DLQ, per outbox its pipe's, the
+    # audit target's and the customer notifier's target's
+    assert len(dlqs) == 2 * consumers(deployment) + outboxes(deployment) + 2
     for arn in dlqs:
         dlq = queue_by_arn(deployment, arn)
         assert dlq.inputs["messageRetentionSeconds"] == FOURTEEN_DAYS, dlq.name
@@ -94,3 +111,22 @@ def test_queues_and_dlqs_accept_messages_only_from_their_own_rule(deployment):
             [statement] = json.loads(policy.inputs["policy"])["Statement"]
             assert statement["Principal"] == {"Service": "events.amazonaws.com"}
             assert statement["Condition"]["ArnEquals"]["aws:SourceArn"] == rule.outputs["arn"]
+
+
+def test_every_pipe_retries_explicitly_then_sends_to_its_own_dlq(deployment):
+    pipes = deployment.of_type(PIPE)
+    assert len(pipes) == outboxes(deployment) >= 1
+    dlqs = [
+        p.inputs["sourceParameters"]["dynamodbStreamParameters"]["deadLetterConfig"]["arn"]
+        for p in pipes
+    ]
+    assert len(set(dlqs)) == len(pipes)  # each its own
+    for pipe in pipes:
+        stream = pipe.inputs["sourceParameters"]["dynamodbStreamParameters"]
+        assert 1 <= stream["maximumRetryAttempts"] <= 10_000, pipe.name
+        assert stream["maximumRecordAgeInSeconds"] >= 60, pipe.name
+        assert stream["onPartialBatchItemFailure"] == "AUTOMATIC_BISECT", pipe.name
+        assert stream["startingPosition"] == "TRIM_HORIZON", pipe.name
+        dlq = queue_by_arn(deployment, stream["deadLetterConfig"]["arn"])
+        assert dlq.inputs["messageRetentionSeconds"] == FOURTEEN_DAYS
+        assert dlq.inputs["sqsManagedSseEnabled"] is True

@@ -338,3 +338,52 @@ def test_transactions_are_isolated_from_concurrent_writes(emulator):
     assert item["stock"] == {"N": str(1000 - 10 * 5)}
     records = setup.scan(TableName="stock")["Items"]
     assert len(records) == 1 + 10 * 5
+
+
+def test_a_cancelled_transaction_leaves_no_stream_record_and_iterators_keep_reading(emulator):
+    """As on AWS: a transaction refused by a condition writes nothing to a table's
+    stream, and an iterator opened before it still sees the writes after it."""
+    assert "dynamodb-stream-rollback" in emulator.patches()["applied"]
+    settings = {
+        "endpoint_url": emulator.url,
+        "region_name": "us-east-1",
+        "aws_access_key_id": "test",
+        "aws_secret_access_key": "test",
+    }
+    dynamodb = boto3.client("dynamodb", **settings)
+    streams = boto3.client("dynamodbstreams", **settings)
+    for name in ("state", "outbox"):
+        dynamodb.create_table(
+            TableName=name,
+            BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+        )
+    arn = dynamodb.describe_table(TableName="outbox")["Table"]["LatestStreamArn"]
+    [shard] = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+    iterator = streams.get_shard_iterator(
+        StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
+
+    def write(event: str, condition: str) -> None:
+        dynamodb.transact_write_items(
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": "state",
+                        "Item": {"id": {"S": "x"}},
+                        "ConditionExpression": condition,
+                    }
+                },
+                {"Put": {"TableName": "outbox", "Item": {"id": {"S": event}}}},
+            ]
+        )
+
+    with pytest.raises(dynamodb.exceptions.TransactionCanceledException):
+        write("refused", "attribute_exists(id)")  # no item "x" yet
+    write("written", "attribute_not_exists(id)")
+
+    records = streams.get_records(ShardIterator=iterator)["Records"]
+    assert [r["dynamodb"]["Keys"]["id"]["S"] for r in records] == ["written"]
+    assert dynamodb.scan(TableName="outbox")["Items"] == [{"id": {"S": "written"}}]
