@@ -165,7 +165,8 @@ baskets = HttpService(
     ),
 )
 
-ordering_env, ordering_publish = publisher("ordering.api")
+orders_outbox = outbox("orders-outbox", "ordering.api")
+orders_env, orders_write_outbox = orders_outbox.writer()
 orders = HttpService(
     "orders",
     HttpServiceArgs(
@@ -183,8 +184,8 @@ orders = HttpService(
             ],
             actions=["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"],
         ),
-        environment=ordering_env,
-        policy_statements=ordering_publish,
+        environment=orders_env,
+        policy_statements=[orders_write_outbox],
     ),
 )
 
@@ -328,6 +329,8 @@ pulumi.export("productsOutboxDlqUrl", products_outbox.dlq_url)
 pulumi.export("basketsTableName", baskets.table_name)
 pulumi.export("basketOutboxTableName", basket_outbox.table_name)
 pulumi.export("basketOutboxDlqUrl", basket_outbox.dlq_url)
+pulumi.export("ordersOutboxTableName", orders_outbox.table_name)
+pulumi.export("ordersOutboxDlqUrl", orders_outbox.dlq_url)
 pulumi.export("ordersTableName", orders.table_name)
 pulumi.export("stockTableName", stock_keeper.table_name)
 pulumi.export("stateMachineArn", workflow.arn)

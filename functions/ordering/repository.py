@@ -1,10 +1,12 @@
 """Orders table access. Key: orderId; GSI byUser (userId, createdAt) for "my orders";
 GSI byStatus (statusShard, createdAt) for every order of a status (ordering.status_index)."""
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Final, cast
 
 from ordering.status_index import INDEX, PARTITION_KEY, SHARDS, SORT_KEY, shard_of, status_shard
-from shop_common import clients
+from shop_common import clients, outbox
+from shop_common.contracts import DetailType
 from shop_common.dynamo import (
     Item,
     conditional_check_failed,
@@ -16,11 +18,12 @@ from shop_common.dynamo import (
     now,
     to_item,
 )
-from shop_common.models import Order, OrderChanges
+from shop_common.events import stable_event_id
+from shop_common.models import Order, OrderCancelled, OrderChanges, OrderShipped, ShipmentInput
 from shop_common.settings import Env, once, variable
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.type_defs import QueryInputTypeDef
+    from mypy_boto3_dynamodb.type_defs import QueryInputTypeDef, UpdateTypeDef
 
 # The table's key and its indexes' (the program builds the table from these).
 KEY = "orderId"
@@ -190,6 +193,31 @@ def _shard_query(partition: str, position: Item | None, limit: int) -> "QueryInp
     return query
 
 
+def _update(
+    order_id: str,
+    changes: OrderChanges,
+    statuses: tuple[str, ...],
+    condition: str = "",
+    values: dict[str, str] | None = None,
+) -> "UpdateTypeDef":
+    """The UpdateItem of changes (with updatedAt, and the byStatus partition of a new
+    status), conditional on the order's status being one of statuses and on `condition`."""
+    fields: dict[str, object] = {**changes, "updatedAt": now()}
+    if "status" in changes:
+        fields |= _status_shard(order_id, changes["status"])
+    allowed = {f":was{n}": status for n, status in enumerate(statuses)}
+    return {
+        "TableName": _table(),
+        "Key": {"orderId": {"S": order_id}},
+        "UpdateExpression": "SET " + ", ".join(f"#{key} = :{key}" for key in fields),
+        "ConditionExpression": f"#status IN ({', '.join(allowed)})" + condition,
+        "ExpressionAttributeNames": {f"#{key}": key for key in fields} | {"#status": "status"},
+        "ExpressionAttributeValues": to_item(
+            {f":{key}": value for key, value in fields.items()} | allowed | (values or {})
+        ),
+    }
+
+
 def _update_from(
     order_id: str,
     changes: OrderChanges,
@@ -197,44 +225,67 @@ def _update_from(
     condition: str = "",
     values: dict[str, str] | None = None,
 ) -> Order | None:
-    """Apply changes (with updatedAt, and the byStatus partition of a new status) while
-    the order's status is one of statuses and the extra condition holds; None if not."""
-    fields: dict[str, object] = {**changes, "updatedAt": now()}
-    if "status" in changes:
-        fields |= _status_shard(order_id, changes["status"])
-    allowed = {f":was{n}": status for n, status in enumerate(statuses)}
+    """Apply the changes (see _update) now; the order as changed, or None if refused."""
     try:
         response = clients.dynamodb().update_item(
-            TableName=_table(),
-            Key={"orderId": {"S": order_id}},
-            UpdateExpression="SET " + ", ".join(f"#{key} = :{key}" for key in fields),
-            ConditionExpression=f"#status IN ({', '.join(allowed)})" + condition,
-            ExpressionAttributeNames={f"#{key}": key for key in fields} | {"#status": "status"},
-            ExpressionAttributeValues=to_item(
-                {f":{key}": value for key, value in fields.items()} | allowed | (values or {})
-            ),
-            ReturnValues="ALL_NEW",
+            **_update(order_id, changes, statuses, condition, values), ReturnValues="ALL_NEW"
         )
     except conditional_check_failed():
         return None
     return _order(response["Attributes"])
 
 
-def update_if_open(order_id: str, user_id: str, changes: OrderChanges) -> Order | None:
-    """Apply changes to the caller's order while it is open (PENDING or PAID); None if
-    refused (not theirs, or no longer open)."""
-    return _update_from(order_id, changes, OPEN, " AND userId = :caller", {":caller": user_id})
+class Refused(Exception):
+    """The order changed between read and write (or another transaction held it)."""
 
 
-def ship(order_id: str, carrier: str, tracking_number: str) -> Order | None:
-    """PAID → SHIPPED with the carrier's tracking number; None unless PAID."""
+def _write_with_event(
+    order_id: str, update: "UpdateTypeDef", detail_type: DetailType, data: Mapping[str, object]
+) -> None:
+    """The change and its event (a stable id: the same outcome is the same event), in one
+    transaction through the ordering API's outbox."""
+    try:
+        outbox.write(
+            [{"Update": update}],
+            detail_type,
+            data,
+            correlation_id=order_id,
+            event_id=stable_event_id(order_id, detail_type),
+        )
+    except outbox.Cancelled as cancelled:
+        raise Refused(order_id) from cancelled
+
+
+def cancel(order: Order, data: OrderCancelled) -> None:
+    """The caller's order, read as `order`, CANCELLED with OrderCancelled, if its status
+    is still the one read. Raises Refused if not."""
+    order_id = order["orderId"]
+    update = _update(
+        order_id,
+        {"status": CANCELLED},
+        (order["status"],),
+        " AND userId = :caller",
+        {":caller": order["userId"]},
+    )
+    _write_with_event(order_id, update, DetailType.ORDER_CANCELLED, data)
+
+
+def ship(order_id: str, shipment: ShipmentInput, data: OrderShipped) -> None:
+    """PAID → SHIPPED with the carrier's tracking number, and OrderShipped. Raises
+    Refused unless PAID."""
     changes: OrderChanges = {
         "status": SHIPPED,
-        "carrier": carrier,
-        "trackingNumber": tracking_number,
+        "carrier": shipment["carrier"],
+        "trackingNumber": shipment["trackingNumber"],
         "shippedAt": now(),
     }
-    return _update_from(order_id, changes, (PAID,))
+    _write_with_event(order_id, _update(order_id, changes, (PAID,)), DetailType.ORDER_SHIPPED, data)
+
+
+def update_if_open(order_id: str, user_id: str, changes: OrderChanges) -> Order | None:
+    """Apply changes (no event: an address) to the caller's order while it is open
+    (PENDING or PAID); None if refused (not theirs, or no longer open)."""
+    return _update_from(order_id, changes, OPEN, " AND userId = :caller", {":caller": user_id})
 
 
 def request_fulfilment(order_id: str) -> bool:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import cast
 
 from ordering import payment_token, repository, workflow
-from ordering.repository import CANCELLED, PENDING, SHIPPED
+from ordering.repository import CANCELLED, OPEN, PAID, PENDING, SHIPPED
 from ordering.status_index import shard_of
 from shop_common import events
 from shop_common.contracts import DetailType
@@ -38,6 +38,11 @@ class OrderClosed(Conflict):
         else:
             reason = f"is {status} and can no longer be changed"
         super().__init__(f"Order {order_id} {reason}")
+
+
+class BusyOrder(Conflict):
+    def __init__(self, order_id: str) -> None:
+        super().__init__(f"Order {order_id} is being changed by another request; retry")
 
 
 class NotShippable(Conflict):
@@ -122,6 +127,17 @@ def reject(rejected: OrderRejected) -> bool:
     return repository.reject(rejected["orderId"], rejected["reason"], rejected["productIds"])
 
 
+_ATTEMPTS = 3  # reads and conditional writes of one change, while the workflow moves it
+
+
+def _own(user_id: str, order_id: str) -> Order:
+    """The caller's order as stored, read consistently."""
+    order = repository.get(order_id, consistent=True)
+    if order is None or order["userId"] != user_id:
+        raise OrderNotFound(order_id)  # another customer's order does not exist for you
+    return order
+
+
 def get(user_id: str, order_id: str) -> Order:
     order = repository.get(order_id)
     if order is None or order["userId"] != user_id:
@@ -157,49 +173,46 @@ def change_address(user_id: str, order_id: str, address: Address) -> Order:
 
 
 def cancel(user_id: str, order_id: str) -> Order:
-    """PENDING or PAID → CANCELLED, and OrderCancelled: the basket reopens, the stock is
-    given back and, if it was paid, the refund workflow refunds it. Repeating it is
-    harmless (the same event, under the same id, is published again)."""
-    cancelled = repository.update_if_open(order_id, user_id, {"status": CANCELLED})
-    if cancelled is None:
-        order = get(user_id, order_id)
-        if order["status"] != CANCELLED:
+    """PENDING or PAID → CANCELLED, with OrderCancelled in the same transaction: the
+    basket reopens, the stock is given back and, if it was paid, the refund workflow
+    refunds it. Cancelling again is harmless."""
+    for _ in range(_ATTEMPTS):
+        order = _own(user_id, order_id)
+        if order["status"] == CANCELLED:
+            return view(order)
+        if order["status"] not in OPEN:
             raise OrderClosed(order_id, order["status"])
-        cancelled = order  # cancelled before: its event may not have gone out
-    data: OrderCancelledData = {"orderId": order_id, "userId": user_id}
-    events.publish(
-        DetailType.ORDER_CANCELLED,
-        data,
-        correlation_id=order_id,
-        event_id=events.stable_event_id(order_id, DetailType.ORDER_CANCELLED),
-    )
-    return view(cancelled)
+        data: OrderCancelledData = {"orderId": order_id, "userId": user_id}
+        try:
+            repository.cancel(order, data)
+        except repository.Refused:
+            continue  # paid (or settled) meanwhile: decide again on what it is now
+        return view(_own(user_id, order_id))
+    raise BusyOrder(order_id)
 
 
 def ship(order_id: str, shipment: ShipmentInput) -> Order:
-    """The carrier confirms: PAID → SHIPPED with its tracking number, and OrderShipped.
-    Repeating the same confirmation is harmless; another one for a shipped order is not."""
-    carrier, tracking_number = shipment["carrier"], shipment["trackingNumber"]
-    shipped = repository.ship(order_id, carrier, tracking_number)
-    if shipped is None:
-        shipped = get_any(order_id)
-        if shipped["status"] != SHIPPED:
-            raise NotShippable(order_id, shipped["status"])
-        if (shipped.get("carrier"), shipped.get("trackingNumber")) != (carrier, tracking_number):
-            raise ShippedOtherwise(order_id, shipped)
-    data: OrderShipped = {
-        "orderId": order_id,
-        "userId": shipped["userId"],
-        "carrier": carrier,
-        "trackingNumber": tracking_number,
-    }
-    events.publish(
-        DetailType.ORDER_SHIPPED,
-        data,
-        correlation_id=order_id,
-        event_id=events.stable_event_id(order_id, DetailType.ORDER_SHIPPED),
-    )
-    return view(shipped)
+    """The carrier confirms: PAID → SHIPPED with its tracking number, with OrderShipped in
+    the same transaction. The same confirmation again is harmless; another one for a
+    shipped order is not."""
+    for _ in range(_ATTEMPTS):
+        order = repository.get(order_id, consistent=True)
+        if order is None:
+            raise OrderNotFound(order_id)
+        if order["status"] == SHIPPED:
+            shipped_with = (order.get("carrier"), order.get("trackingNumber"))
+            if shipped_with != (shipment["carrier"], shipment["trackingNumber"]):
+                raise ShippedOtherwise(order_id, order)
+            return view(order)
+        if order["status"] != PAID:
+            raise NotShippable(order_id, order["status"])
+        data: OrderShipped = {"orderId": order_id, "userId": order["userId"], **shipment}
+        try:
+            repository.ship(order_id, shipment, data)
+        except repository.Refused:
+            continue  # cancelled meanwhile, or another confirmation won
+        return get_any(order_id)
+    raise BusyOrder(order_id)
 
 
 def request_fulfilment(order_id: str) -> bool:

@@ -279,7 +279,6 @@ ROUTES: tuple[Route, ...] = (
         "Cancel an order until it ships; a paid one is refunded (repeating it is harmless)",
         response="Order",
         conflicts=True,
-        publishes=True,
     ),
     Route(
         "GET",
@@ -312,7 +311,6 @@ ROUTES: tuple[Route, ...] = (
         response="Order",
         body=SHIPMENT_INPUT,
         conflicts=True,
-        publishes=True,
     ),
     Route(
         "GET",

@@ -32,9 +32,9 @@ def pipe_statements(dev, pipe) -> list[dict]:
     return json.loads(policy.inputs["policy"])["Statement"]
 
 
-def test_the_products_and_basket_services_have_an_outbox_each(dev):
+def test_the_products_basket_and_orders_apis_have_an_outbox_each(dev):
     writers = [outbox_writer(dev, pipe) for pipe in dev.of_type(PIPE)]
-    assert sorted(writers) == ["basket.api", "products.api"]
+    assert sorted(writers) == ["basket.api", "ordering.api", "products.api"]
 
 
 def test_an_outbox_table_streams_new_images_and_expires_its_items(dev):

@@ -111,9 +111,9 @@ def test_every_log_group_has_retention(deployment, request):
 def test_tables_are_on_demand_recoverable_encrypted_and_protected_in_prod(deployment, request):
     stack = request.node.callspec.params["deployment"]
     tables = deployment.of_type(TABLE)
-    # products, baskets, orders, stock reservations; the products and basket outboxes;
-    # the products and basket services' idempotency records
-    assert len(tables) == 8
+    # products, baskets, orders, stock reservations; the products, basket and orders
+    # outboxes; the products and basket services' idempotency records
+    assert len(tables) == 9
     for table in tables:
         assert table.inputs["billingMode"] == "PAY_PER_REQUEST"
         assert table.inputs["pointInTimeRecovery"] == {"enabled": True}
