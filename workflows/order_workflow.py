@@ -1,6 +1,6 @@
 """The order workflow (docs/architecture.md#the-order-workflow), as Amazon States Language.
 
-Direct service integrations only (DynamoDB, EventBridge, SNS): no Lambda. The payment
+Direct service integrations only (DynamoDB, EventBridge): no Lambda. The payment
 provider is reached through the seam in workflows/payment.py.
 Input: {orderId, userId, email, totalPrice, currency, paymentToken, shard}
 (shop_common.models.OrderWorkflowInput; `shard` is the order's byStatus shard).

@@ -289,9 +289,11 @@ def update_if_open(order_id: str, user_id: str, changes: OrderChanges) -> Order 
 
 
 def request_fulfilment(order_id: str) -> bool:
-    """Hand a PAID order to the carrier, once: False if not PAID or handed over already."""
+    """Hand a paid order to the carrier, once: False if it was cancelled (or never paid)
+    or handed over already. A SHIPPED one still counts: the carrier may confirm before
+    OrderPaid reaches fulfilment."""
     changes: OrderChanges = {"fulfilmentRequestedAt": now()}
     handed = _update_from(
-        order_id, changes, (PAID,), " AND attribute_not_exists(fulfilmentRequestedAt)"
+        order_id, changes, (PAID, SHIPPED), " AND attribute_not_exists(fulfilmentRequestedAt)"
     )
     return handed is not None

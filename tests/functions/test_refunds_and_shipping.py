@@ -288,6 +288,17 @@ def test_fulfilment_hands_a_paid_order_to_the_carrier_once(workflow):
     assert workflow.order(order_id)["fulfilmentRequestedAt"] == handed_at
 
 
+def test_an_order_shipped_before_fulfilment_ran_is_still_handed_over_once(workflow):
+    order_id = paid_order(workflow)
+    assert ship(workflow, order_id).status == 200
+
+    to_ordering(workflow, DetailType.ORDER_PAID, copies=2)
+
+    order = workflow.order(order_id)
+    assert order["status"] == "SHIPPED"
+    assert re.fullmatch(TIMESTAMP, order["fulfilmentRequestedAt"])
+
+
 def test_an_order_cancelled_before_fulfilment_is_never_handed_over(workflow):
     order_id = paid_order(workflow)
     cancel(workflow, order_id)
