@@ -36,7 +36,8 @@ _UUID = {"type": "string", "pattern": UUID_PATTERN}
 _MONEY = {"type": "number", "minimum": 0}
 _TIMESTAMP = {"type": "string", "pattern": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$"}
 _CURRENCY = {"type": "string", "pattern": "^[A-Z]{3}$"}
-_CARRIER = {"type": "string", "minLength": 1, "maxLength": 50}
+# Shown to customers: no blank name, no surrounding spaces.
+_CARRIER = {"type": "string", "minLength": 1, "maxLength": 50, "pattern": r"^\S(.*\S)?$"}
 _TRACKING_NUMBER = {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9-]{0,63}$"}
 # Declared as Literals in shop_common.models, the types that carry them.
 ORDER_STATUSES: list[str] = list(get_args(OrderStatus))

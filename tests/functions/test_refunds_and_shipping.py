@@ -355,6 +355,8 @@ def test_only_an_admin_ships(workflow):
     [
         ({"carrier": "DHL"}, "trackingNumber"),
         ({"carrier": "", "trackingNumber": "A1"}, "carrier"),
+        ({"carrier": "   ", "trackingNumber": "A1"}, "carrier"),
+        ({"carrier": " DHL", "trackingNumber": "A1"}, "carrier"),
         ({"carrier": "DHL", "trackingNumber": "has spaces"}, "trackingNumber"),
         (SHIPMENT | {"note": "x"}, "note"),
     ],
