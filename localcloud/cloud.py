@@ -401,9 +401,9 @@ mapping's
   SQS event source mappings are played by pollers, the HTTP API by the local gateway
   (JWTs checked against the emulator's Cognito keys); EventBridge targets moto cannot
   deliver go through the local relay: {relay_description(self.deployment.relays)};
-  SES sends nothing (identities need no DNS or DKIM): the outbox records each e-mail
+  SES sends nothing (identities need no DNS or DKIM): the outbox records each e-mail;
   EventBridge pipes (moto moves nothing) are played from their DynamoDB streams:
-  {pipes_description(self.pipes)}
+  {pipes_description(self.pipes)}.
   {self._patches_line()}
   Not emulated (recorded only): {unemulated}
   Stored but not enforced locally: {"; ".join(NOT_ENFORCED)}
