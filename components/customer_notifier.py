@@ -20,10 +20,10 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.alarms import at_least_one
 from components.event_bus import EventBus
 from components.iam import allow, assume_role_policy, policy_document, state_machine_delivery
 from components.queues import guarded_target
+from components.state_machines import logged_state_machine
 from workflows.customer_notifier import definition
 
 SUPPRESSED_REASONS = ["BOUNCE", "COMPLAINT"]  # the configuration set's suppression list
@@ -146,12 +146,6 @@ class CustomerNotifier(pulumi.ComponentResource):
         )
 
         # --- the state machine --------------------------------------------------------------
-        self.log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs",
-            name=f"/aws/vendedlogs/states/{machine_name}",
-            retention_in_days=args.log_retention_days,
-            opts=child,
-        )
         self.role = aws.iam.Role(
             f"{name}-role",
             assume_role_policy=assume_role_policy("states.amazonaws.com"),
@@ -180,10 +174,11 @@ class CustomerNotifier(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        self.state_machine = aws.sfn.StateMachine(
-            f"{name}-state-machine",
-            name=machine_name,
-            type="EXPRESS",
+        built = logged_state_machine(
+            name,
+            self,
+            state_machine_name=machine_name,
+            workflow_type="EXPRESS",
             role_arn=self.role.arn,
             definition=pulumi.Output.all(
                 args.orders_table_name,
@@ -200,24 +195,15 @@ class CustomerNotifier(pulumi.ComponentResource):
                     indent=2,
                 )
             ),
-            logging_configuration={
-                "log_destination": pulumi.Output.concat(self.log_group.arn, ":*"),
-                # The order read holds the customer's e-mail address: log the states
-                # walked and their errors, never the data. EXPRESS keeps no history.
-                "include_execution_data": False,
-                "level": "ALL",
-            },
-            tracing_configuration={"enabled": True},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.policy, self.identity]),
+            log_retention_days=args.log_retention_days,
+            alarm_description=(
+                "Customer notifier executions failed: a customer may not have been told"
+            ),
+            depends_on=[self.policy, self.identity],
         )
-        self.failures_alarm = at_least_one(
-            f"{name}-failures-alarm",
-            self,
-            description="Customer notifier executions failed: a customer may not have been told",
-            namespace="AWS/States",
-            metric_name="ExecutionsFailed",
-            dimensions={"StateMachineArn": self.state_machine.arn},
-        )
+        self.log_group = built.log_group
+        self.state_machine = built.state_machine
+        self.failures_alarm = built.failures_alarm
 
         # --- the rule that starts it ------------------------------------------------------
         self.rule = aws.cloudwatch.EventRule(

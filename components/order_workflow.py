@@ -10,9 +10,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.alarms import at_least_one
 from components.event_bus import EventBus
 from components.iam import allow, assume_role_policy, policy_document, state_machine_delivery
+from components.state_machines import logged_state_machine
 from shop_common.contracts import ORDER_WORKFLOW, REFUND_WORKFLOW, produced_by
 from workflows import order_workflow, refund_workflow
 from workflows.payment import check_payment_settings
@@ -87,38 +87,18 @@ class OrderWorkflow(pulumi.ComponentResource):
         definition: Definition,
         alarm_description: str,
     ) -> tuple[aws.cloudwatch.LogGroup, aws.sfn.StateMachine, aws.cloudwatch.MetricAlarm]:
-        log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs",
-            name=f"/aws/vendedlogs/states/{state_machine_name}",
-            retention_in_days=args.log_retention_days,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        state_machine = aws.sfn.StateMachine(
-            f"{name}-state-machine",
-            name=state_machine_name,
-            type=args.workflow_type,
+        built = logged_state_machine(
+            name,
+            self,
+            state_machine_name=state_machine_name,
+            workflow_type=args.workflow_type,
             role_arn=self.role.arn,
             definition=self._definition(args, definition),
-            logging_configuration={
-                "log_destination": pulumi.Output.concat(log_group.arn, ":*"),
-                # An execution's data holds the customer's e-mail (and, paying, the
-                # payment token): the log keeps the states walked and their errors.
-                "include_execution_data": False,
-                # EXPRESS keeps no execution history: its log is the only record.
-                "level": "ALL" if args.workflow_type == "EXPRESS" else "ERROR",
-            },
-            tracing_configuration={"enabled": True},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.policy]),
+            log_retention_days=args.log_retention_days,
+            alarm_description=alarm_description,
+            depends_on=[self.policy],
         )
-        alarm = at_least_one(
-            f"{name}-failures-alarm",
-            self,
-            description=alarm_description,
-            namespace="AWS/States",
-            metric_name="ExecutionsFailed",
-            dimensions={"StateMachineArn": state_machine.arn},
-        )
-        return log_group, state_machine, alarm
+        return built.log_group, built.state_machine, built.failures_alarm
 
     @staticmethod
     def _policy(args: OrderWorkflowArgs) -> pulumi.Output[str]:

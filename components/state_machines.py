@@ -1,0 +1,63 @@
+"""A logged, traced state machine with an alarm on failed executions (a helper, not a
+component): every state machine of the shop is built by it, under its owner."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.alarms import at_least_one
+
+
+@dataclass
+class LoggedStateMachine:
+    log_group: aws.cloudwatch.LogGroup
+    state_machine: aws.sfn.StateMachine
+    failures_alarm: aws.cloudwatch.MetricAlarm
+
+
+def logged_state_machine(
+    name: str,
+    owner: pulumi.Resource,
+    *,
+    state_machine_name: str,
+    workflow_type: str,
+    role_arn: pulumi.Input[str],
+    definition: pulumi.Input[str],
+    log_retention_days: int,
+    alarm_description: str,
+    depends_on: Sequence[pulumi.Resource],
+) -> LoggedStateMachine:
+    log_group = aws.cloudwatch.LogGroup(
+        f"{name}-logs",
+        name=f"/aws/vendedlogs/states/{state_machine_name}",
+        retention_in_days=log_retention_days,
+        opts=pulumi.ResourceOptions(parent=owner),
+    )
+    state_machine = aws.sfn.StateMachine(
+        f"{name}-state-machine",
+        name=state_machine_name,
+        type=workflow_type,
+        role_arn=role_arn,
+        definition=definition,
+        logging_configuration={
+            "log_destination": pulumi.Output.concat(log_group.arn, ":*"),
+            # Execution data holds the customer's e-mail (and, paying, the payment
+            # token): the log keeps the states walked and their errors, never the data.
+            "include_execution_data": False,
+            # EXPRESS keeps no execution history: its log is the only record.
+            "level": "ALL" if workflow_type == "EXPRESS" else "ERROR",
+        },
+        tracing_configuration={"enabled": True},
+        opts=pulumi.ResourceOptions(parent=owner, depends_on=list(depends_on)),
+    )
+    failures_alarm = at_least_one(
+        f"{name}-failures-alarm",
+        owner,
+        description=alarm_description,
+        namespace="AWS/States",
+        metric_name="ExecutionsFailed",
+        dimensions={"StateMachineArn": state_machine.arn},
+    )
+    return LoggedStateMachine(log_group, state_machine, failures_alarm)
