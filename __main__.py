@@ -15,6 +15,7 @@ from basket import repository as baskets_repository
 from components.customer_notifier import CustomerNotifier, CustomerNotifierArgs
 from components.event_bus import EventBus, EventBusArgs
 from components.function import FunctionSettings, powertools_layer_arn
+from components.graphql_api import GraphqlApi, GraphqlApiArgs, TableSource, read_sources
 from components.http_api import HttpApi, HttpApiArgs
 from components.http_service import HttpService, HttpServiceArgs
 from components.iam import allow
@@ -31,7 +32,14 @@ from ordering.repository import USER_INDEX
 from products import repository as products_repository
 from products import reservations
 from products.repository import CATEGORY_INDEX
-from shop_common.contracts import CUSTOMER_NOTIFIER, STOCK_KEEPER, produced_by, rule_pattern
+from shop_common.contracts import (
+    CUSTOMER_NOTIFIER,
+    ORDER_STATUS_PUSH,
+    STOCK_KEEPER,
+    produced_by,
+    rule_pattern,
+)
+from shop_common.graphql_fields import FIELDS, LAMBDA_SERVICES, DataSource
 from shop_common.routes import ADMIN_GROUP, served_by, services
 from shop_common.settings import Env
 
@@ -204,6 +212,30 @@ served = sorted(service.handler_module for service in http_services)
 if served != sorted(services()):
     raise ValueError(f"the route table's services {services()} and the HttpServices differ")
 
+# --- the GraphQL API: the same services behind a second front door ----------------------
+schema, resolver_code = read_sources()
+service_by_module = {service.handler_module: service for service in http_services}
+graphql = GraphqlApi(
+    "graphql",
+    GraphqlApiArgs(
+        api_name=prefix,
+        user_pool_id=identity.user_pool_id,
+        schema=schema,
+        resolver_code=resolver_code,
+        fields=FIELDS,
+        tables={
+            DataSource.PRODUCTS_TABLE: TableSource(products.table_name, products.table_arn),
+            DataSource.ORDERS_TABLE: TableSource(orders.table_name, orders.table_arn),
+        },
+        functions={
+            source: service_by_module[module].function_arn
+            for source, module in LAMBDA_SERVICES.items()
+        },
+        bus=bus,
+        status_event_pattern=rule_pattern(ORDER_STATUS_PUSH),
+    ),
+)
+
 # --- the order workflow and the event-driven consumers -----------------------------------
 workflow = OrderWorkflow(
     "order-workflow",
@@ -318,6 +350,9 @@ basket_events = QueueConsumer(
 # --- outputs (pulumi stack output --json; the local cloud writes the same) -------------
 pulumi.export("apiUrl", api.url)
 pulumi.export("openapiUrl", pulumi.Output.concat(api.url, served_by("openapi.api")[0].path[1:]))
+pulumi.export("graphqlUrl", graphql.url)
+pulumi.export("graphqlRealtimeUrl", graphql.realtime_url)
+pulumi.export("orderStatusDlqUrl", graphql.status_dlq.url)
 pulumi.export("userPoolId", identity.user_pool_id)
 pulumi.export("userPoolClientId", identity.client_id)
 pulumi.export("eventBusName", bus.bus_name)

@@ -124,6 +124,7 @@ class HttpService(pulumi.ComponentResource):
             )
 
         self.function_name = self.function.function_name
+        self.function_arn = self.function.function.arn
         self.register_outputs(
             {
                 "table_name": self.table.name if self.table else None,

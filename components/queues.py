@@ -70,6 +70,8 @@ def guarded_target(
     arn: pulumi.Input[str],
     ready: pulumi.Resource,
     role_arn: pulumi.Input[str] | None = None,
+    appsync_target: aws.cloudwatch.EventTargetAppsyncTargetArgsDict | None = None,
+    input_transformer: aws.cloudwatch.EventTargetInputTransformerArgsDict | None = None,
 ) -> tuple[aws.cloudwatch.EventTarget, aws.sqs.Queue]:
     """The rule's target `arn`, with its own DLQ (that only this rule may fill) and
     the explicit retry policy; `ready` is what must exist before delivery can work
@@ -85,6 +87,8 @@ def guarded_target(
         dead_letter_config={"arn": dlq.arn},
         retry_policy=EVENT_TARGET_RETRY_POLICY,
         role_arn=role_arn,
+        appsync_target=appsync_target,
+        input_transformer=input_transformer,
         opts=pulumi.ResourceOptions(parent=parent, depends_on=[ready, dlq_policy]),
     )
     return target, dlq

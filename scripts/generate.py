@@ -4,6 +4,10 @@
 - functions/openapi/openapi.json from the route table (shop_common.routes) and
   the contracts: every route, its access, parameters, body and every status it
   can answer
+- the generated block of each GraphQL resolver (appsync/resolvers/*.js): the
+  constants its `// uses:` line names, from the contracts and the services'
+  tables, and the helpers it names, from appsync/lib.js (AppSync runs each
+  resolver as one file, so they are copied in, declared once)
 
 Run `make generate` after changing a route or a contract; tests/test_generated.py
 fails while a committed file is out of date.
@@ -11,6 +15,7 @@ fails while a committed file is out of date.
 
 import copy
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,11 +23,15 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "functions"))
 
+from ordering.repository import USER_INDEX  # noqa: E402
+from products.repository import CATEGORY_INDEX  # noqa: E402
 from shop_common import contracts  # noqa: E402
 from shop_common.routes import (  # noqa: E402
     ADMIN_GROUP,
+    DEFAULT_PAGE_SIZE,
     IDEMPOTENCY_KEY,
     IDEMPOTENCY_KEY_HEADER,
+    MAX_PAGE_SIZE,
     ROUTES,
     Access,
     Route,
@@ -30,6 +39,13 @@ from shop_common.routes import (  # noqa: E402
 
 EVENT_SCHEMA_DIR = ROOT / "schemas" / "events"
 OPENAPI_DOCUMENT = ROOT / "functions" / "openapi" / "openapi.json"
+RESOLVER_DIR = ROOT / "appsync" / "resolvers"
+RESOLVER_HELPERS = ROOT / "appsync" / "lib.js"
+_GENERATED_BLOCK = re.compile(
+    r"(// BEGIN generated[^\n]*\n// uses: ([^\n]*)\n).*?(// END generated)", re.DOTALL
+)
+# A top-level function of lib.js with the comment lines above it.
+_HELPER = re.compile(r"((?://[^\n]*\n)*)function (\w+)\(.*?\n}\n", re.DOTALL)
 API_TITLE = "shop"
 API_VERSION = "1.0.0"
 SCHEMA_BASE_URL = "https://shop.example/schemas/events"
@@ -160,9 +176,55 @@ def openapi_document() -> str:
     return json.dumps(document, indent=2) + "\n"
 
 
+def resolver_constants() -> dict[str, Any]:
+    """The facts the GraphQL resolvers use, from where each is declared."""
+    return {
+        "PRODUCT_FIELDS": list(contracts.MODELS["Product"]["properties"]),
+        "ORDER_FIELDS": list(contracts.MODELS["Order"]["properties"]),
+        "ISSUED_ID": contracts.UUID_PATTERN,
+        "CATEGORY": contracts.CATEGORY["pattern"],
+        "CATEGORY_INDEX": CATEGORY_INDEX,
+        "USER_INDEX": USER_INDEX,
+        "DEFAULT_PAGE_SIZE": DEFAULT_PAGE_SIZE,
+        "MAX_PAGE_SIZE": MAX_PAGE_SIZE,
+        "ADMIN_GROUP": ADMIN_GROUP,
+        "STATUS_AFTER": {
+            str(e.detail_type): e.order_status
+            for e in contracts.EVENTS.values()
+            if e.order_status is not None
+        },
+    }
+
+
+def _resolver_block(uses: list[str]) -> str:
+    constants = resolver_constants()
+    helpers = {
+        match.group(2): match.group(0)
+        for match in _HELPER.finditer(RESOLVER_HELPERS.read_text(encoding="utf-8"))
+    }
+    unknown = [name for name in uses if name not in constants and name not in helpers]
+    if unknown:
+        raise ValueError(f"a resolver uses {unknown}: neither a constant nor in lib.js")
+    lines = [
+        f"const {name} = {json.dumps(constants[name])};\n" for name in uses if name in constants
+    ]
+    return "".join(lines + [helpers[name] for name in uses if name in helpers])
+
+
+def resolver_files() -> dict[Path, str]:
+    files = {}
+    for path in sorted(RESOLVER_DIR.glob("*.js")):
+        text = path.read_text(encoding="utf-8")
+        files[path] = _GENERATED_BLOCK.sub(
+            lambda m: m.group(1) + _resolver_block(m.group(2).split()) + m.group(3), text
+        )
+    return files
+
+
 def artefacts() -> dict[Path, str]:
     files = {EVENT_SCHEMA_DIR / name: text for name, text in event_schemas().items()}
     files[OPENAPI_DOCUMENT] = openapi_document()
+    files |= resolver_files()
     return files
 
 

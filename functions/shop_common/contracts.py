@@ -313,6 +313,9 @@ REFUND_WORKFLOW = "refund-workflow"
 STOCK_KEEPER = "products.consumer"  # reserves and releases stock for orders
 # E-mails the customer each order outcome (workflows/customer_notifier.py MESSAGES).
 CUSTOMER_NOTIFIER = "customer-notifier"
+# Pushes each order event to the order's GraphQL subscribers (components/graphql_api.py:
+# a rule whose AppSync target calls publishOrderStatus).
+ORDER_STATUS_PUSH = "graphql-order-status"
 
 
 @dataclass(frozen=True)
@@ -322,6 +325,8 @@ class Event:
     data: Schema  # the JSON Schema of detail.data
     producer: str
     consumers: tuple[str, ...] = ()
+    # An order event: the status the order is in after it (what subscribers are told).
+    order_status: OrderStatus | None = None
 
 
 EVENTS: dict[DetailType, Event] = {
@@ -350,14 +355,21 @@ EVENTS: dict[DetailType, Event] = {
             Source.ORDERING,
             ref("Order"),
             producer="ordering.consumer",
-            consumers=(STOCK_KEEPER,),
+            consumers=(STOCK_KEEPER, ORDER_STATUS_PUSH),
+            order_status="PENDING",
         ),
         Event(
             DetailType.ORDER_PAID,
             Source.ORDERING,
             _object("OrderPaid", {"orderId": _ID, "userId": _ID, "totalPrice": _MONEY}),
             producer=ORDER_WORKFLOW,
-            consumers=("basket.consumer", "ordering.consumer", CUSTOMER_NOTIFIER),
+            consumers=(
+                "basket.consumer",
+                "ordering.consumer",
+                CUSTOMER_NOTIFIER,
+                ORDER_STATUS_PUSH,
+            ),
+            order_status="PAID",
         ),
         Event(
             DetailType.ORDER_PAYMENT_FAILED,
@@ -367,7 +379,8 @@ EVENTS: dict[DetailType, Event] = {
                 {"orderId": _ID, "userId": _ID, "reason": {"enum": PAYMENT_FAILURE_REASONS}},
             ),
             producer=ORDER_WORKFLOW,
-            consumers=("basket.consumer", STOCK_KEEPER, CUSTOMER_NOTIFIER),
+            consumers=("basket.consumer", STOCK_KEEPER, CUSTOMER_NOTIFIER, ORDER_STATUS_PUSH),
+            order_status="PAYMENT_FAILED",
         ),
         Event(
             DetailType.ORDER_CANCELLED,
@@ -375,7 +388,14 @@ EVENTS: dict[DetailType, Event] = {
             _object("OrderCancelled", {"orderId": _ID, "userId": _ID}),
             producer="ordering.api",
             # the basket reopens, the stock is given back, a paid order is refunded
-            consumers=("basket.consumer", STOCK_KEEPER, "ordering.consumer", CUSTOMER_NOTIFIER),
+            consumers=(
+                "basket.consumer",
+                STOCK_KEEPER,
+                "ordering.consumer",
+                CUSTOMER_NOTIFIER,
+                ORDER_STATUS_PUSH,
+            ),
+            order_status="CANCELLED",
         ),
         Event(
             DetailType.ORDER_REFUNDED,
@@ -386,7 +406,8 @@ EVENTS: dict[DetailType, Event] = {
             ),
             producer=REFUND_WORKFLOW,
             # the stock keeper gives back what is still reserved (once)
-            consumers=(STOCK_KEEPER, CUSTOMER_NOTIFIER),
+            consumers=(STOCK_KEEPER, CUSTOMER_NOTIFIER, ORDER_STATUS_PUSH),
+            order_status="CANCELLED",
         ),
         Event(
             DetailType.ORDER_SHIPPED,
@@ -401,7 +422,8 @@ EVENTS: dict[DetailType, Event] = {
                 },
             ),
             producer="ordering.api",
-            consumers=(CUSTOMER_NOTIFIER,),
+            consumers=(CUSTOMER_NOTIFIER, ORDER_STATUS_PUSH),
+            order_status="SHIPPED",
         ),
         # The stock keeper's answer to OrderCreated: every line reserved, or none.
         Event(
@@ -425,7 +447,13 @@ EVENTS: dict[DetailType, Event] = {
             ),
             producer=STOCK_KEEPER,
             # REJECTED; basket reopens; the customer is told
-            consumers=("ordering.consumer", "basket.consumer", CUSTOMER_NOTIFIER),
+            consumers=(
+                "ordering.consumer",
+                "basket.consumer",
+                CUSTOMER_NOTIFIER,
+                ORDER_STATUS_PUSH,
+            ),
+            order_status="REJECTED",
         ),
         Event(DetailType.PRODUCT_CREATED, Source.PRODUCTS, ref("Product"), producer="products.api"),
         Event(DetailType.PRODUCT_UPDATED, Source.PRODUCTS, ref("Product"), producer="products.api"),

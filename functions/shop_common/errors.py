@@ -2,7 +2,8 @@
 
 Services raise these (never return None for "not found"); the resolver that
 every HTTP function shares (shop_common.http) turns any of them into the one
-error body: {"message": str, "errors"?: [{"field", "message"}]}.
+error body: {"message": str, "errors"?: [{"field", "message"}]}, and the GraphQL
+API's (shop_common.appsync) into an AppSync error whose errorType is `kind`.
 """
 
 from dataclasses import dataclass
@@ -21,6 +22,14 @@ class ShopError(Exception):
     """A request the shop refuses, or cannot complete now; `status` is its HTTP status."""
 
     status: ClassVar[int] = 500
+    # The GraphQL API's errorType: the name of the class that declares the status
+    # (BasketLocked is a Conflict).
+    kind: ClassVar[str] = "InternalError"
+
+    def __init_subclass__(cls) -> None:
+        super().__init_subclass__()
+        if "status" in cls.__dict__:
+            cls.kind = cls.__name__
 
     def __init__(self, message: str, errors: tuple[FieldError, ...] = ()) -> None:
         super().__init__(message)

@@ -73,9 +73,16 @@ def _only_issued_ids(
     """Every path parameter of this API is an id the shop issued: anything else names
     nothing (and an overlong one would break DynamoDB's key size limit on AWS)."""
     for name, value in app.context.get("_route_args", {}).items():
-        if not _ISSUED_ID.fullmatch(value):
-            raise NotFound(f"No {name} {value[:64]!r} exists")
+        issued_id(name, value)
     return next_middleware(app)
+
+
+def issued_id(name: str, value: str) -> str:
+    """A value that names something the shop issued (a path's or a GraphQL argument's
+    id): any other form names nothing."""
+    if not _ISSUED_ID.fullmatch(value):
+        raise NotFound(f"No {name} {value[:64]!r} exists")
+    return value
 
 
 def new_resolver() -> APIGatewayHttpResolver:

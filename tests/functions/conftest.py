@@ -24,6 +24,7 @@ from localcloud.pipes import PipeDefinition, PipePlayer
 from localcloud.provisioning import HANDLERS as HANDLERS_BY_TYPE
 from localcloud.provisioning import EmulatorMocks
 from shop_common import clients, settings
+from shop_common.graphql_fields import FIELDS
 from tests import ROOT
 from tests.infra.helpers import FUNCTION, PIPE, QUEUE, TABLE, statements
 from tests.infra.mocks import run_program
@@ -271,6 +272,27 @@ class Shop:
             ),
         )
         return Response(result["statusCode"], result.get("headers") or {}, result.get("body", ""))
+
+    def graphql(
+        self,
+        function: str,
+        field: str,
+        arguments: dict[str, Any] | None = None,
+        *,
+        user: str = "ada",
+        groups: tuple[str, ...] = (),
+    ) -> dict[str, Any]:
+        """A field of the GraphQL API, invoked as appsync/resolvers/lambda.js invokes the
+        service's function: its answer, {"data"} or {"error"}."""
+        [declared] = [f for f in FIELDS if f.name == field]
+        identity = {"sub": user, "username": user, "groups": list(groups) or None}
+        payload = {
+            "arguments": arguments or {},
+            "identity": identity,
+            "source": None,
+            "info": {"fieldName": field, "parentTypeName": declared.type},
+        }
+        return self.invoke(function, json.loads(json.dumps(payload)))
 
     def deliver(self, function: str, bodies: list[str]) -> dict:
         """An SQS event source mapping batch of these message bodies."""

@@ -104,6 +104,21 @@ def _outputs(args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]
         case "aws:sesv2/configurationSet:ConfigurationSet":
             set_name = args.inputs["configurationSetName"]
             return set_name, {"arn": arn.format("ses", f"configuration-set/{set_name}")}
+        case "aws:appsync/graphQLApi:GraphQLApi":
+            api_id = "abcdefghijklmnopqrstuvwxyz"
+            host = f"{api_id[:12]}.appsync-{{}}.{REGION}.amazonaws.com"
+            return api_id, {
+                "arn": arn.format("appsync", f"apis/{api_id}"),
+                "uris": {
+                    "GRAPHQL": f"https://{host.format('api')}/graphql",
+                    "REALTIME": f"wss://{host.format('realtime-api')}/graphql",
+                },
+            }
+        case "aws:appsync/dataSource:DataSource":
+            api_id, source = args.inputs["apiId"], args.inputs["name"]
+            return f"{api_id}-{source}", {
+                "arn": arn.format("appsync", f"apis/{api_id}/datasources/{source}")
+            }
         case "aws:kms/key:Key":
             key_id = "1234abcd-12ab-34cd-56ef-1234567890ab"
             return key_id, {"keyId": key_id, "arn": arn.format("kms", f"key/{key_id}")}

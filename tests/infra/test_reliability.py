@@ -53,8 +53,8 @@ def test_every_dlq_keeps_messages_14_days_and_has_an_alarm(deployment):
     dlqs = dead_letter_arns(deployment)
     alarms = deployment.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
     # per consumer its queue's DLQ and its rule target's DLQ, per outbox its pipe's, the
-    # audit target's and the customer notifier's target's
-    assert len(dlqs) == 2 * consumers(deployment) + outboxes(deployment) + 2
+    # audit target's, the customer notifier's target's and the order-status push's
+    assert len(dlqs) == 2 * consumers(deployment) + outboxes(deployment) + 3
     for arn in dlqs:
         dlq = queue_by_arn(deployment, arn)
         assert dlq.inputs["messageRetentionSeconds"] == FOURTEEN_DAYS, dlq.name
@@ -90,8 +90,8 @@ def test_event_source_mappings_report_batch_item_failures_and_cap_concurrency(de
 
 def test_every_eventbridge_target_has_a_dlq_and_an_explicit_retry_policy(deployment):
     targets = deployment.of_type(TARGET)
-    # a rule per consumer, the audit rule and the customer notifier's
-    assert len(targets) == len(deployment.of_type(RULE)) == consumers(deployment) + 2
+    # a rule per consumer, the audit rule, the customer notifier's and the order-status push's
+    assert len(targets) == len(deployment.of_type(RULE)) == consumers(deployment) + 3
     for target in targets:
         queue_by_arn(deployment, target.inputs["deadLetterConfig"]["arn"])  # exists, is a queue
         retry = target.inputs["retryPolicy"]

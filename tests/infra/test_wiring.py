@@ -369,6 +369,7 @@ def test_component_type_tokens(dev):
         "shop:index:Notifications",
         "shop:index:CustomerNotifier",
         "shop:index:Outbox",
+        "shop:index:GraphqlApi",
     }
     consumers = [r for r in dev.resources if r.typ == "shop:index:QueueConsumer"]
     assert len(consumers) == 3

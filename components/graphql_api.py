@@ -1,0 +1,280 @@
+"""GraphqlApi: the shop's second front door, an AWS AppSync GraphQL API over the same
+services as the HTTP API (docs/architecture.md#the-graphql-api).
+
+- The schema is appsync/schema.graphql, deployed as is. Auth: the Cognito user pool
+  (the HTTP API's pool and groups) by default, AWS_IAM for the system's own mutation.
+- Resolvers are APPSYNC_JS (appsync/resolvers/), one per field of the fields table
+  (shop_common.graphql_fields): pure reads over a service's table through a read-only
+  data source role; business rules in the service's own Lambda function; the
+  system's mutation and the subscriptions with no data source.
+- Live order status without Lambda: a rule on the order events (its pattern from the
+  events table) targets the API and calls the IAM-only mutation publishOrderStatus,
+  which triggers the subscriptions. The target has its DLQ and retry policy, and its
+  role may call that one field and nothing else.
+- Field logging, X-Ray and caching are off by default (there is no cache resource);
+  turning field logging on gives AppSync a role that may write its own log groups.
+"""
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components import ROOT
+from components.event_bus import EventBus
+from components.iam import allow, assume_role_policy, policy_document
+from components.queues import guarded_target
+from shop_common.graphql_fields import PUBLISH_ORDER_STATUS, DataSource, Field
+
+APPSYNC_DIR = ROOT / "appsync"
+SCHEMA_FILE = APPSYNC_DIR / "schema.graphql"
+RESOLVER_DIR = APPSYNC_DIR / "resolvers"
+JS_RUNTIME: aws.appsync.ResolverRuntimeArgsDict = {"name": "APPSYNC_JS", "runtime_version": "1.0.0"}
+FIELD_LOG_LEVELS = ("NONE", "ERROR", "INFO", "DEBUG", "ALL")
+# Deeper than any query of the schema needs: a cheap guard against abusive queries.
+QUERY_DEPTH_LIMIT = 8
+TABLE_READS = ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan")
+# What the order-status rule passes from each event to publishOrderStatus: each
+# argument's path in the event, and its type in the schema (tests/infra/test_graphql.py).
+STATUS_VARIABLES = {
+    "orderId": ("$.detail.data.orderId", "ID!"),
+    "userId": ("$.detail.data.userId", "ID!"),
+    "event": ("$.detail-type", "String!"),
+    "at": ("$.time", "AWSDateTime!"),
+    "eventId": ("$.detail.metadata.eventId", "ID!"),
+}
+
+
+def read_sources() -> tuple[str, dict[str, str]]:
+    """The schema and every resolver file's code, as committed."""
+    code = {path.name: path.read_text(encoding="utf-8") for path in RESOLVER_DIR.glob("*.js")}
+    return SCHEMA_FILE.read_text(encoding="utf-8"), code
+
+
+def publish_operation(mutation: Field) -> str:
+    """The GraphQL operation the rule sends. It selects every field subscribers filter on
+    and receive: AppSync pushes only what the mutation selected."""
+    variables = ", ".join(f"${name}: {kind}" for name, (_, kind) in STATUS_VARIABLES.items())
+    arguments = ", ".join(f"{name}: ${name}" for name in STATUS_VARIABLES)
+    return (
+        f"mutation PublishOrderStatus({variables}) "
+        f"{{ {mutation.name}({arguments}) {{ orderId userId status event at eventId }} }}"
+    )
+
+
+@dataclass
+class TableSource:
+    name: pulumi.Input[str]
+    arn: pulumi.Input[str]
+
+
+@dataclass
+class GraphqlApiArgs:
+    api_name: str
+    user_pool_id: pulumi.Input[str]
+    schema: str  # the SDL (read_sources)
+    resolver_code: Mapping[str, str]  # resolver file name → its code (read_sources)
+    fields: Sequence[Field]  # graphql_fields.FIELDS
+    tables: Mapping[DataSource, TableSource]  # read-only table data sources
+    functions: Mapping[DataSource, pulumi.Input[str]]  # Lambda data sources: function ARNs
+    bus: EventBus
+    status_event_pattern: Mapping[str, Sequence[str]]  # rule_pattern(ORDER_STATUS_PUSH)
+    field_log_level: str = "NONE"
+    xray_enabled: bool = False
+
+    def __post_init__(self) -> None:
+        if self.field_log_level not in FIELD_LOG_LEVELS:
+            raise ValueError(f"field_log_level must be one of {FIELD_LOG_LEVELS}")
+        sources = {f.data_source for f in self.fields} - {DataSource.NONE}
+        missing = sources - set(self.tables) - set(self.functions)
+        if missing:
+            raise ValueError(f"no table or function given for data sources {sorted(missing)}")
+        absent = {f.code for f in self.fields} - set(self.resolver_code)
+        if absent:
+            raise ValueError(f"resolver files missing: {sorted(absent)}")
+
+
+class GraphqlApi(pulumi.ComponentResource):
+    url: pulumi.Output[str]
+    realtime_url: pulumi.Output[str]
+
+    def __init__(self, name: str, args: GraphqlApiArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("shop:index:GraphqlApi", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        region = aws.get_region_output().region
+        account = aws.get_caller_identity_output().account_id
+
+        self.api = aws.appsync.GraphQLApi(
+            f"{name}-api",
+            name=args.api_name,
+            schema=args.schema,
+            authentication_type="AMAZON_COGNITO_USER_POOLS",
+            user_pool_config={
+                "user_pool_id": args.user_pool_id,
+                "aws_region": region,
+                "default_action": "ALLOW",
+            },
+            additional_authentication_providers=[{"authentication_type": "AWS_IAM"}],
+            xray_enabled=args.xray_enabled,
+            log_config=self._log_config(name, args),
+            query_depth_limit=QUERY_DEPTH_LIMIT,
+            opts=child,
+        )
+
+        self.data_sources = {
+            source: self._data_source(name, args, source)
+            for source in sorted({f.data_source for f in args.fields})
+        }
+        self.resolvers = [
+            aws.appsync.Resolver(
+                f"{name}-{f.type.lower()}-{f.name}",
+                api_id=self.api.id,
+                type=f.type,
+                field=f.name,
+                kind="UNIT",
+                data_source=self.data_sources[f.data_source].name,
+                runtime=JS_RUNTIME,
+                code=args.resolver_code[f.code],
+                opts=child,
+            )
+            for f in args.fields
+        ]
+        self._order_status_rule(name, args, region, account)
+
+        self.url = self.api.uris["GRAPHQL"]
+        self.realtime_url = self.api.uris["REALTIME"]
+        self.register_outputs({"url": self.url, "realtime_url": self.realtime_url})
+
+    def _log_config(
+        self, name: str, args: GraphqlApiArgs
+    ) -> aws.appsync.GraphQLApiLogConfigArgsDict | None:
+        """Field logs only when asked for: AppSync then writes its own log group
+        (/aws/appsync/apis/<id>) through this role."""
+        if args.field_log_level == "NONE":
+            return None
+        self.log_role = aws.iam.Role(
+            f"{name}-log-role",
+            assume_role_policy=assume_role_policy("appsync.amazonaws.com"),
+            description=f"{args.api_name} writes its field logs",
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.iam.RolePolicy(
+            f"{name}-log-policy",
+            role=self.log_role.id,
+            policy=policy_document(
+                [
+                    allow(
+                        "WriteFieldLogs",
+                        ["logs:CreateLogStream", "logs:PutLogEvents"],
+                        "arn:aws:logs:*:*:log-group:/aws/appsync/apis/*",
+                    )
+                ]
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return {
+            "cloudwatch_logs_role_arn": self.log_role.arn,
+            "field_log_level": args.field_log_level,
+            "exclude_verbose_content": True,  # no headers, no resolver mapping contents
+        }
+
+    def _data_source(
+        self, name: str, args: GraphqlApiArgs, source: DataSource
+    ) -> aws.appsync.DataSource:
+        child = pulumi.ResourceOptions(parent=self)
+        resource_name = f"{name}-{source.value}"
+        if source is DataSource.NONE:
+            return aws.appsync.DataSource(
+                resource_name, api_id=self.api.id, name=source.value, type="NONE", opts=child
+            )
+        settings: dict[str, Any]
+        if source in args.tables:
+            table = args.tables[source]
+            statement = allow(
+                "ReadOnly",
+                TABLE_READS,
+                [table.arn, pulumi.Output.concat(table.arn, "/index/*")],
+            )
+            settings = {"type": "AMAZON_DYNAMODB", "dynamodb_config": {"table_name": table.name}}
+        else:
+            function_arn = args.functions[source]
+            statement = allow("InvokeService", ["lambda:InvokeFunction"], function_arn)
+            settings = {"type": "AWS_LAMBDA", "lambda_config": {"function_arn": function_arn}}
+        role = aws.iam.Role(
+            f"{resource_name}-role",
+            assume_role_policy=assume_role_policy("appsync.amazonaws.com"),
+            description=f"{args.api_name}'s data source {source.value}",
+            opts=child,
+        )
+        policy = aws.iam.RolePolicy(
+            f"{resource_name}-policy",
+            role=role.id,
+            policy=policy_document([statement]),
+            opts=child,
+        )
+        return aws.appsync.DataSource(
+            resource_name,
+            api_id=self.api.id,
+            name=source.value,
+            service_role_arn=role.arn,
+            **settings,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
+        )
+
+    def _order_status_rule(
+        self,
+        name: str,
+        args: GraphqlApiArgs,
+        region: pulumi.Output[str],
+        account: pulumi.Output[str],
+    ) -> None:
+        child = pulumi.ResourceOptions(parent=self)
+        mutation = PUBLISH_ORDER_STATUS
+        self.status_rule = aws.cloudwatch.EventRule(
+            f"{name}-order-status-rule",
+            event_bus_name=args.bus.bus_name,
+            event_pattern=json.dumps(args.status_event_pattern),
+            description="Order events → publishOrderStatus → the order's subscribers",
+            opts=child,
+        )
+        self.status_role = aws.iam.Role(
+            f"{name}-order-status-role",
+            assume_role_policy=assume_role_policy("events.amazonaws.com"),
+            description=f"EventBridge calls {args.api_name}'s {mutation.name}",
+            opts=child,
+        )
+        field_arn = pulumi.Output.concat(
+            self.api.arn, f"/types/{mutation.type}/fields/{mutation.name}"
+        )
+        self.status_policy = aws.iam.RolePolicy(
+            f"{name}-order-status-policy",
+            role=self.status_role.id,
+            policy=policy_document([allow("PublishOrderStatus", ["appsync:GraphQL"], field_arn)]),
+            opts=child,
+        )
+        # EventBridge names the API by its GraphQL endpoint: the host's first label.
+        endpoint_arn = pulumi.Output.all(region, account, self.api.uris).apply(
+            lambda values: (
+                f"arn:aws:appsync:{values[0]}:{values[1]}:endpoints/graphql-api/"
+                + values[2]["GRAPHQL"].split("//", 1)[1].split(".", 1)[0]
+            )
+        )
+        template = ", ".join(f'"{key}": <{key}>' for key in STATUS_VARIABLES)
+        self.status_target, self.status_dlq = guarded_target(
+            f"{name}-order-status-target",
+            f"{name}-order-status-dlq",
+            self,
+            self.status_rule,
+            args.bus.bus_name,
+            endpoint_arn,
+            ready=self.status_policy,
+            role_arn=self.status_role.arn,
+            appsync_target={"graphql_operation": publish_operation(mutation)},
+            input_transformer={
+                "input_paths": {key: path for key, (path, _) in STATUS_VARIABLES.items()},
+                "input_template": "{" + template + "}",
+            },
+        )
