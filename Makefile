@@ -24,7 +24,7 @@ LOCK_HEADER = '\# uv.lock: the exact versions, with hashes, that `make install`,
 	'\# (`make lock UPGRADE=1` moves every package to the newest version its range allows).'
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock test test-infra test-functions test-e2e lint typecheck format generate bench local clean
+.PHONY: help install lock test test-infra test-functions test-e2e lint lint-resolvers typecheck format generate bench local clean
 
 help:  ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -58,12 +58,22 @@ test-functions: $(INSTALLED)  ## only the Lambda code and workflow tests against
 test-e2e: $(INSTALLED)  ## only the end-to-end tests through the local cloud
 	$(PY) -m pytest tests/e2e
 
-lint: $(INSTALLED)  ## ruff, and no six lines repeated in the shop's code (pylint duplicate-code)
+lint: $(INSTALLED)  ## ruff, no six lines repeated (pylint duplicate-code), AppSync's ESLint rules on the resolvers
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m pylint --recursive=y --disable=all --enable=duplicate-code \
 	  --min-similarity-lines=6 --ignore-imports=yes --ignore-docstrings=yes --ignore-comments=yes \
 	  --score=no functions components localcloud workflows
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory lint-resolvers; \
+	else echo "make lint: skipped AppSync's ESLint rules on appsync/resolvers (no Node.js/npm here)"; fi
+
+RESOLVER_LINT := appsync/node_modules/.installed
+$(RESOLVER_LINT): appsync/package-lock.json
+	cd appsync && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+lint-resolvers: $(RESOLVER_LINT)  ## AppSync's ESLint rules on appsync/resolvers (npm ci from the committed lock)
+	cd appsync && npx --no-install eslint resolvers
 
 typecheck: $(INSTALLED)  ## mypy --strict over what [tool.mypy] lists (cache in .mypy_cache)
 	$(PY) -m mypy
@@ -82,4 +92,4 @@ local: $(INSTALLED)  ## run the whole system on this machine (see README)
 	$(PY) -m localcloud $(ARGS)
 
 clean:  ## remove the virtualenv and build output
-	rm -rf $(VENV) .build .localcloud .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) .build .localcloud .pytest_cache .ruff_cache .mypy_cache appsync/node_modules
