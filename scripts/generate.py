@@ -188,6 +188,9 @@ def resolver_constants() -> dict[str, Any]:
         "DEFAULT_PAGE_SIZE": DEFAULT_PAGE_SIZE,
         "MAX_PAGE_SIZE": MAX_PAGE_SIZE,
         "ADMIN_GROUP": ADMIN_GROUP,
+        "TIMELINE": [
+            [str(event), attribute] for event, attribute in contracts.ORDER_TIMELINE.items()
+        ],
         "STATUS_AFTER": {
             str(e.detail_type): e.order_status
             for e in contracts.EVENTS.values()

@@ -2,8 +2,9 @@
 
 Direct service integrations only (DynamoDB, EventBridge): no Lambda. The payment
 provider is reached through the seam in workflows/payment.py.
-Input: {orderId, userId, email, totalPrice, currency, paymentToken, shard}
-(shop_common.models.OrderWorkflowInput; `shard` is the order's byStatus shard).
+Input: {orderId, userId, email, totalPrice, currency, paymentToken, shard, stockReservedAt}
+(shop_common.models.OrderWorkflowInput; `shard` is the order's byStatus shard,
+`stockReservedAt` when the ordering consumer started payment).
 
     LoadOrder → CheckOrderStatus → AuthorizePayment (provider) → approved | declined
       approved → MarkOrderPaid → CapturePayment → PublishOrderPaid → Paid
@@ -35,6 +36,10 @@ from workflows.asl import (
     retry,
 )
 from workflows.payment import PaymentProvider, SimulatedProvider
+
+# The order's timeline (contracts.ORDER_TIMELINE): the workflow runs only once the stock is
+# reserved, so the update that settles the order also stamps when payment started.
+_STOCK_RESERVED = {"stockReservedAt": "$.stockReservedAt"}
 
 
 def _status_shard(status: str) -> str:
@@ -125,7 +130,10 @@ def _paid(orders_table: str, event_bus: str, provider: PaymentProvider) -> dict[
     while its payment was being authorized has its authorization voided instead."""
     return {
         "MarkOrderPaid": _set_status(
-            orders_table, "PAID", "CapturePayment", {"paidAt": "$$.State.EnteredTime"}
+            orders_table,
+            "PAID",
+            "CapturePayment",
+            {"paidAt": "$$.State.EnteredTime", **_STOCK_RESERVED},
         )
         | {"Catch": _settled_once("VoidAfterError", on_no_longer_pending="VoidPayment")},
         **provider.capture("CapturePayment", "PublishOrderPaid"),
@@ -154,7 +162,11 @@ def _payment_failed(orders_table: str, event_bus: str) -> dict[str, Any]:
             orders_table,
             "PAYMENT_FAILED",
             "PublishOrderPaymentFailed",
-            {"paymentFailureReason": "$.payment.reason"},
+            {
+                "paymentFailureReason": "$.payment.reason",
+                "paymentFailedAt": "$$.State.EnteredTime",
+                **_STOCK_RESERVED,
+            },
         )
         | {"Catch": _settled_once("OrderLeftPending")},
         "PublishOrderPaymentFailed": publish(

@@ -7,7 +7,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from ordering import graphql_api, service
 from shop_common import appsync, http
 from shop_common.contracts import ORDER_STATUS, ORDER_UPDATE_INPUT, SHIPMENT_INPUT
-from shop_common.models import Order, OrderPage
+from shop_common.models import Order, OrderPage, OrderTimeline
 from shop_common.observability import logger, metrics
 
 if TYPE_CHECKING:  # not imported at run time: each import is paid on a cold start
@@ -26,6 +26,12 @@ def list_orders() -> OrderPage:
 @route
 def get_order(orderId: str) -> Order:
     return service.get(http.caller(app).user_id, orderId)
+
+
+@route
+def get_order_timeline(orderId: str) -> OrderTimeline:
+    caller = http.caller(app)
+    return service.timeline(caller.user_id, orderId, any_customer=caller.is_admin)
 
 
 @route

@@ -105,7 +105,8 @@ def reject(order_id: str, reason: str, product_ids: list[str]) -> bool:
             TableName=_table(),
             Key={"orderId": {"S": order_id}},
             UpdateExpression=f"SET #status = :status, {PARTITION_KEY} = :statusShard, "
-            "rejectionReason = :reason, rejectedProductIds = :products, updatedAt = :now",
+            "rejectionReason = :reason, rejectedProductIds = :products, updatedAt = :now, "
+            "rejectedAt = :now",
             ConditionExpression="#status = :pending",
             ExpressionAttributeNames={"#status": "status"},
             ExpressionAttributeValues=values,
@@ -262,7 +263,7 @@ def cancel(order: Order, data: OrderCancelled) -> None:
     order_id = order["orderId"]
     update = _update(
         order_id,
-        {"status": CANCELLED},
+        {"status": CANCELLED, "cancelledAt": now()},
         (order["status"],),
         " AND userId = :caller",
         {":caller": order["userId"]},

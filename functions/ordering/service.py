@@ -9,7 +9,7 @@ from ordering import payment_token, repository, workflow
 from ordering.repository import CANCELLED, OPEN, PAID, PENDING, SHIPPED
 from ordering.status_index import shard_of
 from shop_common import events
-from shop_common.contracts import DetailType
+from shop_common.contracts import ORDER_TIMELINE, DetailType
 from shop_common.dynamo import now
 from shop_common.errors import Conflict, NotFound
 from shop_common.models import (
@@ -19,6 +19,7 @@ from shop_common.models import (
     OrderPage,
     OrderRejected,
     OrderShipped,
+    OrderTimeline,
     ShipmentInput,
 )
 from shop_common.models import OrderCancelled as OrderCancelledData
@@ -118,6 +119,7 @@ def start_payment(order_id: str) -> bool:
             "currency": order["currency"],
             "paymentToken": token,
             "shard": shard_of(order_id),
+            "stockReservedAt": now(),
         },
     )
 
@@ -143,6 +145,24 @@ def get(user_id: str, order_id: str) -> Order:
     if order is None or order["userId"] != user_id:
         raise OrderNotFound(order_id)  # another customer's order does not exist for you
     return view(order)
+
+
+def timeline(user_id: str, order_id: str, any_customer: bool = False) -> OrderTimeline:
+    """The steps the order has taken, in order (contracts.ORDER_TIMELINE): the caller's own
+    order, or with any_customer (admins) anyone's; another's does not exist for them."""
+    order = repository.get(order_id)
+    if order is None or (order["userId"] != user_id and not any_customer):
+        raise OrderNotFound(order_id)
+    stored: Mapping[str, object] = order
+    return {
+        "orderId": order_id,
+        "status": order["status"],
+        "events": [
+            {"event": detail_type.value, "at": str(stored[attribute])}
+            for detail_type, attribute in ORDER_TIMELINE.items()
+            if attribute in stored
+        ],
+    }
 
 
 def get_any(order_id: str) -> Order:

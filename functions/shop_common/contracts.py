@@ -168,6 +168,10 @@ MODELS: dict[str, Schema] = {
             "shippedAt": _TIMESTAMP,
             "refundedAmount": _MONEY,
             "refundedAt": _TIMESTAMP,
+            "stockReservedAt": _TIMESTAMP,
+            "rejectedAt": _TIMESTAMP,
+            "paymentFailedAt": _TIMESTAMP,
+            "cancelledAt": _TIMESTAMP,
         },
         optional=(
             "paymentFailureReason",
@@ -180,6 +184,10 @@ MODELS: dict[str, Schema] = {
             "shippedAt",
             "refundedAmount",
             "refundedAt",
+            "stockReservedAt",
+            "rejectedAt",
+            "paymentFailedAt",
+            "cancelledAt",
         ),
     ),
     "Error": _object(
@@ -460,6 +468,40 @@ EVENTS: dict[DetailType, Event] = {
         Event(DetailType.PRODUCT_DELETED, Source.PRODUCTS, ref("Product"), producer="products.api"),
     )
 }
+
+
+# --- an order's timeline ------------------------------------------------------------------
+
+# The steps of an order, in the only order they can happen, each with the Order attribute
+# that holds when it happened: the write that makes the change (a conditional one, so once
+# per order) stamps it on the order item, and the timeline (GET /orders/{orderId}/timeline,
+# Query.orderTimeline) lists the steps it finds. StockReserved is stamped by the workflow's
+# status update, with the time the ordering consumer started payment.
+ORDER_TIMELINE: dict[DetailType, str] = {
+    DetailType.ORDER_CREATED: "createdAt",
+    DetailType.STOCK_RESERVED: "stockReservedAt",
+    DetailType.ORDER_REJECTED: "rejectedAt",
+    DetailType.ORDER_PAID: "paidAt",
+    DetailType.ORDER_PAYMENT_FAILED: "paymentFailedAt",
+    DetailType.ORDER_SHIPPED: "shippedAt",
+    DetailType.ORDER_CANCELLED: "cancelledAt",
+    DetailType.ORDER_REFUNDED: "refundedAt",
+}
+MODELS["TimelineEvent"] = _object(
+    "TimelineEvent",
+    {
+        "event": {"type": "string", "description": "The step, named by its event's detail-type"},
+        "at": _TIMESTAMP,
+    },
+)
+MODELS["OrderTimeline"] = _object(
+    "OrderTimeline",
+    {
+        "orderId": _ID,
+        "status": {"enum": ORDER_STATUSES},
+        "events": {"type": "array", "items": ref("TimelineEvent")},
+    },
+)
 
 
 def consumed_by(consumer: str) -> tuple[DetailType, ...]:

@@ -62,6 +62,7 @@ FIELDS: tuple[Field, ...] = (
     _basket("Query", "basket", "get_basket"),
     Field("Query", "order", DataSource.ORDERS_TABLE, "order.js"),
     Field("Query", "orders", DataSource.ORDERS_TABLE, "orders.js"),
+    Field("Query", "orderTimeline", DataSource.ORDERS_TABLE, "orderTimeline.js"),
     _ordering("Query", "ordersByStatus", "list_orders_by_status", admin=True),
     _basket("Mutation", "addToBasket", "add_to_basket"),
     _basket("Mutation", "removeFromBasket", "remove_from_basket"),

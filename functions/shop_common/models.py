@@ -181,6 +181,12 @@ class Order(TypedDict):
     shippedAt: NotRequired[str]
     refundedAmount: NotRequired[Number]
     refundedAt: NotRequired[str]
+    # When each step happened (contracts.ORDER_TIMELINE, with createdAt, paidAt, shippedAt
+    # and refundedAt).
+    stockReservedAt: NotRequired[str]
+    rejectedAt: NotRequired[str]
+    paymentFailedAt: NotRequired[str]
+    cancelledAt: NotRequired[str]
 
 
 class OrderChanges(TypedDict, total=False):
@@ -192,11 +198,25 @@ class OrderChanges(TypedDict, total=False):
     trackingNumber: str
     shippedAt: str
     fulfilmentRequestedAt: str
+    cancelledAt: str
 
 
 class OrderPage(TypedDict):
     items: list[Order]
     nextToken: str | None
+
+
+class TimelineEvent(TypedDict):
+    event: str  # a detail-type of contracts.ORDER_TIMELINE
+    at: str
+
+
+class OrderTimeline(TypedDict):
+    """An order's steps so far, in the order they happened (contracts.ORDER_TIMELINE)."""
+
+    orderId: str
+    status: OrderStatus
+    events: list[TimelineEvent]
 
 
 class FieldErrorBody(TypedDict):
@@ -326,6 +346,7 @@ class OrderWorkflowInput(TypedDict):
     currency: str
     paymentToken: str
     shard: int  # the order's byStatus shard (ordering.status_index), for its status updates
+    stockReservedAt: str  # when payment started: the status update stamps it on the order
 
 
 class RefundWorkflowInput(TypedDict):

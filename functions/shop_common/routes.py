@@ -260,6 +260,15 @@ ROUTES: tuple[Route, ...] = (
         response="Order",
     ),
     Route(
+        "GET",
+        _ORDER + "/timeline",
+        "ordering.api",
+        "get_order_timeline",
+        Access.USER,
+        "The steps of one of the caller's orders (admins: of any order), each with its time",
+        response="OrderTimeline",
+    ),
+    Route(
         "PATCH",
         _ORDER,
         "ordering.api",

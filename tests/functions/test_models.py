@@ -19,6 +19,8 @@ MODEL_TYPES: dict[str, Any] = {
     "CheckoutAccepted": models.CheckoutAccepted,
     "Order": models.Order,
     "OrderPage": models.OrderPage,
+    "TimelineEvent": models.TimelineEvent,
+    "OrderTimeline": models.OrderTimeline,
     "Error": models.ErrorBody,
 }
 # Served as the generated file's text (functions/openapi): no code builds or reads it.

@@ -14,6 +14,8 @@ from tests.functions.conftest import BUS, TABLES, assert_valid_event
 from tests.samples import ADDRESS
 from workflows.order_workflow import definition
 
+RESERVED_AT = "2026-11-23T10:00:01.000Z"  # when the consumer started payment
+
 
 def workflow_input(order_id, total=20.0, token="tok_visa") -> str:
     """The input the ordering consumer starts an execution with (OrderWorkflowInput)."""
@@ -26,6 +28,7 @@ def workflow_input(order_id, total=20.0, token="tok_visa") -> str:
             "currency": "USD",
             "paymentToken": token,
             "shard": shard_of(order_id),
+            "stockReservedAt": RESERVED_AT,
         }
     )
 
@@ -80,6 +83,9 @@ def test_an_approved_payment_marks_the_order_paid_and_publishes(workflow):
     assert order["updatedAt"] != "2026-11-23T10:00:00.000Z"
     # The one timestamp format: Step Functions' $$.State.EnteredTime, as AWS writes it.
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", order["updatedAt"])
+    # The timeline's steps, stamped by the update that settles it.
+    assert (order["stockReservedAt"], order["paidAt"]) == (RESERVED_AT, order["updatedAt"])
+    assert "paymentFailedAt" not in order
     [event] = workflow.published_of("OrderPaid")
     assert event["source"] == "shop.ordering"
     assert event["detail"]["data"] == {"orderId": order_id, "userId": "ada", "totalPrice": 20.5}
@@ -97,6 +103,11 @@ def test_a_declined_payment_marks_the_order_failed_with_its_reason(workflow, tot
     order = workflow.order(order_id)
     assert (order["status"], order["paymentFailureReason"]) == ("PAYMENT_FAILED", reason)
     assert order["statusShard"] == status_shard("PAYMENT_FAILED", shard_of(order_id))
+    assert (order["stockReservedAt"], order["paymentFailedAt"]) == (
+        RESERVED_AT,
+        order["updatedAt"],
+    )
+    assert "paidAt" not in order
     [event] = workflow.published_of("OrderPaymentFailed")
     assert event["detail"]["data"] == {"orderId": order_id, "userId": "ada", "reason": reason}
     assert_valid_event(event)

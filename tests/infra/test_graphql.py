@@ -178,6 +178,8 @@ def test_only_the_systems_mutation_is_iam_and_it_is_iam_only():
         ("CheckoutAccepted", "CheckoutAccepted"),
         ("ProductPage", "ProductPage"),
         ("OrderPage", "OrderPage"),
+        ("TimelineEvent", "TimelineEvent"),
+        ("OrderTimeline", "OrderTimeline"),
     ],
 )
 def test_each_type_has_exactly_its_contract_models_fields(type_name, model):
