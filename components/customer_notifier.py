@@ -21,9 +21,8 @@ import pulumi
 import pulumi_aws as aws
 
 from components.event_bus import EventBus
-from components.iam import allow, assume_role_policy, policy_document, state_machine_delivery
-from components.queues import guarded_target
-from components.state_machines import logged_state_machine
+from components.iam import allow, policy_document
+from components.state_machines import express_machine_started_by_rule
 from workflows.customer_notifier import definition
 
 SUPPRESSED_REASONS = ["BOUNCE", "COMPLAINT"]  # the configuration set's suppression list
@@ -145,41 +144,25 @@ class CustomerNotifier(pulumi.ComponentResource):
             opts=child,
         )
 
-        # --- the state machine --------------------------------------------------------------
-        self.role = aws.iam.Role(
-            f"{name}-role",
-            assume_role_policy=assume_role_policy("states.amazonaws.com"),
-            description=f"Runs {machine_name}",
-            opts=child,
-        )
-        self.policy = aws.iam.RolePolicy(
-            f"{name}-policy",
-            role=self.role.id,
-            policy=policy_document(
-                [
-                    allow(
-                        "ReadOrdersAndClaimNotifications",
-                        ["dynamodb:GetItem", "dynamodb:UpdateItem"],
-                        args.orders_table_arn,
-                    ),
-                    # SendEmail is authorised on the identity and the configuration set.
-                    allow(
-                        "EmailCustomers",
-                        ["ses:SendEmail"],
-                        [self.identity.arn, self.configuration_set.arn],
-                    ),
-                    allow("PublishOutcomes", ["sns:Publish"], args.topic_arn),
-                    *state_machine_delivery(),
-                ]
-            ),
-            opts=child,
-        )
-        built = logged_state_machine(
+        # --- the state machine, and the rule that starts it ----------------------------------
+        notifier = express_machine_started_by_rule(
             name,
             self,
-            state_machine_name=machine_name,
-            workflow_type="EXPRESS",
-            role_arn=self.role.arn,
+            machine_name=machine_name,
+            statements=[
+                allow(
+                    "ReadOrdersAndClaimNotifications",
+                    ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+                    args.orders_table_arn,
+                ),
+                # SendEmail is authorised on the identity and the configuration set.
+                allow(
+                    "EmailCustomers",
+                    ["ses:SendEmail"],
+                    [self.identity.arn, self.configuration_set.arn],
+                ),
+                allow("PublishOutcomes", ["sns:Publish"], args.topic_arn),
+            ],
             definition=pulumi.Output.all(
                 args.orders_table_name,
                 args.topic_arn,
@@ -199,44 +182,14 @@ class CustomerNotifier(pulumi.ComponentResource):
             alarm_description=(
                 "Customer notifier executions failed: a customer may not have been told"
             ),
-            depends_on=[self.policy, self.identity],
+            bus_name=args.bus.bus_name,
+            event_pattern=args.event_pattern,
+            rule_description="Order outcomes → the customer notifier",
+            depends_on=[self.identity],
         )
-        self.log_group = built.log_group
-        self.state_machine = built.state_machine
-        self.failures_alarm = built.failures_alarm
-
-        # --- the rule that starts it ------------------------------------------------------
-        self.rule = aws.cloudwatch.EventRule(
-            f"{name}-rule",
-            event_bus_name=args.bus.bus_name,
-            event_pattern=json.dumps(args.event_pattern),
-            description="Order outcomes → the customer notifier",
-            opts=child,
-        )
-        self.target_role = aws.iam.Role(
-            f"{name}-target-role",
-            assume_role_policy=assume_role_policy("events.amazonaws.com"),
-            description=f"EventBridge starts {machine_name}",
-            opts=child,
-        )
-        self.target_policy = aws.iam.RolePolicy(
-            f"{name}-target-policy",
-            role=self.target_role.id,
-            policy=policy_document(
-                [allow("StartNotifier", ["states:StartExecution"], self.state_machine.arn)]
-            ),
-            opts=child,
-        )
-        self.target, self.target_dlq = guarded_target(
-            f"{name}-target",
-            f"{name}-target-dlq",
-            self,
-            self.rule,
-            args.bus.bus_name,
-            self.state_machine.arn,
-            ready=self.target_policy,
-            role_arn=self.target_role.arn,
-        )
+        self.state_machine = notifier.machine.state_machine
+        self.log_group = notifier.machine.log_group
+        self.rule, self.target_dlq = notifier.start.rule, notifier.start.target_dlq
 
         self.arn = self.state_machine.arn
         self.target_dlq_url = self.target_dlq.url

@@ -1,13 +1,99 @@
-"""A logged, traced state machine with an alarm on failed executions (a helper, not a
-component): every state machine of the shop is built by it, under its owner."""
+"""State machines (helpers, not components): every state machine of the shop is built by
+logged_state_machine, under its owner (its log group, tracing, an alarm on failed
+executions); machine_role gives one its role, and started_by_rule has a rule start it."""
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from components.alarms import at_least_one
+from components.iam import allow, assume_role_policy, policy_document, state_machine_delivery
+from components.queues import guarded_target
+
+
+@dataclass
+class MachineRole:
+    role: aws.iam.Role
+    policy: aws.iam.RolePolicy
+
+
+def machine_role(
+    name: str, owner: pulumi.Resource, machine_name: str, statements: Sequence[dict[str, Any]]
+) -> MachineRole:
+    """The role `<name>-role` a state machine runs with: its tasks' statements, and log
+    delivery and tracing (iam.py state_machine_delivery)."""
+    role = aws.iam.Role(
+        f"{name}-role",
+        assume_role_policy=assume_role_policy("states.amazonaws.com"),
+        description=f"Runs {machine_name}",
+        opts=pulumi.ResourceOptions(parent=owner),
+    )
+    policy = aws.iam.RolePolicy(
+        f"{name}-policy",
+        role=role.id,
+        policy=policy_document([*statements, *state_machine_delivery()]),
+        opts=pulumi.ResourceOptions(parent=owner),
+    )
+    return MachineRole(role, policy)
+
+
+@dataclass
+class RuleStart:
+    rule: aws.cloudwatch.EventRule
+    target_role: aws.iam.Role
+    target_policy: aws.iam.RolePolicy
+    target: aws.cloudwatch.EventTarget
+    target_dlq: aws.sqs.Queue
+
+
+def started_by_rule(
+    name: str,
+    owner: pulumi.Resource,
+    *,
+    bus_name: pulumi.Input[str],
+    event_pattern: Mapping[str, Any],
+    description: str,
+    machine_name: str,
+    machine_arn: pulumi.Input[str],
+) -> RuleStart:
+    """A rule `<name>-rule` on the bus whose target starts the state machine with the
+    event as input: its role may only start that machine, and the target retries and has
+    its own DLQ (queues.py guarded_target)."""
+    child = pulumi.ResourceOptions(parent=owner)
+    rule = aws.cloudwatch.EventRule(
+        f"{name}-rule",
+        event_bus_name=bus_name,
+        event_pattern=json.dumps(event_pattern),
+        description=description,
+        opts=child,
+    )
+    target_role = aws.iam.Role(
+        f"{name}-target-role",
+        assume_role_policy=assume_role_policy("events.amazonaws.com"),
+        description=f"EventBridge starts {machine_name}",
+        opts=child,
+    )
+    target_policy = aws.iam.RolePolicy(
+        f"{name}-target-policy",
+        role=target_role.id,
+        policy=policy_document([allow("StartMachine", ["states:StartExecution"], machine_arn)]),
+        opts=child,
+    )
+    target, target_dlq = guarded_target(
+        f"{name}-target",
+        f"{name}-target-dlq",
+        owner,
+        rule,
+        bus_name,
+        machine_arn,
+        ready=target_policy,
+        role_arn=target_role.arn,
+    )
+    return RuleStart(rule, target_role, target_policy, target, target_dlq)
 
 
 @dataclass
@@ -28,7 +114,11 @@ def logged_state_machine(
     log_retention_days: int,
     alarm_description: str,
     depends_on: Sequence[pulumi.Resource],
+    log_level: str | None = None,
+    tracing: bool = True,
 ) -> LoggedStateMachine:
+    """log_level: by default ALL for EXPRESS (it keeps no execution history: its log is
+    the only record), else ERROR. tracing: X-Ray, on unless the caller says why not."""
     log_group = aws.cloudwatch.LogGroup(
         f"{name}-logs",
         name=f"/aws/vendedlogs/states/{state_machine_name}",
@@ -46,10 +136,9 @@ def logged_state_machine(
             # Execution data holds the customer's e-mail (and, paying, the payment
             # token): the log keeps the states walked and their errors, never the data.
             "include_execution_data": False,
-            # EXPRESS keeps no execution history: its log is the only record.
-            "level": "ALL" if workflow_type == "EXPRESS" else "ERROR",
+            "level": log_level or ("ALL" if workflow_type == "EXPRESS" else "ERROR"),
         },
-        tracing_configuration={"enabled": True},
+        tracing_configuration={"enabled": tracing},
         opts=pulumi.ResourceOptions(parent=owner, depends_on=list(depends_on)),
     )
     failures_alarm = at_least_one(
@@ -61,3 +150,56 @@ def logged_state_machine(
         dimensions={"StateMachineArn": state_machine.arn},
     )
     return LoggedStateMachine(log_group, state_machine, failures_alarm)
+
+
+@dataclass
+class StartedMachine:
+    """An EXPRESS state machine that a rule starts, and everything it is built with."""
+
+    role: MachineRole
+    machine: LoggedStateMachine
+    start: RuleStart
+
+
+def express_machine_started_by_rule(
+    name: str,
+    owner: pulumi.Resource,
+    *,
+    machine_name: str,
+    statements: Sequence[dict[str, Any]],
+    definition: pulumi.Input[str],
+    log_retention_days: int,
+    alarm_description: str,
+    bus_name: pulumi.Input[str],
+    event_pattern: Mapping[str, Any],
+    rule_description: str,
+    depends_on: Sequence[pulumi.Resource] = (),
+    log_level: str | None = None,
+    tracing: bool = True,
+) -> StartedMachine:
+    """machine_role, logged_state_machine (EXPRESS) and started_by_rule, in that order: the
+    shape of the customer notifier and the audit recorder."""
+    runs = machine_role(name, owner, machine_name, statements)
+    machine = logged_state_machine(
+        name,
+        owner,
+        state_machine_name=machine_name,
+        workflow_type="EXPRESS",
+        role_arn=runs.role.arn,
+        definition=definition,
+        log_retention_days=log_retention_days,
+        alarm_description=alarm_description,
+        depends_on=[runs.policy, *depends_on],
+        log_level=log_level,
+        tracing=tracing,
+    )
+    start = started_by_rule(
+        name,
+        owner,
+        bus_name=bus_name,
+        event_pattern=event_pattern,
+        description=rule_description,
+        machine_name=machine_name,
+        machine_arn=machine.state_machine.arn,
+    )
+    return StartedMachine(runs, machine, start)
