@@ -11,7 +11,9 @@ import pulumi
 import pulumi_aws as aws
 
 import components  # noqa: F401 - first: it makes the functions' shared declarations importable
+from audit import repository as audit_repository
 from basket import repository as baskets_repository
+from components.audit_recorder import AuditRecorder, AuditRecorderArgs
 from components.customer_notifier import CustomerNotifier, CustomerNotifierArgs
 from components.event_bus import EventBus, EventBusArgs
 from components.function import FunctionSettings, powertools_layer_arn
@@ -64,11 +66,7 @@ settings = FunctionSettings(
 # --- shared infrastructure -------------------------------------------------------------
 bus = EventBus(
     "events",
-    EventBusArgs(
-        bus_name=prefix,
-        archive_retention_days=stack.archiveRetentionDays,
-        audit_log_retention_days=log_retention_days,
-    ),
+    EventBusArgs(bus_name=prefix, archive_retention_days=stack.archiveRetentionDays),
 )
 identity = Identity(
     "identity",
@@ -197,6 +195,25 @@ orders = HttpService(
     ),
 )
 
+# The audit: the recorder (below) keeps every event in this service's table; admins read it.
+audit = HttpService(
+    "audit",
+    HttpServiceArgs(
+        api=api,
+        handler_module="audit.api",
+        routes=served_by("audit.api"),
+        description="The audit: every event on the bus, once per event id, for admins",
+        settings=settings,
+        deletion_protection=deletion_protection,
+        table=TableArgs(
+            hash_key=audit_repository.KEY[0],
+            range_key=audit_repository.KEY[1],
+            actions=["dynamodb:Query"],
+            ttl_attribute=audit_repository.EXPIRES_AT,
+        ),
+    ),
+)
+
 openapi = HttpService(
     "openapi",
     HttpServiceArgs(
@@ -207,7 +224,7 @@ openapi = HttpService(
         settings=settings,
     ),
 )
-http_services = (products, baskets, orders, openapi)
+http_services = (products, baskets, orders, audit, openapi)
 served = sorted(service.handler_module for service in http_services)
 if served != sorted(services()):
     raise ValueError(f"the route table's services {services()} and the HttpServices differ")
@@ -226,6 +243,7 @@ graphql = GraphqlApi(
         tables={
             DataSource.PRODUCTS_TABLE: TableSource(products.table_name, products.table_arn),
             DataSource.ORDERS_TABLE: TableSource(orders.table_name, orders.table_arn),
+            DataSource.AUDIT_TABLE: TableSource(audit.table_name, audit.table_arn),
         },
         functions={
             source: service_by_module[module].function_arn
@@ -233,6 +251,19 @@ graphql = GraphqlApi(
         },
         bus=bus,
         status_event_pattern=rule_pattern(ORDER_STATUS_PUSH),
+    ),
+)
+
+# --- the audit: every event on the bus, once per event id, without personal data ---------
+audit_recorder = AuditRecorder(
+    "audit-recorder",
+    AuditRecorderArgs(
+        name_prefix=prefix,
+        bus=bus,
+        table_name=audit.table_name,
+        table_arn=audit.table_arn,
+        retention_days=stack.auditRetentionDays,
+        log_retention_days=log_retention_days,
     ),
 )
 
@@ -356,8 +387,9 @@ pulumi.export("orderStatusDlqUrl", graphql.status_dlq.url)
 pulumi.export("userPoolId", identity.user_pool_id)
 pulumi.export("userPoolClientId", identity.client_id)
 pulumi.export("eventBusName", bus.bus_name)
-pulumi.export("auditLogGroupName", bus.audit_log_group_name)
-pulumi.export("auditDlqUrl", bus.audit_dlq_url)
+pulumi.export("auditTableName", audit.table_name)
+pulumi.export("auditRecorderArn", audit_recorder.arn)
+pulumi.export("auditDlqUrl", audit_recorder.target_dlq_url)
 pulumi.export("productsTableName", products.table_name)
 pulumi.export("productsOutboxTableName", products_outbox.table_name)
 pulumi.export("productsOutboxDlqUrl", products_outbox.dlq_url)

@@ -115,6 +115,7 @@ class StackSettings:
     currency: str
     logRetentionDays: int
     archiveRetentionDays: int  # 0: kept indefinitely
+    auditRetentionDays: int  # each event's audit record, by DynamoDB TTL
     notificationEmail: str
     emailSender: str  # the From address of customer e-mail; its domain is the SES identity
     powertoolsLayerVersion: int
@@ -153,6 +154,7 @@ RULES: dict[str, Rule] = {
     "currency": (None, _currency),
     "logRetentionDays": (_integer, _one_of(LOG_RETENTION_DAYS)),
     "archiveRetentionDays": (_integer, _within(0, None)),
+    "auditRetentionDays": (_integer, _within(1, 3650)),
     "notificationEmail": (None, _email),
     "emailSender": (None, _sender),
     "powertoolsLayerVersion": (_integer, _within(1, None)),

@@ -23,6 +23,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "functions"))
 
+from audit.repository import NARROWING  # noqa: E402
 from ordering.repository import USER_INDEX  # noqa: E402
 from products.repository import CATEGORY_INDEX  # noqa: E402
 from shop_common import contracts  # noqa: E402
@@ -191,6 +192,9 @@ def resolver_constants() -> dict[str, Any]:
         "TIMELINE": [
             [str(event), attribute] for event, attribute in contracts.ORDER_TIMELINE.items()
         ],
+        "AUDIT_EVENT_FIELDS": list(contracts.MODELS["AuditEvent"]["properties"]),
+        "AUDIT_NARROWING": [[name, *compared] for name, compared in NARROWING.items()],
+        "AUDIT_QUERY": {name: contracts.AUDIT_QUERY[name] for name in NARROWING},
         "STATUS_AFTER": {
             str(e.detail_type): e.order_status
             for e in contracts.EVENTS.values()

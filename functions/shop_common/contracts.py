@@ -35,6 +35,12 @@ UUID_PATTERN = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 _UUID = {"type": "string", "pattern": UUID_PATTERN}
 _MONEY = {"type": "number", "minimum": 0}
 _TIMESTAMP = {"type": "string", "pattern": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$"}
+# The shop's one form (dynamo.now, the workflows' entered time): compared as text.
+_TIMESTAMP_MS = {
+    "type": "string",
+    "pattern": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$",
+    "description": "UTC, with milliseconds: 2026-12-01T09:30:00.000Z",
+}
 _CURRENCY = {"type": "string", "pattern": "^[A-Z]{3}$"}
 # Shown to customers: no blank name, no surrounding spaces.
 _CARRIER = {"type": "string", "minLength": 1, "maxLength": 50, "pattern": r"^\S(.*\S)?$"}
@@ -315,7 +321,8 @@ class DetailType(StrEnum):
 
 
 # Who produces and who consumes an event: a function's handler module, or the
-# order workflow. Every event is also archived and audited (components/event_bus.py).
+# order workflow. Every event is also archived (components/event_bus.py) and audited
+# (components/audit_recorder.py).
 ORDER_WORKFLOW = "order-workflow"
 REFUND_WORKFLOW = "refund-workflow"
 STOCK_KEEPER = "products.consumer"  # reserves and releases stock for orders
@@ -335,6 +342,16 @@ class Event:
     consumers: tuple[str, ...] = ()
     # An order event: the status the order is in after it (what subscribers are told).
     order_status: OrderStatus | None = None
+    # The fields of its data the audit keeps (ids, statuses, amounts, reasons), all
+    # required by its schema; never one of PERSONAL_DATA (workflows/audit.py checks).
+    audit: tuple[str, ...] = ()
+
+
+# Fields that hold a person's data (contact, address, payment): the audit keeps none.
+PERSONAL_DATA = frozenset({"email", "shippingAddress", "paymentToken"})
+_ORDER_IDS = ("orderId", "userId")
+# A product's change, as the audit keeps it: not its texts.
+_PRODUCT_AUDIT = ("productId", "version", "price", "stock")
 
 
 EVENTS: dict[DetailType, Event] = {
@@ -357,6 +374,7 @@ EVENTS: dict[DetailType, Event] = {
             ),
             producer="basket.api",
             consumers=("ordering.consumer",),
+            audit=(*_ORDER_IDS, "totalPrice", "currency"),
         ),
         Event(
             DetailType.ORDER_CREATED,
@@ -365,6 +383,7 @@ EVENTS: dict[DetailType, Event] = {
             producer="ordering.consumer",
             consumers=(STOCK_KEEPER, ORDER_STATUS_PUSH),
             order_status="PENDING",
+            audit=(*_ORDER_IDS, "status", "totalPrice", "currency"),
         ),
         Event(
             DetailType.ORDER_PAID,
@@ -378,6 +397,7 @@ EVENTS: dict[DetailType, Event] = {
                 ORDER_STATUS_PUSH,
             ),
             order_status="PAID",
+            audit=(*_ORDER_IDS, "totalPrice"),
         ),
         Event(
             DetailType.ORDER_PAYMENT_FAILED,
@@ -389,6 +409,7 @@ EVENTS: dict[DetailType, Event] = {
             producer=ORDER_WORKFLOW,
             consumers=("basket.consumer", STOCK_KEEPER, CUSTOMER_NOTIFIER, ORDER_STATUS_PUSH),
             order_status="PAYMENT_FAILED",
+            audit=(*_ORDER_IDS, "reason"),
         ),
         Event(
             DetailType.ORDER_CANCELLED,
@@ -404,6 +425,7 @@ EVENTS: dict[DetailType, Event] = {
                 ORDER_STATUS_PUSH,
             ),
             order_status="CANCELLED",
+            audit=_ORDER_IDS,
         ),
         Event(
             DetailType.ORDER_REFUNDED,
@@ -416,6 +438,7 @@ EVENTS: dict[DetailType, Event] = {
             # the stock keeper gives back what is still reserved (once)
             consumers=(STOCK_KEEPER, CUSTOMER_NOTIFIER, ORDER_STATUS_PUSH),
             order_status="CANCELLED",
+            audit=(*_ORDER_IDS, "refundedAmount", "currency"),
         ),
         Event(
             DetailType.ORDER_SHIPPED,
@@ -432,6 +455,8 @@ EVENTS: dict[DetailType, Event] = {
             producer="ordering.api",
             consumers=(CUSTOMER_NOTIFIER, ORDER_STATUS_PUSH),
             order_status="SHIPPED",
+            # not the tracking number: the carrier's page shows the address with it
+            audit=(*_ORDER_IDS, "carrier"),
         ),
         # The stock keeper's answer to OrderCreated: every line reserved, or none.
         Event(
@@ -440,6 +465,7 @@ EVENTS: dict[DetailType, Event] = {
             _object("StockReserved", {"orderId": _ID, "userId": _ID}),
             producer=STOCK_KEEPER,
             consumers=("ordering.consumer",),  # payment starts
+            audit=_ORDER_IDS,
         ),
         Event(
             DetailType.ORDER_REJECTED,
@@ -462,10 +488,22 @@ EVENTS: dict[DetailType, Event] = {
                 ORDER_STATUS_PUSH,
             ),
             order_status="REJECTED",
+            audit=(*_ORDER_IDS, "reason", "productIds"),
         ),
-        Event(DetailType.PRODUCT_CREATED, Source.PRODUCTS, ref("Product"), producer="products.api"),
-        Event(DetailType.PRODUCT_UPDATED, Source.PRODUCTS, ref("Product"), producer="products.api"),
-        Event(DetailType.PRODUCT_DELETED, Source.PRODUCTS, ref("Product"), producer="products.api"),
+        *(
+            Event(
+                detail_type,
+                Source.PRODUCTS,
+                ref("Product"),
+                producer="products.api",
+                audit=_PRODUCT_AUDIT,
+            )
+            for detail_type in (
+                DetailType.PRODUCT_CREATED,
+                DetailType.PRODUCT_UPDATED,
+                DetailType.PRODUCT_DELETED,
+            )
+        ),
     )
 }
 
@@ -502,6 +540,35 @@ MODELS["OrderTimeline"] = _object(
         "events": {"type": "array", "items": ref("TimelineEvent")},
     },
 )
+
+
+# --- the audit ----------------------------------------------------------------------------
+
+# Every event on the bus, kept once per metadata.eventId by the audit recorder
+# (workflows/audit.py): its envelope, when EventBridge received it (`time`) and when it was
+# recorded, and of its data only the fields its Event.audit names.
+MODELS["AuditEvent"] = _object(
+    "AuditEvent",
+    {
+        "eventId": _ID,
+        "correlationId": _ID,
+        "source": {"type": "string"},
+        "detailType": {"type": "string"},
+        "time": _TIMESTAMP,
+        "recordedAt": _TIMESTAMP,
+        "data": {"type": "object", "description": "Only the fields the audit keeps"},
+    },
+)
+MODELS["AuditEventPage"] = _page("AuditEventPage", "AuditEvent")
+# GET /admin/audit's query and Query.auditEvents' arguments: a correlation's events (an
+# order's or a product's id), narrowed by source, detail-type and time (from, to: inclusive).
+AUDIT_QUERY: dict[str, Schema] = {
+    "correlationId": _ID,
+    "source": {"type": "string", "enum": [source.value for source in Source]},
+    "detailType": {"type": "string", "enum": [detail_type.value for detail_type in DetailType]},
+    "from": _TIMESTAMP_MS,
+    "to": _TIMESTAMP_MS,
+}
 
 
 def consumed_by(consumer: str) -> tuple[DetailType, ...]:

@@ -21,6 +21,7 @@ class DataSource(StrEnum):
 
     PRODUCTS_TABLE = "productsTable"  # read-only
     ORDERS_TABLE = "ordersTable"  # read-only
+    AUDIT_TABLE = "auditTable"  # read-only
     BASKET_SERVICE = "basketService"  # the basket-api function
     ORDERING_SERVICE = "orderingService"  # the orders-api function
     NONE = "none"  # a local resolver: no data, AppSync passes the payload through
@@ -64,6 +65,7 @@ FIELDS: tuple[Field, ...] = (
     Field("Query", "orders", DataSource.ORDERS_TABLE, "orders.js"),
     Field("Query", "orderTimeline", DataSource.ORDERS_TABLE, "orderTimeline.js"),
     _ordering("Query", "ordersByStatus", "list_orders_by_status", admin=True),
+    Field("Query", "auditEvents", DataSource.AUDIT_TABLE, "auditEvents.js", admin=True),
     _basket("Mutation", "addToBasket", "add_to_basket"),
     _basket("Mutation", "removeFromBasket", "remove_from_basket"),
     _basket("Mutation", "placeOrder", "place_order"),

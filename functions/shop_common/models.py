@@ -219,6 +219,23 @@ class OrderTimeline(TypedDict):
     events: list[TimelineEvent]
 
 
+class AuditEvent(TypedDict):
+    """An event as the audit keeps it (contracts.MODELS["AuditEvent"])."""
+
+    eventId: str
+    correlationId: str
+    source: str
+    detailType: str
+    time: str  # when EventBridge received it (whole seconds)
+    recordedAt: str
+    data: Mapping[str, object]  # only the fields of the event's Event.audit
+
+
+class AuditEventPage(TypedDict):
+    items: list[AuditEvent]
+    nextToken: str | None
+
+
 class FieldErrorBody(TypedDict):
     field: str
     message: str

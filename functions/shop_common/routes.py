@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 from shop_common.contracts import (
+    AUDIT_QUERY,
     BASKET_ITEM_INPUT,
     CATEGORY,
     CHECKOUT_INPUT,
@@ -320,6 +321,19 @@ ROUTES: tuple[Route, ...] = (
         response="Order",
         body=SHIPMENT_INPUT,
         conflicts=True,
+    ),
+    Route(
+        "GET",
+        "/admin/audit",
+        "audit.api",
+        "list_audit_events",
+        Access.ADMIN,
+        "The events of one correlation (an order's or a product's id) as the audit kept them, "
+        "in the order they reached the bus; narrowed by source, detail-type and time",
+        response="AuditEventPage",
+        query={**AUDIT_QUERY, "nextToken": PAGE_QUERY["nextToken"]},
+        pages=True,
+        required_query=("correlationId",),
     ),
     Route(
         "GET",

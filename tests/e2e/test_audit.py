@@ -1,12 +1,17 @@
 """An order's timeline and the audit of its events, end to end through the local cloud's
-HTTP API: the steps as the order item stamps them, readable within seconds by its owner
-or an admin, and nobody else."""
+HTTP API: the steps as the order item stamps them, readable at once by its owner or an
+admin and nobody else; every event of the order in the audit within seconds, once each,
+without personal data, for admins only."""
 
+import json
 import time
 
 import pytest
 
+from tests.samples import ADDRESS
+
 pytestmark = pytest.mark.e2e
+ORDER_PATH = {"CheckoutBasket", "OrderCreated", "StockReserved", "OrderPaid"}
 
 SHIPMENT = {"carrier": "DHL", "trackingNumber": "JD0146-0011"}
 
@@ -63,3 +68,41 @@ def test_an_admin_reads_any_timeline_and_another_customer_gets_404(shop, custome
     assert shop.call("GET", path, stranger).status_code == 404
     assert shop.call("GET", path).status_code == 401
     assert shop.call("GET", path, "admin").status_code == 200
+
+
+def audit(shop, user: str | None, **query):
+    return shop.call("GET", "/admin/audit", user, params=query)
+
+
+def test_an_admin_reads_every_event_of_an_order_once_each_without_personal_data(shop, customer):
+    order_id = paid_order(shop, customer)
+    paid = time.monotonic()
+
+    def recorded():
+        answer = audit(shop, "admin", correlationId=order_id)
+        assert answer.status_code == 200, answer.text
+        items = answer.json()["items"]
+        return items if {e["detailType"] for e in items} >= ORDER_PATH else None
+
+    items = shop.wait_for(recorded, timeout=10)
+
+    assert time.monotonic() - paid < 10
+    assert len(items) == len({e["eventId"] for e in items}) == len(ORDER_PATH)
+    assert all(e["correlationId"] == order_id for e in items)
+    assert [(e["time"], e["recordedAt"]) for e in items] == sorted(
+        (e["time"], e["recordedAt"]) for e in items
+    )
+    by_type = {e["detailType"]: e for e in items}
+    assert by_type["OrderPaid"]["data"]["orderId"] == order_id
+    assert by_type["CheckoutBasket"]["source"] == "shop.basket"
+    text = json.dumps(items)
+    for personal in (customer, "tok_visa", *ADDRESS.values()):
+        assert personal not in text
+    [only] = audit(shop, "admin", correlationId=order_id, detailType="OrderPaid").json()["items"]
+    assert only == by_type["OrderPaid"]
+
+
+def test_the_audit_is_refused_to_customers(shop, customer):
+    assert audit(shop, customer, correlationId=customer).status_code == 403
+    assert audit(shop, None, correlationId=customer).status_code == 401
+    assert audit(shop, "admin").status_code == 422  # correlationId is required

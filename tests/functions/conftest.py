@@ -37,7 +37,9 @@ EVENT_SCHEMAS = ROOT / "schemas" / "events"
 PROGRAM = run_program("local")
 # moto in this process answers as AWS does where the local cloud's emulator does.
 emulator_patches.apply_fidelity()
-TABLES = {key: PROGRAM.outputs[f"{key}TableName"] for key in ("products", "baskets", "orders")}
+TABLES = {
+    key: PROGRAM.outputs[f"{key}TableName"] for key in ("products", "baskets", "orders", "audit")
+}
 BUS = PROGRAM.outputs["eventBusName"]
 STATE_MACHINE_NAME = PROGRAM.outputs["stateMachineArn"].rsplit(":", 1)[-1]
 REFUND_STATE_MACHINE_NAME = PROGRAM.outputs["refundStateMachineArn"].rsplit(":", 1)[-1]
@@ -50,6 +52,7 @@ HANDLERS = {
     "ordering": "ordering.consumer",
     "openapi": "openapi.api",
     "stock": "products.consumer",
+    "audit": "audit.api",
 }
 
 

@@ -6,6 +6,7 @@ import json
 import pulumi
 import pytest
 
+from components.audit_recorder import AuditRecorder, AuditRecorderArgs
 from components.customer_notifier import CustomerNotifier, CustomerNotifierArgs
 from components.event_bus import EventBus, EventBusArgs
 from components.function import FunctionSettings
@@ -377,29 +378,62 @@ def test_notifications_subscribe_an_email_with_its_filter(mocks):
 
 
 @pulumi.runtime.test
-def test_event_bus_archives_and_audits_shop_events(mocks):
+def test_event_bus_archives_its_sources_events(mocks):
     bus = EventBus(
-        "eb",
-        EventBusArgs(bus_name="shop-x", archive_retention_days=30, audit_log_retention_days=60),
+        "eb", EventBusArgs(bus_name="shop-x", archive_retention_days=30, source_prefix="acme.")
     )
 
-    def assertion(archive_pattern, retention, audit_arn, target_arn, dlq, dlq_arn, log_retention):
-        assert json.loads(archive_pattern) == {"source": [{"prefix": "shop."}]}
+    def assertion(archive_pattern, retention):
+        assert json.loads(archive_pattern) == {"source": [{"prefix": "acme."}]}
         assert retention == 30
-        assert target_arn == audit_arn
+
+    return check(bus.archive.event_pattern, bus.archive.retention_days, assertion=assertion)
+
+
+@pulumi.runtime.test
+def test_the_audit_recorder_records_its_bus_events_for_the_retention_given(mocks):
+    recorder = AuditRecorder(
+        "ar",
+        AuditRecorderArgs(
+            name_prefix="p",
+            bus=EventBus("ar-bus", EventBusArgs(bus_name="b", source_prefix="acme.")),
+            table_name="audit",
+            table_arn="arn:aws:dynamodb:us-east-1:123456789012:table/audit",
+            retention_days=45,
+            log_retention_days=30,
+        ),
+    )
+
+    def assertion(pattern, definition, kind, logging, tracing, retention, dlq, dlq_arn):
+        assert json.loads(pattern) == {"source": [{"prefix": "acme."}]}
+        record = json.loads(definition)["States"]["Record"]["Parameters"]
+        assert record["TableName"] == "audit"
+        assert f"{46 * 864})" in record["Item"]["expiresAt"]["N.$"]  # 45 days, and the day
+        assert kind == "EXPRESS"
+        assert (logging["level"], logging["include_execution_data"]) == ("ERROR", False)
+        assert tracing == {"enabled": False}
+        assert retention == 30
         assert dlq == {"arn": dlq_arn}
-        assert log_retention == 60
 
     return check(
-        bus.archive.event_pattern,
-        bus.archive.retention_days,
-        bus.audit_log_group.arn,
-        bus.audit_target.arn,
-        bus.audit_target.dead_letter_config,
-        bus.audit_dlq.arn,
-        bus.audit_log_group.retention_in_days,
+        recorder.rule.event_pattern,
+        recorder.state_machine.definition,
+        recorder.state_machine.type,
+        recorder.state_machine.logging_configuration,
+        recorder.state_machine.tracing_configuration,
+        recorder.log_group.retention_in_days,
+        recorder.target.dead_letter_config,
+        recorder.target_dlq.arn,
         assertion=assertion,
     )
+
+
+@pytest.mark.parametrize("days", [0, -1])
+def test_the_audit_recorder_refuses_a_retention_under_a_day(days):
+    with pytest.raises(ValueError, match="retention_days"):
+        AuditRecorderArgs(
+            name_prefix="p", bus=None, table_name="t", table_arn="a", retention_days=days
+        )
 
 
 @pulumi.runtime.test

@@ -60,6 +60,8 @@ BAD_VALUES = [
     ("logRetentionDays", "10", "must be one of 1, 3, 5"),
     ("logRetentionDays", "two", "not an integer"),
     ("archiveRetentionDays", "-1", "must be >= 0"),
+    ("auditRetentionDays", "0", "must be >= 1 and <= 3650"),
+    ("auditRetentionDays", "3651", "must be >= 1 and <= 3650"),
     ("notificationEmail", "ops", "e-mail address"),
     ("emailSender", "", "the e-mail address customers get mail from"),
     ("emailSender", "orders", "such as orders@shop.example"),

@@ -111,7 +111,11 @@ def test_each_resolver_runs_its_file_on_its_data_source(dev, field):
 
 
 def test_table_data_sources_may_only_read_their_own_table(dev):
-    tables = {DataSource.PRODUCTS_TABLE: "products", DataSource.ORDERS_TABLE: "orders"}
+    tables = {
+        DataSource.PRODUCTS_TABLE: "products",
+        DataSource.ORDERS_TABLE: "orders",
+        DataSource.AUDIT_TABLE: "audit",
+    }
     for source, key in tables.items():
         [data_source] = [d for d in dev.of_type(DATA_SOURCE) if d.inputs["name"] == source]
         table_name = dev.outputs[f"{key}TableName"]
@@ -180,6 +184,8 @@ def test_only_the_systems_mutation_is_iam_and_it_is_iam_only():
         ("OrderPage", "OrderPage"),
         ("TimelineEvent", "TimelineEvent"),
         ("OrderTimeline", "OrderTimeline"),
+        ("AuditEvent", "AuditEvent"),
+        ("AuditEventPage", "AuditEventPage"),
     ],
 )
 def test_each_type_has_exactly_its_contract_models_fields(type_name, model):

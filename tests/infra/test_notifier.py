@@ -182,9 +182,10 @@ def test_the_machine_logs_every_state_but_no_execution_data_and_is_traced(deploy
     )
 
 
-def test_only_the_notifier_rule_targets_a_state_machine(deployment):
+def test_only_the_notifier_and_the_audit_recorder_are_started_by_rules(deployment):
     machines = {m.outputs["arn"] for m in deployment.of_type("aws:sfn/stateMachine:StateMachine")}
     targets = [t for t in deployment.of_type(TARGET) if t.inputs["arn"] in machines]
-    assert [deployment.with_output("name", t.inputs["rule"], RULE).name for t in targets] == [
-        "customer-notifier-rule"
+    assert sorted(deployment.with_output("name", t.inputs["rule"], RULE).name for t in targets) == [
+        "audit-recorder-rule",
+        "customer-notifier-rule",
     ]

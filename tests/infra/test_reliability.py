@@ -53,7 +53,7 @@ def test_every_dlq_keeps_messages_14_days_and_has_an_alarm(deployment):
     dlqs = dead_letter_arns(deployment)
     alarms = deployment.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
     # per consumer its queue's DLQ and its rule target's DLQ, per outbox its pipe's, the
-    # audit target's, the customer notifier's target's and the order-status push's
+    # audit recorder's target's, the customer notifier's target's and the order-status push's
     assert len(dlqs) == 2 * consumers(deployment) + outboxes(deployment) + 3
     for arn in dlqs:
         dlq = queue_by_arn(deployment, arn)
@@ -90,7 +90,8 @@ def test_event_source_mappings_report_batch_item_failures_and_cap_concurrency(de
 
 def test_every_eventbridge_target_has_a_dlq_and_an_explicit_retry_policy(deployment):
     targets = deployment.of_type(TARGET)
-    # a rule per consumer, the audit rule, the customer notifier's and the order-status push's
+    # a rule per consumer, the audit recorder's, the customer notifier's and the order-status
+    # push's
     assert len(targets) == len(deployment.of_type(RULE)) == consumers(deployment) + 3
     for target in targets:
         queue_by_arn(deployment, target.inputs["deadLetterConfig"]["arn"])  # exists, is a queue
@@ -105,7 +106,7 @@ def test_queues_and_dlqs_accept_messages_only_from_their_own_rule(deployment):
         rule = deployment.with_output("name", target.inputs["rule"], RULE)
         for queue_arn in (target.inputs["arn"], target.inputs["deadLetterConfig"]["arn"]):
             if not queue_arn.startswith("arn:aws:sqs"):
-                continue  # the audit target is a log group
+                continue  # a state machine or the GraphQL API (with a role): not a queue
             queue = queue_by_arn(deployment, queue_arn)
             [policy] = [p for p in policies if p.inputs["queueUrl"] == queue.outputs["url"]]
             [statement] = json.loads(policy.inputs["policy"])["Statement"]

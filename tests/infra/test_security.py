@@ -27,8 +27,8 @@ RESOURCELESS_ACTIONS = {
 }
 PUBLIC_ROUTES = {"GET /products", "GET /products/{productId}", "GET /openapi.json"}
 EXPECTED = {
-    "dev": {"retention": 7, "protect": False, "workflow": "EXPRESS"},
-    "prod": {"retention": 90, "protect": True, "workflow": "STANDARD"},
+    "dev": {"retention": 7, "protect": False, "workflow": "EXPRESS", "audit_days": 7},
+    "prod": {"retention": 90, "protect": True, "workflow": "STANDARD", "audit_days": 90},
 }
 
 
@@ -102,7 +102,8 @@ def test_every_function_logs_to_its_own_group_with_retention(deployment, request
 def test_every_log_group_has_retention(deployment, request):
     stack = request.node.callspec.params["deployment"]
     groups = deployment.of_type(LOG_GROUP)
-    # the functions', the API's access log, the three state machines' and the audit trail's
+    # the functions', the API's access log, and the four state machines' (the order and
+    # refund workflows, the customer notifier, the audit recorder)
     assert len(groups) == len(deployment.of_type(FUNCTION)) + 5
     for group in groups:
         assert group.inputs["retentionInDays"] == EXPECTED[stack]["retention"], group.name
@@ -111,9 +112,9 @@ def test_every_log_group_has_retention(deployment, request):
 def test_tables_are_on_demand_recoverable_encrypted_and_protected_in_prod(deployment, request):
     stack = request.node.callspec.params["deployment"]
     tables = deployment.of_type(TABLE)
-    # products, baskets, orders, stock reservations; the products, basket and orders
-    # outboxes; the products and basket services' idempotency records
-    assert len(tables) == 9
+    # products, baskets, orders, stock reservations, the audit; the products, basket and
+    # orders outboxes; the products and basket services' idempotency records
+    assert len(tables) == 10
     for table in tables:
         assert table.inputs["billingMode"] == "PAY_PER_REQUEST"
         assert table.inputs["pointInTimeRecovery"] == {"enabled": True}
@@ -197,4 +198,9 @@ def test_stack_settings_reach_the_resources(stack, dev, prod):
     assert {m.inputs["type"] for m in machines} == {EXPECTED[stack]["workflow"]}
     assert pool.inputs["deletionProtection"] == (
         "ACTIVE" if EXPECTED[stack]["protect"] else "INACTIVE"
+    )
+    recorder = json.loads(deployment.named("audit-recorder-state-machine").inputs["definition"])
+    kept = (EXPECTED[stack]["audit_days"] + 1) * 864  # in hundreds of seconds, with the day
+    assert recorder["States"]["Record"]["Parameters"]["Item"]["expiresAt"]["N.$"].endswith(
+        f", {kept})))"
     )
