@@ -21,6 +21,7 @@ import contextlib
 import json
 import threading
 import urllib.request
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_stepfunctions import SFNClient
     from mypy_boto3_sts import STSClient
+    from mypy_boto3_sts.type_defs import CredentialsTypeDef
 
     from localcloud.provisioning.core import Relay
     from localcloud.workers import Console
@@ -48,6 +50,8 @@ class Relayer:
         """sts: the emulator's, for the roles of AppSync targets."""
         self.relays, self.console = relays, console
         self.sqs, self.sns, self.stepfunctions, self.sts = sqs, sns, stepfunctions, sts
+        self._roles: dict[str, CredentialsTypeDef] = {}
+        self._roles_lock = threading.Lock()
         self.stopping = threading.Event()
         self.threads = [
             threading.Thread(target=self._run, args=(r,), name=f"relay-{r.rule}", daemon=True)
@@ -96,6 +100,18 @@ class Relayer:
         else:
             raise ValueError(f"the relay does not deliver to {relay.service}")
 
+    def _credentials(self, role_arn: str) -> CredentialsTypeDef:
+        """A session of the role (AssumeRole in the emulator), kept while it is valid."""
+        assert self.sts is not None, "an AppSync target needs the emulator's STS"
+        with self._roles_lock:
+            keys = self._roles.get(role_arn)
+            if keys is None or keys["Expiration"] < datetime.now(UTC) + timedelta(minutes=5):
+                keys = self.sts.assume_role(RoleArn=role_arn, RoleSessionName="eventbridge")[
+                    "Credentials"
+                ]
+                self._roles[role_arn] = keys
+            return keys
+
     def graphql(self, relay: Relay, variables: Any) -> dict[str, Any]:
         """Run the target's operation at the local AppSync as the rule's role."""
         from botocore.auth import SigV4Auth  # noqa: PLC0415 - only AppSync targets sign
@@ -105,9 +121,7 @@ class Relayer:
         assert relay.graphql_url, relay
         assert relay.graphql_operation, relay
         assert relay.role_arn, relay
-        assert self.sts is not None, "an AppSync target needs the emulator's STS"
-        role = self.sts.assume_role(RoleArn=relay.role_arn, RoleSessionName="eventbridge")
-        keys = role["Credentials"]
+        keys = self._credentials(relay.role_arn)
         body = json.dumps({"query": relay.graphql_operation, "variables": variables}).encode()
         request = AWSRequest(
             "POST", relay.graphql_url, data=body, headers={"Content-Type": "application/json"}

@@ -124,6 +124,7 @@ class EmulatorCallers:
         self.endpoint_url, self.region = endpoint_url, region
         self._known: dict[str, CallerIdentity] = {}
         self._lock = threading.Lock()
+        self._session: Any = None  # made on the first IAM caller
 
     def __call__(self, access_key_id: str) -> CallerIdentity:
         with self._lock:
@@ -132,13 +133,16 @@ class EmulatorCallers:
             return known
         import boto3  # noqa: PLC0415 - only once an IAM caller turns up
 
-        sts = boto3.client(
-            "sts",
-            endpoint_url=self.endpoint_url,
-            region_name=self.region,
-            aws_access_key_id=access_key_id,
-            aws_secret_access_key="local",  # noqa: S106 - the emulator checks no signature
-        )
+        with self._lock:  # a boto3 session is not thread-safe
+            if self._session is None:
+                self._session = boto3.session.Session()
+            sts = self._session.client(
+                "sts",
+                endpoint_url=self.endpoint_url,
+                region_name=self.region,
+                aws_access_key_id=access_key_id,
+                aws_secret_access_key="local",  # noqa: S106 - the emulator checks no signature
+            )
         found = sts.get_caller_identity()
         caller = CallerIdentity(found["Account"], found["Arn"], found["UserId"])
         with self._lock:

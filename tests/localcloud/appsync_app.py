@@ -74,6 +74,11 @@ def _resolvers(api: aws.appsync.GraphQLApi, sources: dict[str, aws.appsync.DataS
         ("Query", "unknownUtil"): ("none", "unknownUtil"),
         ("Mutation", "addNote"): ("notes", "addNote"),
         ("Mutation", "addNoteFor"): ("notes", "addNote"),
+        ("Mutation", "renameNote"): ("notes", "renameNote"),
+        ("Mutation", "removeNote"): ("notes", "removeNote"),
+        ("Mutation", "copyNote"): ("notes", "copyNote"),
+        ("Mutation", "announce"): ("bus", "announce"),
+        ("Query", "notesByIds"): ("notes", "notesByIds"),
         ("Subscription", "onNote"): ("none", "onNote"),
     }
     for (type_name, field_name), (source, file) in units.items():
@@ -120,7 +125,7 @@ def _resolvers(api: aws.appsync.GraphQLApi, sources: dict[str, aws.appsync.DataS
     )
 
 
-def provision(mocks: EmulatorMocks, table: str) -> dict[str, Any]:
+def provision(mocks: EmulatorMocks, table: str, bus_arn: str) -> dict[str, Any]:
     """Declare the API (and its user pool) through pulumi-aws; return their ids."""
     pulumi.runtime.set_mocks(mocks, project="appsync-tests", stack="test", preview=False)
     created: dict[str, Any] = {}
@@ -163,6 +168,16 @@ def provision(mocks: EmulatorMocks, table: str) -> dict[str, Any]:
                 service_role_arn=role,
             ),
             "none": aws.appsync.DataSource("none", api_id=api.id, name="none", type="NONE"),
+            "bus": aws.appsync.DataSource(
+                "bus",
+                api_id=api.id,
+                name="bus",
+                type="AMAZON_EVENTBRIDGE",
+                event_bridge_config=aws.appsync.DataSourceEventBridgeConfigArgs(
+                    event_bus_arn=bus_arn
+                ),
+                service_role_arn=role,
+            ),
             "echoFunction": aws.appsync.DataSource(
                 "echoFunction",
                 api_id=api.id,
@@ -294,7 +309,8 @@ def start_notes(emulator_url: str, table: str) -> Notes:
         "http://127.0.0.1:9/",
         graphql_url=f"http://127.0.0.1:{graphql_port}/",
     )
-    ids = provision(mocks, table)
+    bus_arn = client(emulator_url, "events").create_event_bus(Name=f"{table}-bus")["EventBusArn"]
+    ids = provision(mocks, table, bus_arn)
     create_users(emulator_url, ids["pool"])
     functions = FakeLambda()
     server = serve(

@@ -214,20 +214,92 @@ def test_a_failed_condition_is_ctx_error_with_appsyncs_type(notes, alice):
     assert kept["data"]["note"]["text"] == "once"
 
 
-def test_a_query_pages_with_an_opaque_next_token(notes, bob):
+def test_a_query_pages_with_an_opaque_next_token(notes, bob, role):
+    add_for = 'mutation A($id: ID!) { addNoteFor(owner: "pager", id: $id, text: "page") { id } }'
     for n in range(3):
-        add_note(notes, bob, f"page {n}", f"p-{n}")
+        notes.as_role(role, add_for, id=f"p-{n}")
     query = (
-        'query Page($next: String) { notesByOwner(owner: "bob", limit: 2, nextToken: $next)'
+        'query Page($next: String) { notesByOwner(owner: "pager", limit: 2, nextToken: $next)'
         " { items { id } nextToken } }"
     )
-    first = notes.as_user(bob, query)["data"]["notesByOwner"]
-    second = notes.as_user(bob, query, next=first["nextToken"])["data"]["notesByOwner"]
 
-    ids = [i["id"] for i in first["items"] + second["items"]]
-    assert {"p-0", "p-1", "p-2"} <= set(ids)
-    assert len(first["items"]) == 2
-    assert len(ids) == len(set(ids))
+    pages = [notes.as_user(bob, query)["data"]["notesByOwner"]]
+    while pages[-1]["nextToken"]:
+        pages.append(notes.as_user(bob, query, next=pages[-1]["nextToken"])["data"]["notesByOwner"])
+
+    assert [len(page["items"]) for page in pages][:2] == [2, 1]
+    assert sorted(i["id"] for page in pages for i in page["items"]) == ["p-0", "p-1", "p-2"]
+    bad = notes.as_user(bob, query, next="not-a-token")
+    assert bad["data"]["notesByOwner"] is None
+
+
+def test_update_item_with_a_condition_and_delete_item(notes, alice):
+    add_note(notes, alice, "draft", "n-edit")
+    rename = (
+        "mutation R($text: String!, $expected: String!) {"
+        ' renameNote(id: "n-edit", text: $text, expected: $expected) { text } }'
+    )
+
+    renamed = notes.as_user(alice, rename, text="final", expected="draft")
+    stale = notes.as_user(alice, rename, text="other", expected="draft")
+    removed = notes.as_user(alice, 'mutation { removeNote(id: "n-edit") { id text } }')
+    gone = notes.as_user(alice, 'query { note(id: "n-edit") { id } }')
+
+    assert renamed == {"data": {"renameNote": {"text": "final"}}}
+    assert stale["errors"][0]["errorType"] == "DynamoDB:ConditionalCheckFailedException"
+    assert removed == {"data": {"removeNote": {"id": "n-edit", "text": "final"}}}
+    assert gone == {"data": {"note": None}}
+
+
+def test_a_transaction_writes_all_or_nothing_and_says_why_it_was_cancelled(notes, bob):
+    add_note(notes, bob, "original", "t-1")
+
+    copied = notes.as_user(bob, 'mutation { copyNote(id: "t-1", to: "t-2") }')
+    again = notes.as_user(bob, 'mutation { copyNote(id: "t-1", to: "t-2") }')
+    orphan = notes.as_user(bob, 'mutation { copyNote(id: "none", to: "t-3") }')
+    batch = notes.as_user(bob, 'query { notesByIds(ids: ["t-2", "t-3", "t-1"]) { id text } }')
+
+    assert copied == {"data": {"copyNote": ["t-1", "t-2"]}}
+    [error] = again["errors"]
+    assert error["errorType"] == "DynamoDB:TransactionCanceledException"
+    assert error["errorInfo"] == {"reasons": "None,ConditionalCheckFailed"}
+    assert orphan["errors"][0]["errorInfo"] == {"reasons": "ConditionalCheckFailed,None"}
+    # BatchGetItem keeps the keys' order, null where there is no item
+    assert batch == {
+        "data": {
+            "notesByIds": [
+                {"id": "t-2", "text": "copy of t-1"},
+                None,
+                {"id": "t-1", "text": "original"},
+            ]
+        }
+    }
+
+
+def test_an_eventbridge_data_source_puts_the_events_on_its_bus(notes, alice):
+    events, sqs = client(notes.emulator_url, "events"), client(notes.emulator_url, "sqs")
+    queue = sqs.create_queue(QueueName="announcements")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])
+    bus = f"{notes.table}-bus"
+    events.put_rule(Name="announced", EventBusName=bus, EventPattern='{"source":["notes.api"]}')
+    events.put_targets(
+        Rule="announced",
+        EventBusName=bus,
+        Targets=[{"Id": "q", "Arn": queue_arn["Attributes"]["QueueArn"]}],
+    )
+
+    answered = notes.as_user(alice, 'mutation { announce(text: "hello") }')
+
+    result = json.loads(answered["data"]["announce"])
+    assert result["FailedEntryCount"] == 0
+    [entry] = result["Entries"]
+    [message] = wait_for(lambda: sqs.receive_message(QueueUrl=queue).get("Messages"))
+    event = json.loads(message["Body"])
+    assert event["id"] == entry["EventId"]
+    assert (event["detail-type"], event["detail"]) == (
+        "NoteAnnounced",
+        {"text": "hello", "by": "alice"},
+    )
 
 
 def test_a_pipeline_runs_its_functions_in_order_sharing_the_stash(notes, alice):
