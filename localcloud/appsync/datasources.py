@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import Binary, TypeDeserializer
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ParamValidationError
 
 from localcloud.appsync.definition import DataSource
 
@@ -122,6 +122,12 @@ class DynamoDB:
             return None, {"message": failed.message, "type": failed.error_type}
         except ClientError as error:
             return self._client_error(request, error)
+        except (KeyError, TypeError, ValueError, ParamValidationError) as error:
+            # a request object missing a part, or with one of the wrong shape
+            return None, {
+                "message": f"The {operation} request object is not valid: {error}",
+                "type": "MappingTemplate",
+            }
 
     def _client_error(self, request: dict[str, Any], error: ClientError) -> Outcome:
         answer: dict[str, Any] = dict(error.response)  # botocore types only its common keys

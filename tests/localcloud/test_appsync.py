@@ -19,6 +19,8 @@ from websockets.sync.client import connect
 
 from localcloud import ROOT
 from localcloud.appsync import schema
+from localcloud.appsync.datasources import DynamoDB
+from localcloud.appsync.definition import DataSource
 from localcloud.appsync.js import CodeError, JsRuntime, check
 from localcloud.emulator import Emulator
 from localcloud.harness import free_port
@@ -300,6 +302,20 @@ def test_an_eventbridge_data_source_puts_the_events_on_its_bus(notes, alice):
         "NoteAnnounced",
         {"text": "hello", "by": "alice"},
     )
+
+
+def test_a_malformed_or_unknown_request_object_is_ctx_error(notes):
+    source = DynamoDB(
+        client(notes.emulator_url, "dynamodb"),
+        DataSource("notes", "AMAZON_DYNAMODB", table_name=notes.table),
+    )
+
+    assert source({"operation": "GetItem"})[1]["type"] == "MappingTemplate"  # no key
+    assert source({"operation": "Sync"})[1]["type"] == "MappingTemplate"
+    assert source({"operation": "GetItem", "key": {"owner": "not typed"}})[1]["type"] in {
+        "MappingTemplate",
+        "DynamoDB:ValidationException",
+    }
 
 
 def test_a_pipeline_runs_its_functions_in_order_sharing_the_stash(notes, alice):
