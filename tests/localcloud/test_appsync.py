@@ -186,6 +186,30 @@ def test_words_in_strings_comments_and_property_names_are_not_statements():
     check("const o = { do: 1, catch: 2 }; const s = 'while'; o.do; // try\nfor (const x of []) {}")
 
 
+def test_the_module_forms_appsync_takes_run_and_other_imports_are_refused():
+    arrow = (
+        "import * as appsync from '@aws-appsync/utils';\n"
+        "export const request = (ctx) => ({ payload: appsync.util.isNull(ctx.args.x) });\n"
+    )
+    listed = (
+        "import { util as u } from '@aws-appsync/utils';\n"
+        "function request(ctx) { return u.autoId(); }\n"
+        "export { request };\n"
+    )
+    ctx = {"arguments": {}, "stash": {}}
+    runtime = JsRuntime()
+    try:
+        assert runtime.call(arrow, "request", ctx).value == {"payload": True}
+        assert re.fullmatch(r"[0-9a-f-]{36}", runtime.call(listed, "request", ctx).value)
+        assert runtime.call(listed, "response", ctx).kind == "missing"
+        with pytest.raises(CodeError, match="provides only '@aws-appsync/utils'"):
+            runtime.load("import * as ddb from '@aws-appsync/utils/dynamodb';")
+        with pytest.raises(CodeError, match="exports no 'Context'"):
+            runtime.load("import { util, Context } from '@aws-appsync/utils';")
+    finally:
+        runtime.close()
+
+
 # -- resolvers -------------------------------------------------------------------------------
 
 
