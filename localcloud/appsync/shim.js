@@ -5,6 +5,13 @@
 // This file is ours, not resolver code: the APPSYNC_JS restrictions do not apply to it.
 "use strict";
 
+// APPSYNC_JS has Object.hasOwn (its docs point to it in place of `in`); QuickJS predates it.
+if (typeof Object.hasOwn !== "function") {
+  Object.hasOwn = function (object, key) {
+    return Object.prototype.hasOwnProperty.call(object, key);
+  };
+}
+
 var __appsync = (function () {
   // What a handler call leaves besides its return value; reset before each call.
   const state = { errors: [], subscriptionFilter: null, invalidations: [] };
@@ -202,6 +209,10 @@ var __appsync = (function () {
       signal("unauthorized");
     },
     autoId: autoId,
+    // Java's Pattern.matches, as AppSync's: the whole value must match.
+    matches(pattern, value) {
+      return new RegExp("^(?:" + pattern + ")$").test(String(value));
+    },
     isNull: isNull,
     isNullOrEmpty(value) {
       return isNull(value) || value === "";

@@ -89,12 +89,17 @@ def _relay_queue(mocks: EmulatorMocks, inputs: Properties, target_id: str) -> st
     url = mocks.client("sqs").create_queue(QueueName=name)["QueueUrl"]
     graphql: dict[str, Any] = {}
     if target_arn.split(":")[2] == "appsync":
-        # arn:aws:appsync:<region>:<account>:endpoints/graphql-api/<api id>
-        api_id = target_arn.rsplit("/", 1)[-1]
+        # arn:aws:appsync:<region>:<account>:endpoints/graphql-api/<endpoint id>: on AWS the
+        # first label of the API's GraphQL host; the local host (127.0.0.1) has none, and
+        # the local cloud serves one API.
+        endpoint_id = target_arn.rsplit("/", 1)[-1]
+        urls = mocks.graphql_apis
+        if endpoint_id not in urls and len(urls) != 1:
+            raise ValueError(f"no GraphQL API for the target {target_arn}")
         graphql = {
             "graphql_operation": (inputs.get("appsyncTarget") or {})["graphqlOperation"],
             "role_arn": inputs.get("roleArn"),
-            "graphql_url": mocks.graphql_apis[api_id],
+            "graphql_url": urls.get(endpoint_id) or next(iter(urls.values())),
         }
     mocks.record_relay(Relay(target_arn=target_arn, queue_url=url, rule=rule, **graphql))
     return mocks.arn("sqs", name)
