@@ -262,7 +262,7 @@ class GraphqlApi(pulumi.ComponentResource):
                 + values[2]["GRAPHQL"].split("//", 1)[1].split(".", 1)[0]
             )
         )
-        template = ", ".join(f'"{key}": <{key}>' for key in STATUS_VARIABLES)
+        template = ", ".join(f'"{key}": "<{key}>"' for key in STATUS_VARIABLES)
         self.status_target, self.status_dlq = guarded_target(
             f"{name}-order-status-target",
             f"{name}-order-status-dlq",

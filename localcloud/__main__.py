@@ -26,6 +26,7 @@ def _up(args: argparse.Namespace) -> int:
             host=args.host,
             api_port=args.api_port,
             aws_port=args.aws_port,
+            graphql_port=args.graphql_port,
             state_dir=args.state_dir,
             queue_visibility_timeout=args.queue_visibility_timeout,
             seed=not args.no_seed,
@@ -105,6 +106,12 @@ def main() -> int:
     )
     up.add_argument(
         "--aws-port", type=int, default=int(os.environ.get("LOCALCLOUD_AWS_PORT", "4566"))
+    )
+    up.add_argument(
+        "--graphql-port",
+        type=int,
+        default=int(os.environ.get("LOCALCLOUD_GRAPHQL_PORT", "3001")),
+        help="the local AppSync (GraphQL and real-time), if the program has a GraphQL API",
     )
     up.add_argument(
         "--queue-visibility-timeout",

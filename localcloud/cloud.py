@@ -26,7 +26,7 @@ from localcloud.pipes import description as pipes_description
 from localcloud.pollers import Mapping, Poller
 from localcloud.relay import Relayer
 from localcloud.relay import description as relay_description
-from localcloud.workers import DEFAULT_CONCURRENCY, Console, Workers
+from localcloud.workers import DEFAULT_CONCURRENCY, Console, Invocation, Workers
 
 if TYPE_CHECKING:
     from collections.abc import Mapping as ReadOnlyMapping  # (Mapping is the pollers')
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import WriteRequestTypeDef, WriteRequestUnionTypeDef
 
+    from localcloud.appsync.server import AppSyncServer
     from localcloud.gateway import Gateway
     from localcloud.outbox import Outbox
     from localcloud.provisioning import Deployment, EmulatorMocks
@@ -53,6 +54,7 @@ class Options:
     host: str = "127.0.0.1"
     api_port: int = 3000
     aws_port: int = 4566
+    graphql_port: int = 3001  # the local AppSync: GraphQL and real-time, if the program has an API
     state_dir: Path = field(default_factory=lambda: ROOT / ".localcloud")
     queue_visibility_timeout: int | None = None
     seed: bool = True
@@ -85,6 +87,7 @@ class LocalCloud:
         self.region = stack_config.load(options.stack).get("aws:region", "us-east-1")
         self.emulator: Emulator | None = None
         self.gateway: Gateway | None = None
+        self.appsync: AppSyncServer | None = None
         self.workers: Workers | None = None
         self.pollers: list[Poller] = []
         self.pipes: list[PipePlayer] = []
@@ -119,7 +122,11 @@ class LocalCloud:
 
         gateway_url = f"http://{options.host}:{options.api_port}/"
         mocks = EmulatorMocks(
-            self.emulator.url, self.region, gateway_url, options.queue_visibility_timeout
+            self.emulator.url,
+            self.region,
+            gateway_url,
+            options.queue_visibility_timeout,
+            graphql_url=f"http://{options.host}:{options.graphql_port}/",
         )
         mocks.prepare_clients()
         mocks.await_emulator(self.emulator.wait_ready)
@@ -153,6 +160,7 @@ class LocalCloud:
                 Api.from_emulator, self.client("apigatewayv2"), api.id, self.emulator.url
             )
             pipes = pool.submit(self.pipe_players, sqs)
+            appsync = pool.submit(self.local_appsync)
             mappings = self.mappings()
             self.workers = self._workers(mappings)
             self.gateway = Gateway(
@@ -163,12 +171,16 @@ class LocalCloud:
                 poller = Poller(mapping, sqs, self.workers.invoke, self.console)
                 poller.start()
                 self.pollers.append(poller)
+            self.start_appsync(appsync.result())
             self.relayer = Relayer(
                 self.deployment.relays,
                 sqs,
                 self.client("sns"),
                 self.client("stepfunctions"),
                 self.console,
+                sts=self.client("sts")  # to assume the roles of AppSync targets
+                if any(r.service == "appsync" for r in self.deployment.relays)
+                else None,
             )
             self.relayer.start()
             self.pipes = pipes.result()
@@ -186,6 +198,7 @@ class LocalCloud:
             "adminGroup": self.admin_group(),
             "demoPassword": DEMO_PASSWORD,
         }
+        self.outputs.update(self.graphql_outputs())
         (state / "outputs.json").write_text(json.dumps(self.outputs, indent=2) + "\n")
         return self.outputs
 
@@ -230,6 +243,45 @@ class LocalCloud:
             )
             for m in self.deployment.of_type("aws:lambda/eventSourceMapping:EventSourceMapping")
         ]
+
+    def start_appsync(self, server: AppSyncServer | None) -> None:
+        self.appsync = server
+        if server is not None:
+            server.start()
+
+    def graphql_outputs(self) -> dict[str, str]:
+        """The local AppSync's URLs, where the program's outputs do not already give them
+        (it exports them from the API's `uris`, which are these)."""
+        if self.appsync is None:
+            return {}
+        urls = {"graphqlUrl": self.appsync.url, "graphqlRealtimeUrl": self.appsync.realtime_url}
+        return {k: v for k, v in urls.items() if k not in self.outputs}
+
+    def local_appsync(self) -> AppSyncServer | None:
+        """The local AppSync for the program's GraphQL API (None without one): its schema
+        built and its resolvers' code compiled while the rest starts."""
+        from localcloud.appsync import API_TYPE, serve  # noqa: PLC0415
+
+        assert self.deployment is not None, "start() first"
+        assert self.emulator is not None, "start() first"
+        if not self.deployment.of_type(API_TYPE):
+            return None
+
+        def invoke(function_arn: str, event: dict[str, Any]) -> Invocation:
+            assert self.workers is not None, "the workers start with the local AppSync"
+            return self.workers.invoke(function_arn, event)
+
+        return serve(
+            self.deployment,
+            self.options.host,
+            self.options.graphql_port,
+            endpoint_url=self.emulator.url,
+            region=self.region,
+            dynamodb=self.client("dynamodb"),
+            events=self.client("events"),
+            invoke=invoke,
+            console=self.console,
+        )
 
     def pipe_players(self, sqs: Any) -> list[PipePlayer]:
         """A player per pipe, from the pipe's definition as the emulator stores it."""
@@ -330,6 +382,8 @@ class LocalCloud:
             self.outbox.stop()
         if self.gateway:
             self.gateway.stop()
+        if self.appsync:
+            self.appsync.stop()
         if self.workers:
             self.workers.stop()
         for poller in self.pollers:
@@ -375,11 +429,23 @@ class LocalCloud:
             if options.queue_visibility_timeout is not None
             else "none"
         )
+        graphql = (
+            f"  GraphQL         {self.appsync.url}   (real-time: {self.appsync.realtime_url})\n"
+            if self.appsync
+            else ""
+        )
+        appsync = (
+            "\n  the GraphQL API by the local AppSync (APPSYNC_JS resolvers in QuickJS, pushes at"
+            "\n  most once; IAM callers are presented, not verified: the access key is taken at"
+            "\n  its word);"
+            if self.appsync
+            else ""
+        )
         return f"""
 shop is running locally (stack "{options.stack}"), ready in {ready_seconds:.1f} s
 
   API             {api}   (OpenAPI document: {api}openapi.json)
-  AWS emulator    {emulator}   (moto)
+{graphql}  AWS emulator    {emulator}   (moto)
   Stack outputs   {state}/outputs.json
   Notifications   {state}/outbox.jsonl   (SNS messages, and e-mails as SES would send them)
   Function logs   {state}/logs/
@@ -399,7 +465,7 @@ mapping's
   maximum concurrency, else {DEFAULT_CONCURRENCY}): {concurrency}
   Stand-ins (the local cloud does what moto does not): Lambda runs in local workers,
   SQS event source mappings are played by pollers, the HTTP API by the local gateway
-  (JWTs checked against the emulator's Cognito keys); EventBridge targets moto cannot
+  (JWTs checked against the emulator's Cognito keys);{appsync} EventBridge targets moto cannot
   deliver go through the local relay: {relay_description(self.deployment.relays)};
   SES sends nothing (identities need no DNS or DKIM): the outbox records each e-mail;
   EventBridge pipes (moto moves nothing) are played from their DynamoDB streams:

@@ -478,6 +478,46 @@ def _apply_entered_time() -> None:
     _set(module, "StateData", aws_state_data)
 
 
+# --- an input transformer's <time> as AWS gives it ------------------------------------------
+
+_EVENTS_UTILS = "moto.events.utils"
+
+
+def _check_transformer_time() -> str | None:
+    import importlib  # noqa: PLC0415
+
+    module = importlib.import_module(_EVENTS_UTILS)
+    parser = getattr(module, "EventTemplateParser", None)
+    if parser is None or "parse" not in vars(parser):
+        return f"{_EVENTS_UTILS} has no EventTemplateParser.parse"
+    if '"time": "$.time"' not in inspect.getsource(parser):
+        return f"{_EVENTS_UTILS} EventTemplateParser no longer maps $.time"
+    return None
+
+
+def _apply_transformer_time() -> None:
+    """moto keeps an event's `time` as epoch seconds until it writes the event out, so an
+    input transformer's `$.time` gets a number; AWS gives the ISO 8601 string (2026-12-01
+    T10:00:00Z). Only a target's own template is affected: moto's default one formats the
+    time itself later."""
+    import importlib  # noqa: PLC0415
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    parser = importlib.import_module(_EVENTS_UTILS).EventTemplateParser
+    parse = parser.parse
+
+    def aws_time_parse(
+        input_template: str | None, input_paths_map: dict[str, Any], event: Any
+    ) -> Any:
+        moment = event.get("time") if isinstance(event, dict) else None
+        if input_template and isinstance(moment, int | float):
+            iso = datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            event = {**event, "time": iso}
+        return parse(input_template=input_template, input_paths_map=input_paths_map, event=event)
+
+    _set(parser, "parse", staticmethod(aws_time_parse))
+
+
 # --- applying them ---------------------------------------------------------------------
 
 
@@ -497,6 +537,12 @@ PATCHES = (
     Patch("jsonpath-cache", _check_jsonpath, _apply_jsonpath),
     Patch("sfn-client-cache", _check_sfn_clients, _apply_sfn_clients),
     Patch("states-entered-time", _check_entered_time, _apply_entered_time, fidelity=True),
+    Patch(
+        "events-transformer-time",
+        _check_transformer_time,
+        _apply_transformer_time,
+        fidelity=True,
+    ),
     # Before dynamodb-isolation, which then holds its lock around this one too.
     Patch(
         "dynamodb-stream-rollback", _check_stream_rollback, _apply_stream_rollback, fidelity=True

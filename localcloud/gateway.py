@@ -42,22 +42,44 @@ class Authorizer:
 
     def claims(self, authorization: str | None) -> dict[str, Any] | None:
         """The token's claims if it is valid for this authorizer, else None."""
-        if not authorization:
+        claims = verified_claims(self.jwks, self.issuer, authorization)
+        if claims is None:
             return None
-        token = authorization.removeprefix("Bearer ").strip()
-        try:
-            key = self.jwks.get_signing_key_from_jwt(token)
-            claims = jwt.decode(
-                token,
-                key.key,
-                algorithms=["RS256"],
-                issuer=self.issuer,
-                options={"verify_aud": False, "require": ["exp", "iss"]},
-            )
-        except (jwt.PyJWTError, jwt.PyJWKClientError):
-            return None
-        audience = claims.get("aud") or claims.get("client_id")
-        return claims if audience in self.audiences else None
+        return claims if audience(claims) in self.audiences else None
+
+
+def verified_claims(
+    jwks: jwt.PyJWKClient, issuer: str, authorization: str | None
+) -> dict[str, Any] | None:
+    """The claims of a token (bare or after "Bearer ") signed by one of the pool's keys,
+    from `issuer`, with an expiry that has not passed; else None. The audience is the
+    caller's to check (API Gateway and AppSync check it differently)."""
+    if not authorization:
+        return None
+    token = authorization.removeprefix("Bearer ").strip()
+    try:
+        key = jwks.get_signing_key_from_jwt(token)
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key.key,
+            algorithms=["RS256"],
+            issuer=issuer,
+            options={"verify_aud": False, "require": ["exp", "iss"]},
+        )
+    except (jwt.PyJWTError, jwt.PyJWKClientError):
+        return None
+    return claims
+
+
+def audience(claims: dict[str, Any]) -> Any:
+    """The app client a Cognito token was issued to: an ID token's aud, an access token's
+    client_id."""
+    return claims.get("aud") or claims.get("client_id")
+
+
+def user_pool_jwks(endpoint_url: str, pool_id: str) -> jwt.PyJWKClient:
+    """The user pool's signing keys, as the emulator serves them."""
+    return jwt.PyJWKClient(f"{endpoint_url}/{pool_id}/.well-known/jwks.json", cache_keys=True)
 
 
 @dataclass
@@ -129,9 +151,7 @@ class Api:
             authorizers[authorizer_id] = Authorizer(
                 issuer=config["Issuer"],
                 audiences=list(config.get("Audience", [])),
-                jwks=jwt.PyJWKClient(
-                    f"{endpoint_url}/{pool_id}/.well-known/jwks.json", cache_keys=True
-                ),
+                jwks=user_pool_jwks(endpoint_url, pool_id),
             )
         routes = []
         for item in route_items:
@@ -201,6 +221,23 @@ def _claims_for_lambda(claims: dict[str, Any]) -> dict[str, str]:
     }
 
 
+def cors_headers(cors: "CorsOutputTypeDef", origin: str | None, preflight: bool) -> dict[str, str]:
+    """The CORS headers of an answer, as API Gateway adds them from the API's configuration
+    (a preflight: preflight=True)."""
+    allowed = cors.get("AllowOrigins", [])
+    if not cors or not origin or not ("*" in allowed or origin in allowed):
+        return {}
+    headers = {"Access-Control-Allow-Origin": "*" if "*" in allowed else origin}
+    if preflight:
+        headers["Access-Control-Allow-Methods"] = ",".join(cors.get("AllowMethods", []))
+        headers["Access-Control-Allow-Headers"] = ",".join(cors.get("AllowHeaders", []))
+        if cors.get("MaxAge"):
+            headers["Access-Control-Max-Age"] = str(cors["MaxAge"])
+    elif cors.get("ExposeHeaders"):
+        headers["Access-Control-Expose-Headers"] = ",".join(cors["ExposeHeaders"])
+    return headers
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     # The default backlog of 5 drops connections from a burst of clients; API Gateway
@@ -234,19 +271,7 @@ class Gateway:
     # -- CORS ------------------------------------------------------------------------------
 
     def cors_headers(self, origin: str | None, preflight: bool) -> dict[str, str]:
-        cors = self.api.cors
-        allowed = cors.get("AllowOrigins", [])
-        if not cors or not origin or not ("*" in allowed or origin in allowed):
-            return {}
-        headers = {"Access-Control-Allow-Origin": "*" if "*" in allowed else origin}
-        if preflight:
-            headers["Access-Control-Allow-Methods"] = ",".join(cors.get("AllowMethods", []))
-            headers["Access-Control-Allow-Headers"] = ",".join(cors.get("AllowHeaders", []))
-            if cors.get("MaxAge"):
-                headers["Access-Control-Max-Age"] = str(cors["MaxAge"])
-        elif cors.get("ExposeHeaders"):
-            headers["Access-Control-Expose-Headers"] = ",".join(cors["ExposeHeaders"])
-        return headers
+        return cors_headers(self.api.cors, origin, preflight)
 
     # -- requests --------------------------------------------------------------------------
 

@@ -46,6 +46,8 @@ class LocalCloudProcess:
                 str(free_port()),
                 "--aws-port",
                 str(free_port()),
+                "--graphql-port",
+                str(free_port()),
                 "--state-dir",
                 str(state_dir),
                 *extra_args,

@@ -22,6 +22,7 @@ Service = Literal[
     "kms",
     "pipes",
     "dynamodbstreams",
+    "appsync",
 ]
 
 BOTO3_TO_MOTO: dict[Service, str] = {
@@ -42,6 +43,7 @@ BOTO3_TO_MOTO: dict[Service, str] = {
     "kms": "kms",
     "pipes": "pipes",
     "dynamodbstreams": "dynamodbstreams",
+    "appsync": "appsync",
 }
 
 # The name a service's requests are signed with, where it is not the boto3 name:
@@ -83,4 +85,5 @@ WARM_UP_REQUESTS: dict[str, dict[str, str]] = {
         "content_type": _JSON_1_0,
         "target": "DynamoDBStreams_20120810.ListStreams",
     },
+    "appsync": {"method": "GET", "path": "/v1/apis"},
 }

@@ -53,6 +53,11 @@ class Relay:
     target_arn: str  # the SNS topic, state machine, ... the program named
     queue_url: str
     rule: str
+    # An AppSync target: the operation run with the message as its variables, as the
+    # rule's role, at the local AppSync's URL.
+    graphql_operation: str | None = None
+    role_arn: str | None = None
+    graphql_url: str | None = None
 
     @property
     def service(self) -> str:
@@ -98,10 +103,15 @@ class EmulatorMocks(pulumi.runtime.Mocks):
         region: str,
         gateway_url: str,
         queue_visibility_timeout: int | None = None,
+        graphql_url: str | None = None,
     ):
+        """gateway_url, graphql_url: where the local gateway and the local AppSync listen
+        (http://host:port/); the API Gateway and AppSync APIs report them as their URLs."""
         self.endpoint_url = endpoint_url
         self.region = region
         self.gateway_url = gateway_url
+        self.graphql_url = graphql_url
+        self.graphql_apis: dict[str, str] = {}  # AppSync API id → its GraphQL URL
         self.queue_visibility_timeout = queue_visibility_timeout
         self.deployment = Deployment()
         self._lock = threading.Lock()
@@ -175,6 +185,16 @@ class EmulatorMocks(pulumi.runtime.Mocks):
     def record_relay(self, relay: Relay) -> None:
         with self._lock:
             self.deployment.relays.append(relay)
+
+    def graphql_api(self, api_id: str) -> str:
+        """The local AppSync's GraphQL URL, for the one GraphQL API it serves."""
+        if self.graphql_url is None:
+            raise RuntimeError("these mocks were given no graphql_url: no local AppSync")
+        with self._lock:
+            if self.graphql_apis and api_id not in self.graphql_apis:
+                raise RuntimeError("the local AppSync serves one GraphQL API; the program made two")
+            url = self.graphql_apis[api_id] = f"{self.graphql_url.rstrip('/')}/graphql"
+        return url
 
     def arn(self, service: str, resource: str) -> str:
         return f"arn:aws:{service}:{self.region}:{ACCOUNT_ID}:{resource}"

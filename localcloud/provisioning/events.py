@@ -6,7 +6,11 @@ from localcloud.provisioning.core import EmulatorMocks, Properties, Relay, as_in
 
 # Targets that make moto's PutEvents fail (HTTP 500, nothing delivered to any
 # target): the local cloud relays them (localcloud/relay.py).
-RELAYED_SERVICES = {"sns": "SNS topics", "states": "Step Functions state machines"}
+RELAYED_SERVICES = {
+    "sns": "SNS topics",
+    "states": "Step Functions state machines",
+    "appsync": "AppSync GraphQL APIs",
+}
 
 
 @handles("aws:cloudwatch/eventBus:EventBus")
@@ -68,7 +72,7 @@ def _event_target(mocks: EmulatorMocks, name: str, inputs: Properties) -> tuple[
             "InputTemplate": transformer["inputTemplate"],
         }
     if inputs["arn"].split(":")[2] in RELAYED_SERVICES:
-        target["Arn"] = _relay_queue(mocks, inputs["rule"], target_id, inputs["arn"])
+        target["Arn"] = _relay_queue(mocks, inputs, target_id)
     bus = inputs.get("eventBusName", "default")
     result = mocks.client("events").put_targets(
         Rule=inputs["rule"], EventBusName=bus, Targets=[target]
@@ -78,9 +82,24 @@ def _event_target(mocks: EmulatorMocks, name: str, inputs: Properties) -> tuple[
     return f"{bus}-{inputs['rule']}-{target_id}", {"targetId": target_id}
 
 
-def _relay_queue(mocks: EmulatorMocks, rule: str, target_id: str, target_arn: str) -> str:
+def _relay_queue(mocks: EmulatorMocks, inputs: Properties, target_id: str) -> str:
     """A hidden queue standing in for a target moto cannot deliver to; its ARN."""
+    rule, target_arn = inputs["rule"], inputs["arn"]
     name = f"localcloud-relay-{rule}-{target_id}"[:80]
     url = mocks.client("sqs").create_queue(QueueName=name)["QueueUrl"]
-    mocks.record_relay(Relay(target_arn=target_arn, queue_url=url, rule=rule))
+    graphql: dict[str, Any] = {}
+    if target_arn.split(":")[2] == "appsync":
+        # arn:aws:appsync:<region>:<account>:endpoints/graphql-api/<endpoint id>: on AWS the
+        # first label of the API's GraphQL host; the local host (127.0.0.1) has none, and
+        # the local cloud serves one API.
+        endpoint_id = target_arn.rsplit("/", 1)[-1]
+        urls = mocks.graphql_apis
+        if endpoint_id not in urls and len(urls) != 1:
+            raise ValueError(f"no GraphQL API for the target {target_arn}")
+        graphql = {
+            "graphql_operation": (inputs.get("appsyncTarget") or {})["graphqlOperation"],
+            "role_arn": inputs.get("roleArn"),
+            "graphql_url": urls.get(endpoint_id) or next(iter(urls.values())),
+        }
+    mocks.record_relay(Relay(target_arn=target_arn, queue_url=url, rule=rule, **graphql))
     return mocks.arn("sqs", name)

@@ -387,3 +387,42 @@ def test_a_cancelled_transaction_leaves_no_stream_record_and_iterators_keep_read
     records = streams.get_records(ShardIterator=iterator)["Records"]
     assert [r["dynamodb"]["Keys"]["id"]["S"] for r in records] == ["written"]
     assert dynamodb.scan(TableName="outbox")["Items"] == [{"id": {"S": "written"}}]
+
+
+def test_an_input_transformer_gets_the_event_time_as_aws_writes_it(emulator):
+    assert "events-transformer-time" in emulator.patches()["applied"]
+    clients = {
+        service: boto3.client(
+            service,
+            endpoint_url=emulator.url,
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+        for service in ("events", "sqs")
+    }
+    events, sqs = clients["events"], clients["sqs"]
+    queue = sqs.create_queue(QueueName="transformed")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    events.put_rule(Name="timed", EventPattern=json.dumps({"source": ["shop.test"]}))
+    events.put_targets(
+        Rule="timed",
+        Targets=[
+            {
+                "Id": "q",
+                "Arn": queue_arn,
+                "InputTransformer": {
+                    "InputPathsMap": {"at": "$.time", "kind": "$.detail-type"},
+                    "InputTemplate": '{"at": "<at>", "kind": "<kind>"}',
+                },
+            }
+        ],
+    )
+    events.put_events(Entries=[{"Source": "shop.test", "DetailType": "Tick", "Detail": "{}"}])
+
+    [message] = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=2)["Messages"]
+    body = json.loads(message["Body"])
+    assert body["kind"] == "Tick"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", body["at"]), body

@@ -1,6 +1,7 @@
 """The relay delivers the EventBridge targets moto cannot: against a real emulator,
 a rule whose targets are an SNS topic and a state machine is provisioned as the
-program's would be, an event is put on the bus, and it arrives at both."""
+program's would be, an event is put on the bus, and it arrives at both; and a rule whose
+target is an AppSync API runs the target's mutation at the local AppSync as its role."""
 
 import json
 import time
@@ -15,6 +16,7 @@ from localcloud.harness import free_port
 from localcloud.provisioning import EmulatorMocks
 from localcloud.relay import Relayer
 from localcloud.workers import Console
+from tests.localcloud.appsync_app import role_credentials, start_notes
 
 PASS_THROUGH = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}})
 EVENT = {
@@ -144,3 +146,98 @@ def test_a_redelivered_message_starts_no_second_execution(aws):
 
     names = sorted(e["name"] for e in sfn.list_executions(stateMachineArn=machine)["executions"])
     assert names == ["relay-m-1", "relay-m-2"]
+
+
+def test_moto_still_fails_put_events_for_an_appsync_target(aws):
+    events = aws("events")
+    api = aws("appsync").create_graphql_api(name="unrelayed", authenticationType="AWS_IAM")
+    events.create_event_bus(Name="unrelayed-appsync")
+    events.put_rule(
+        Name="r", EventBusName="unrelayed-appsync", EventPattern='{"source":["shop.tests"]}'
+    )
+    endpoint = api["graphqlApi"]["arn"].replace(":apis/", ":endpoints/graphql-api/")
+    events.put_targets(
+        Rule="r",
+        EventBusName="unrelayed-appsync",
+        Targets=[
+            {
+                "Id": "t",
+                "Arn": endpoint,
+                "RoleArn": "arn:aws:iam::123456789012:role/r",
+                "AppSyncParameters": {"GraphQLOperation": "mutation { x }"},
+            }
+        ],
+    )
+    with pytest.raises(ClientError):
+        events.put_events(Entries=[EVENT | {"EventBusName": "unrelayed-appsync"}])
+
+
+ADD_NOTE_FOR = (
+    "mutation Add($owner: String!, $id: ID!, $text: String!) {"
+    " addNoteFor(owner: $owner, id: $id, text: $text) { owner id text } }"
+)
+
+
+def test_an_appsync_target_runs_its_mutation_with_the_transformed_input_as_the_rules_role(
+    emulator, aws
+):
+    notes = start_notes(emulator.url, "relayed-notes")
+    notes.server.start()
+    role_arn = role_credentials(emulator.url, "relay-to-appsync")["RoleArn"]
+
+    def create(typ: str, name: str, inputs: dict) -> dict:
+        _, outputs = notes.mocks.new_resource(MockResourceArgs(typ, name, inputs))
+        return outputs
+
+    bus = create("aws:cloudwatch/eventBus:EventBus", "bus", {"name": "to-appsync"})
+    rule = create(
+        "aws:cloudwatch/eventRule:EventRule",
+        "rule",
+        {"name": "notes", "eventBusName": bus["name"], "eventPattern": '{"source":["shop.tests"]}'},
+    )
+    endpoint = f"arn:aws:appsync:us-east-1:123456789012:endpoints/graphql-api/{notes.ids['api']}"
+    create(
+        "aws:cloudwatch/eventTarget:EventTarget",
+        "to-api",
+        {
+            "rule": rule["name"],
+            "eventBusName": bus["name"],
+            "targetId": "graphql",
+            "arn": endpoint,
+            "roleArn": role_arn,
+            "appsyncTarget": {"graphqlOperation": ADD_NOTE_FOR},
+            "inputTransformer": {
+                "inputPaths": {"order": "$.detail.orderId", "note": "$.detail.note"},
+                "inputTemplate": '{"owner": "relay", "id": "<order>", "text": "<note>"}',
+            },
+            "deadLetterConfig": {"arn": "arn:aws:sqs:us-east-1:123456789012:unused-dlq"},
+            "retryPolicy": {"maximumRetryAttempts": 2, "maximumEventAgeInSeconds": 60},
+        },
+    )
+    [relay] = notes.mocks.deployment.relays
+    assert (relay.service, relay.graphql_url) == ("appsync", notes.server.url)
+
+    relayer = Relayer(
+        [relay], aws("sqs"), aws("sns"), aws("stepfunctions"), Console(), sts=aws("sts")
+    )
+    relayer.start()
+    try:
+        aws("events").put_events(Entries=[EVENT | {"EventBusName": bus["name"]}])
+
+        item = wait_for(
+            lambda: (
+                aws("dynamodb")
+                .get_item(
+                    TableName="relayed-notes", Key={"owner": {"S": "relay"}, "id": {"S": "o-1"}}
+                )
+                .get("Item")
+            )
+        )
+    finally:
+        relayer.stop()
+        notes.server.stop()
+    assert item["text"] == {"S": "hello"}
+    # the resolver saw the rule's role as its IAM caller
+    assert item["by"] == {
+        "S": "arn:aws:sts::123456789012:assumed-role/relay-to-appsync/eventbridge"
+    }
