@@ -1,13 +1,14 @@
 """An order's timeline and the audit of its events, end to end through the local cloud's
-HTTP API: the steps as the order item stamps them, readable at once by its owner or an
-admin and nobody else; every event of the order in the audit within seconds, once each,
-without personal data, for admins only."""
+HTTP and GraphQL APIs: the steps as the order item stamps them, readable at once by its
+owner or an admin and nobody else; every event of the order in the audit within seconds,
+once each, without personal data, for admins only; both doors answer the same."""
 
 import json
 import time
 
 import pytest
 
+from tests.e2e.test_graphql import data, graphql
 from tests.samples import ADDRESS
 
 pytestmark = pytest.mark.e2e
@@ -106,3 +107,52 @@ def test_the_audit_is_refused_to_customers(shop, customer):
     assert audit(shop, customer, correlationId=customer).status_code == 403
     assert audit(shop, None, correlationId=customer).status_code == 401
     assert audit(shop, "admin").status_code == 422  # correlationId is required
+
+
+TIMELINE = (
+    """query T($id: ID!) { orderTimeline(orderId: $id) { orderId status events { event at } } }"""
+)
+AUDIT_EVENTS = """query A($id: ID!, $type: String, $from: AWSDateTime) {
+  auditEvents(correlationId: $id, detailType: $type, from: $from) {
+    items { eventId correlationId source detailType time recordedAt data } nextToken } }"""
+
+
+def test_the_graphql_timeline_is_the_http_one_and_another_customers_order_is_not_found(
+    shop, customer
+):
+    order_id = paid_order(shop, customer)
+    stranger = shop.sign_up()
+    http = shop.call("GET", f"/orders/{order_id}/timeline", customer).json()
+
+    own = data(graphql(shop, TIMELINE, {"id": order_id}, customer))["orderTimeline"]
+    as_admin = data(graphql(shop, TIMELINE, {"id": order_id}, "admin"))["orderTimeline"]
+    refused = graphql(shop, TIMELINE, {"id": order_id}, stranger)
+
+    assert own == as_admin == http
+    assert [e["event"] for e in own["events"]] == ["OrderCreated", "StockReserved", "OrderPaid"]
+    assert refused["data"] is None
+    assert [e["errorType"] for e in refused["errors"]] == ["NotFound"]
+
+
+def test_graphql_audit_events_are_the_http_ones_for_admins_only(shop, customer):
+    order_id = paid_order(shop, customer)
+
+    def recorded():
+        items = audit(shop, "admin", correlationId=order_id).json()["items"]
+        return items if len(items) >= len(ORDER_PATH) else None
+
+    items = shop.wait_for(recorded, timeout=10)
+
+    answer = data(graphql(shop, AUDIT_EVENTS, {"id": order_id}, "admin"))["auditEvents"]
+    paid = data(graphql(shop, AUDIT_EVENTS, {"id": order_id, "type": "OrderPaid"}, "admin"))
+    refused = graphql(shop, AUDIT_EVENTS, {"id": order_id}, customer)
+    unreadable = graphql(
+        shop, AUDIT_EVENTS, {"id": order_id, "from": "2026-12-01T09:30:00Z"}, "admin"
+    )
+
+    assert [e | {"data": json.loads(e["data"])} for e in answer["items"]] == items
+    assert answer["nextToken"] is None
+    assert [e["detailType"] for e in paid["auditEvents"]["items"]] == ["OrderPaid"]
+    assert [e["errorType"] for e in refused["errors"]] == ["Unauthorized"]
+    [error] = unreadable["errors"]  # the HTTP API's rule: the shop's one form, with ms
+    assert (error["errorType"], error["errorInfo"]["fields"][0]["field"]) == ("Invalid", "from")

@@ -17,7 +17,8 @@ from tests.samples import ADDRESS
 ORDER_FIELDS = """orderId userId status items { productId name unitPrice quantity lineTotal }
   totalPrice currency shippingAddress { name line1 line2 city region postalCode country }
   email createdAt updatedAt paymentFailureReason rejectionReason rejectedProductIds paidAt
-  fulfilmentRequestedAt carrier trackingNumber shippedAt refundedAmount refundedAt"""
+  fulfilmentRequestedAt carrier trackingNumber shippedAt refundedAmount refundedAt
+  stockReservedAt rejectedAt paymentFailedAt cancelledAt"""
 PRODUCT_FIELDS = (
     "productId name description price category imageUrl stock version createdAt updatedAt"
 )
