@@ -548,3 +548,17 @@ def test_a_policy_document_given_as_an_object_is_read_too(dev):
     as_object = planted(resource, setting("policy", document))
 
     assert_fires(violations("iam-named-actions", [as_object]), resource, "'dynamodb:*'")
+
+
+# The policies whose planted violations are the tests above, not the case tables.
+PLANTED_APART = {
+    "sfn-failure-alarm",
+    "scheduler-schedule-expression",
+    "eventbridge-rule-schedule-expression",
+}
+
+
+def test_every_policy_has_a_planted_violation():
+    planted_for = {policy for policy, _ in RESOURCE_CASES | STACK_CASES} | PLANTED_APART
+
+    assert planted_for == {p.name for p in POLICIES}
