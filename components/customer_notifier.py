@@ -22,6 +22,7 @@ import pulumi_aws as aws
 
 from components.event_bus import EventBus
 from components.iam import allow, assume_role_policy, policy_document, state_machine_delivery
+from components.pipeline import pipeline_options
 from components.queues import guarded_target
 from components.state_machines import logged_state_machine
 from workflows.customer_notifier import definition
@@ -58,7 +59,7 @@ class CustomerNotifier(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: CustomerNotifierArgs, opts: pulumi.ResourceOptions | None = None
     ):
-        super().__init__("shop:index:CustomerNotifier", name, None, opts)
+        super().__init__("shop:index:CustomerNotifier", name, None, pipeline_options(opts, name))
         child = pulumi.ResourceOptions(parent=self)
         machine_name = f"{args.name_prefix}-customer-notifier"
         account = aws.get_caller_identity_output().account_id
