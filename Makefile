@@ -78,6 +78,10 @@ generate: $(INSTALLED)  ## re-render schemas/events/*.json and the OpenAPI docum
 bench: $(INSTALLED)  ## functions, the local cloud and it under load: numbers into docs/benchmarks.md
 	$(PY) scripts/bench.py
 
+.PHONY: measure
+measure: $(INSTALLED)  ## only the cost section of `make bench`: rewrites docs/measurements.json (starts the local cloud)
+	$(PY) scripts/bench.py cost
+
 local: $(INSTALLED)  ## run the whole system on this machine (see README)
 	$(PY) -m localcloud $(ARGS)
 
