@@ -78,7 +78,10 @@ generate: $(INSTALLED)  ## re-render schemas/events/*.json and the OpenAPI docum
 bench: $(INSTALLED)  ## functions, the local cloud and it under load: numbers into docs/benchmarks.md
 	$(PY) scripts/bench.py
 
-.PHONY: measure
+.PHONY: cost measure
+cost: $(INSTALLED)  ## cost of 1M orders per stack (dev, prod): program under mocks + docs/measurements.json + cost/aws.toml
+	$(PY) -m cost cost
+
 measure: $(INSTALLED)  ## only the cost section of `make bench`: rewrites docs/measurements.json (starts the local cloud)
 	$(PY) scripts/bench.py cost
 

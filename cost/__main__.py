@@ -1,0 +1,22 @@
+"""`python -m cost` (make cost): the cost of 1 000 000 orders per stack. Starts nothing."""
+
+import argparse
+import sys
+
+import components  # noqa: F401 - first: it makes the functions' declarations importable
+from cost.data import catalogue, measurements
+from cost.report import cost_report
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m cost", description=__doc__)
+    parser.add_argument("report", nargs="?", choices=("cost",), default="cost")
+    args = parser.parse_args()
+    prices, measured = catalogue(), measurements()
+    del args
+    print(cost_report(prices, measured))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
