@@ -10,6 +10,7 @@ import pytest
 
 from cost import MEASUREMENTS
 from cost.asl import happy_path
+from cost.capacity import limits
 from cost.data import catalogue, measurements
 from cost.dynamo import item_size, read_units, updated_attributes, write_units
 from cost.model import AS_BUILT, Variant, estimate, flows, machine_calls
@@ -164,6 +165,19 @@ def test_the_goal_verdict_is_computed_from_the_total():
 def test_prod_meets_the_goal():
     _, prod = lines(GOAL_STACK)
     assert prod.total <= GOAL_USD
+
+
+def test_capacity_follows_the_stack_settings():
+    prod = {lim.name: lim for lim in limits(evaluate("prod"), MEASURED, PRICES)}
+    changed_ = {lim.name: lim for lim in limits(evaluate("prod", CHANGED), MEASURED, PRICES)}
+    for name in (
+        "ordering.consumer: its mapping's maximum concurrency",
+        "API stage throttle (every route)",
+    ):
+        assert changed_[name].hits_at == pytest.approx(2 * prod[name].hits_at), name
+    assert "Step Functions STANDARD StartExecution" in prod
+    express = {lim.name for lim in limits(evaluate("dev"), MEASURED, PRICES)}
+    assert "Step Functions STANDARD StartExecution" not in express
 
 
 def test_every_quota_and_price_has_its_source_and_date():
