@@ -94,17 +94,14 @@ def limits(program: Program, measured: dict[str, Any], catalogue: Catalogue) -> 
     )
 
     # A popular product: every read and write of its one item hits one partition.
-    product_reads = (
-        sum(
-            call["per_request"]
-            * read_units(item["bytes"], item["consistent"], item["transactional"])
-            for call in browse["dynamodb"]
-            for item in call["items"]
-            if item["table"] == "products-table"
-        )
-        * browse_requests
-        / 2
-    )  # half the reads are of the product's page (the rest: lists)
+    # The measured browse mixes list pages and product pages; every product page is taken
+    # to be the popular product's (worst case).
+    product_reads = browse_requests * sum(
+        call["per_request"] * read_units(item["bytes"], item["consistent"], item["transactional"])
+        for call in browse["dynamodb"]
+        for item in call["items"]
+        if item["table"] == "products-table"
+    )
     product_reads += _units(measured, "products-table", "read")
     add(
         "browse",
@@ -183,13 +180,19 @@ def limits(program: Program, measured: dict[str, Any], catalogue: Catalogue) -> 
             transitions,
             "workflowType EXPRESS (no transition quota), or a quota increase",
         )
-    add(
-        checkout,
-        "Step Functions EXPRESS StartExecution",
-        "sfn_express_start",
-        starts["EXPRESS"],
-        "quota increase",
-    )
+    by_rules = {t.name for rule in program.rules for t in rule.targets if t.kind == "states"}
+    express_here = [
+        m for m in flow.executions if m not in by_rules and program.machines[m].type == "EXPRESS"
+    ]
+    if express_here:
+        add(
+            checkout,
+            f"Step Functions EXPRESS StartExecution (shared: {', '.join(express_here)} "
+            "and the notifier)",
+            "sfn_express_start",
+            starts["EXPRESS"],
+            "quota increase",
+        )
     put_events = sum(
         c["per_order"]
         for c in measured["calls"]
@@ -251,7 +254,7 @@ def limits(program: Program, measured: dict[str, Any], catalogue: Catalogue) -> 
     )
     add(
         "customer e-mail",
-        "Step Functions EXPRESS StartExecution (the notifier)",
+        "Step Functions EXPRESS StartExecution (every EXPRESS machine)",
         "sfn_express_start",
         starts["EXPRESS"],
         "quota increase",
