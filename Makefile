@@ -88,6 +88,16 @@ generate: $(INSTALLED)  ## re-render schemas/events/*.json and the OpenAPI docum
 bench: $(INSTALLED)  ## functions, the local cloud and it under load: numbers into docs/benchmarks.md
 	$(PY) scripts/bench.py
 
+.PHONY: cost capacity measure
+cost: $(INSTALLED)  ## cost of 1M orders per stack (dev, prod): program under mocks + docs/measurements.json + cost/aws.toml
+	$(PY) -m cost cost
+
+capacity: $(INSTALLED)  ## what breaks first at 100, 1 000, 10 000 orders/s, per path, per stack (on paper)
+	$(PY) -m cost capacity
+
+measure: $(INSTALLED)  ## only the cost section of `make bench`: rewrites docs/measurements.json (starts the local cloud)
+	$(PY) scripts/bench.py cost
+
 local: $(INSTALLED)  ## run the whole system on this machine (see README)
 	$(PY) -m localcloud $(ARGS)
 
