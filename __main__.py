@@ -21,6 +21,7 @@ from components.http_service import HttpService, HttpServiceArgs
 from components.iam import allow
 from components.identity import Identity, IdentityArgs
 from components.notifications import Notifications, NotificationsArgs
+from components.operations import Operations, OperationsArgs
 from components.order_workflow import OrderWorkflow, OrderWorkflowArgs
 from components.outbox import Outbox, OutboxArgs
 from components.queue_consumer import QueueConsumer, QueueConsumerArgs
@@ -60,6 +61,18 @@ settings = FunctionSettings(
     memory_size=stack.lambdaMemorySize,
     timeout_seconds=stack.lambdaTimeoutSeconds,
 )
+
+# --- operations: first, so that every alarm made after it notifies the ops topic ---------
+operations = Operations(
+    "operations",
+    OperationsArgs(
+        name_prefix=prefix,
+        monthly_budget_usd=stack.monthlyBudgetUsd,
+        trace_sample_rate=float(stack.traceSampleRate),
+        email=stack.opsEmail or None,
+    ),
+)
+pulumi.runtime.register_stack_transformation(operations.notify_on_every_alarm())
 
 # --- shared infrastructure -------------------------------------------------------------
 bus = EventBus(
@@ -371,6 +384,7 @@ pulumi.export("stockTableName", stock_keeper.table_name)
 pulumi.export("stateMachineArn", workflow.arn)
 pulumi.export("refundStateMachineArn", workflow.refund_arn)
 pulumi.export("notificationTopicArn", notifications.topic_arn)
+pulumi.export("opsTopicArn", operations.topic_arn)
 pulumi.export("customerNotifierArn", customer_notifier.arn)
 pulumi.export("customerNotifierTargetDlqUrl", customer_notifier.target_dlq_url)
 pulumi.export("emailFeedbackTopicArn", customer_notifier.feedback_topic_arn)

@@ -16,12 +16,12 @@ import pulumi_aws as aws
 from components.iam import allow, assume_role_policy, policy_document
 from components.packaging import build_archive
 from components.tables import TableArgs, own_table, own_table_statement
+from shop_common.metric_names import NAMESPACE
 from shop_common.settings import Env
 
 RUNTIME = "python3.13"
 ARCHITECTURE = "arm64"
 POWERTOOLS_LAYER_ACCOUNT = "017000801446"
-METRICS_NAMESPACE = "shop"
 
 
 def powertools_layer_arn(region: str, version: int) -> str:
@@ -119,7 +119,7 @@ class Function(pulumi.ComponentResource):
             environment={
                 "variables": {
                     "POWERTOOLS_SERVICE_NAME": name,
-                    "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+                    "POWERTOOLS_METRICS_NAMESPACE": NAMESPACE,
                     **args.environment,
                 }
             },

@@ -22,6 +22,7 @@ Service = Literal[
     "kms",
     "pipes",
     "dynamodbstreams",
+    "budgets",
 ]
 
 BOTO3_TO_MOTO: dict[Service, str] = {
@@ -42,6 +43,7 @@ BOTO3_TO_MOTO: dict[Service, str] = {
     "kms": "kms",
     "pipes": "pipes",
     "dynamodbstreams": "dynamodbstreams",
+    "budgets": "budgets",
 }
 
 # The name a service's requests are signed with, where it is not the boto3 name:

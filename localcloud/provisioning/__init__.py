@@ -6,6 +6,7 @@ a module here and naming it below."""
 from localcloud import program, stack_config
 from localcloud.provisioning import (  # noqa: F401 - each registers its handlers
     apigatewayv2,
+    budgets,
     cloudwatch,
     cognito,
     dynamodb,

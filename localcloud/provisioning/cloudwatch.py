@@ -40,5 +40,7 @@ def _alarm(mocks: EmulatorMocks, name: str, inputs: Properties) -> tuple[str, Pr
         Threshold=float(inputs["threshold"]),
         ComparisonOperator=inputs["comparisonOperator"],
         TreatMissingData=inputs.get("treatMissingData", "missing"),
+        AlarmActions=inputs.get("alarmActions", []),
+        OKActions=inputs.get("okActions", []),
     )
     return alarm_name, {"arn": mocks.arn("cloudwatch", f"alarm:{alarm_name}")}

@@ -124,9 +124,11 @@ def test_tables_are_on_demand_recoverable_encrypted_and_protected_in_prod(deploy
 def test_topics_are_encrypted(deployment):
     notifications = deployment.named("notifications-topic")
     feedback = deployment.named("customer-notifier-feedback")
+    ops = deployment.named("operations-topic")  # its key: tests/infra/test_operations.py
     assert {t.name for t in deployment.of_type("aws:sns/topic:Topic")} == {
         notifications.name,
         feedback.name,
+        ops.name,
     }
     assert notifications.inputs["kmsMasterKeyId"] == "alias/aws/sns"
     # SES publishes bounces and complaints with its service principal, which cannot use

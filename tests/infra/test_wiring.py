@@ -370,6 +370,7 @@ def test_component_type_tokens(dev):
         "shop:index:CustomerNotifier",
         "shop:index:Outbox",
         "shop:index:GraphqlApi",
+        "shop:index:Operations",
     }
     consumers = [r for r in dev.resources if r.typ == "shop:index:QueueConsumer"]
     assert len(consumers) == 3
