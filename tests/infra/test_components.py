@@ -6,7 +6,7 @@ import json
 import pulumi
 import pytest
 
-from components.alarms import at_least_one
+from components.alarms import at_least_one, stale_orders
 from components.customer_notifier import CustomerNotifier, CustomerNotifierArgs
 from components.event_bus import EventBus, EventBusArgs
 from components.function import FunctionSettings
@@ -492,3 +492,24 @@ def test_operations_refuses_bad_settings(field, value):
     args = {"name_prefix": "shop-x", "monthly_budget_usd": 1, "trace_sample_rate": 0.1}
     with pytest.raises(ValueError, match=field):
         OperationsArgs(**(args | {field: value}))
+
+
+@pulumi.runtime.test
+def test_the_sweepers_hook_alarms_on_the_stale_orders_its_function_reports(mocks):
+    """Not called by the program yet: the stale-order sweeper's component will call it."""
+    sweeper = pulumi.ComponentResource("test:index:Sweeper", "sweeper")
+    alarm = stale_orders("sweeper-stale-alarm", sweeper, service="sweeper-job")
+
+    def assertion(namespace, metric, dimensions, threshold, statistic):
+        assert (namespace, metric) == ("shop", "StaleOrdersFound")
+        assert dimensions == {"service": "sweeper-job"}  # Powertools' service dimension
+        assert (threshold, statistic) == (1, "Sum")
+
+    return check(
+        alarm.namespace,
+        alarm.metric_name,
+        alarm.dimensions,
+        alarm.threshold,
+        alarm.statistic,
+        assertion=assertion,
+    )

@@ -319,8 +319,8 @@ def test_the_workflows_settle_orders_and_publish_and_nothing_else(dev, machine_n
     assert machine.inputs["tracingConfiguration"] == {"enabled": True}
     alarms = dev.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
     assert any(
-        a.inputs["metricName"] == "ExecutionsFailed"
-        and a.inputs["dimensions"] == {"StateMachineArn": machine.outputs["arn"]}
+        a.inputs.get("metricName") == "ExecutionsFailed"
+        and a.inputs.get("dimensions") == {"StateMachineArn": machine.outputs["arn"]}
         for a in alarms
     )
     log_destination = machine.inputs["loggingConfiguration"]["logDestination"]
