@@ -1,5 +1,6 @@
-"""CloudWatch log groups, log resource policies and metric alarms."""
+"""CloudWatch log groups, log resource policies, metric alarms and dashboards."""
 
+from localcloud.lambda_events import ACCOUNT_ID
 from localcloud.provisioning.core import EmulatorMocks, Properties, as_int, handles
 
 
@@ -78,3 +79,14 @@ def _alarm(mocks: EmulatorMocks, name: str, inputs: Properties) -> tuple[str, Pr
         **{key: value for key, value in optional.items() if value is not None},
     )
     return alarm_name, {"arn": mocks.arn("cloudwatch", f"alarm:{alarm_name}")}
+
+
+@handles("aws:cloudwatch/dashboard:Dashboard")
+def _dashboard(mocks: EmulatorMocks, name: str, inputs: Properties) -> tuple[str, Properties]:
+    # Stored as given: moto, like CloudWatch, draws nothing and checks no metric in it.
+    dashboard = inputs["dashboardName"]
+    mocks.client("cloudwatch").put_dashboard(
+        DashboardName=dashboard, DashboardBody=inputs["dashboardBody"]
+    )
+    arn = f"arn:aws:cloudwatch::{ACCOUNT_ID}:dashboard/{dashboard}"
+    return dashboard, {"dashboardName": dashboard, "dashboardArn": arn}

@@ -182,6 +182,9 @@ def start(mocks: ShopMocks, stack: str, config: dict[str, str]) -> MockMonitor:
     monitor = MockMonitor(mocks)
     pulumi.runtime.set_mocks(mocks, project="shop", stack=stack, preview=False, monitor=monitor)
     pulumi.runtime.set_all_config(config)
+    root = pulumi.runtime.get_root_resource()  # kept per process: without earlier transformations
+    if root is not None:
+        root._transformations = []
     return monitor
 
 
