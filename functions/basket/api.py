@@ -49,6 +49,8 @@ def checkout() -> CheckoutAccepted:
         "checkout", key, user, request, lambda: service.checkout(user, request), app.lambda_context
     )
     metrics.add_metric(name=Metric.CHECKOUTS_ACCEPTED, unit="Count", value=1)
+    logger.set_correlation_id(accepted["orderId"])  # from here on, the order's path
+    logger.info("checkout accepted")
     return accepted
 
 
