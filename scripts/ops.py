@@ -25,7 +25,7 @@ import boto3
 
 if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient
-    from mypy_boto3_events.type_defs import PutEventsRequestEntryTypeDef
+    from mypy_boto3_events.type_defs import PutEventsRequestEntryTypeDef, ReplayDestinationTypeDef
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_sqs.type_defs import MessageTypeDef, SendMessageBatchRequestEntryTypeDef
     from mypy_boto3_stepfunctions import SFNClient
@@ -99,7 +99,7 @@ def replay(
     bus_arn = events.describe_event_bus(Name=bus)["Arn"]
     [archive] = events.list_archives(EventSourceArn=bus_arn)["Archives"]
     archive_arn = events.describe_archive(ArchiveName=archive["ArchiveName"])["ArchiveArn"]
-    destination: dict[str, Any] = {"Arn": bus_arn}
+    destination: ReplayDestinationTypeDef = {"Arn": bus_arn}
     if consumer:
         destination["FilterArns"] = [_consumer_rule(stack, consumer)]
     name = f"{bus}-{datetime.now(UTC):%Y%m%dT%H%M%S}"[-64:]
@@ -108,7 +108,7 @@ def replay(
         EventSourceArn=archive_arn,
         EventStartTime=start,
         EventEndTime=end,
-        Destination=destination,  # type: ignore[arg-type] # a dict built above, of its shape
+        Destination=destination,
     )
     say(f"replay {name}: {archive['ArchiveName']} {start:%Y-%m-%dT%H:%M:%SZ} → {end:%H:%M:%SZ}")
     while True:
