@@ -1,5 +1,5 @@
-"""A logged, traced state machine with an alarm on failed executions (a helper, not a
-component): every state machine of the shop is built by it, under its owner."""
+"""A logged, traced state machine with alarms on failed and on timed-out executions (a
+helper, not a component): every state machine of the shop is built by it, under its owner."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,6 +15,7 @@ class LoggedStateMachine:
     log_group: aws.cloudwatch.LogGroup
     state_machine: aws.sfn.StateMachine
     failures_alarm: aws.cloudwatch.MetricAlarm
+    timeouts_alarm: aws.cloudwatch.MetricAlarm
 
 
 def logged_state_machine(
@@ -60,4 +61,12 @@ def logged_state_machine(
         metric_name="ExecutionsFailed",
         dimensions={"StateMachineArn": state_machine.arn},
     )
-    return LoggedStateMachine(log_group, state_machine, failures_alarm)
+    timeouts_alarm = at_least_one(
+        f"{name}-timeouts-alarm",
+        owner,
+        description=f"{state_machine_name} executions timed out: their orders may need attention",
+        namespace="AWS/States",
+        metric_name="ExecutionsTimedOut",
+        dimensions={"StateMachineArn": state_machine.arn},
+    )
+    return LoggedStateMachine(log_group, state_machine, failures_alarm, timeouts_alarm)

@@ -37,11 +37,12 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
-from components.function import ARCHITECTURE, METRICS_NAMESPACE, POWERTOOLS_LAYER_ACCOUNT, RUNTIME
+from components.function import ARCHITECTURE, POWERTOOLS_LAYER_ACCOUNT, RUNTIME
 from components.pipeline import PIPELINE_TAG
 from components.queue_consumer import MAPPING_CONCURRENCY
 from components.queues import DLQ_RETENTION_SECONDS
 from components.stack_settings import LOG_RETENTION_DAYS
+from shop_common.metric_names import NAMESPACE
 
 PACK_NAME = "shop"
 
@@ -475,8 +476,8 @@ def _function_powertools(props: Props) -> Iterator[str]:
     variables = _dig(props, "environment", "variables") or {}
     if not variables.get("POWERTOOLS_SERVICE_NAME"):
         yield "environment variable POWERTOOLS_SERVICE_NAME is not set"
-    if variables.get("POWERTOOLS_METRICS_NAMESPACE") != METRICS_NAMESPACE:
-        yield f"environment variable POWERTOOLS_METRICS_NAMESPACE is not {METRICS_NAMESPACE!r}"
+    if variables.get("POWERTOOLS_METRICS_NAMESPACE") != NAMESPACE:
+        yield f"environment variable POWERTOOLS_METRICS_NAMESPACE is not {NAMESPACE!r}"
 
 
 def _log_retention(props: Props) -> Iterator[str]:

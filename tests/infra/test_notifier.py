@@ -76,8 +76,11 @@ def test_bounces_and_complaints_go_to_the_encrypted_feedback_topic_only_ses_may_
     assert sorted(event_destination["matchingEventTypes"]) == ["BOUNCE", "COMPLAINT"]
     assert event_destination["snsDestination"] == {"topicArn": feedback.outputs["arn"]}
     assert deployment.outputs["emailFeedbackTopicArn"] == feedback.outputs["arn"]
-    [policy] = deployment.of_type("aws:sns/topicPolicy:TopicPolicy")
-    assert policy.inputs["arn"] == feedback.outputs["arn"]
+    [policy] = [
+        p
+        for p in deployment.of_type("aws:sns/topicPolicy:TopicPolicy")
+        if p.inputs["arn"] == feedback.outputs["arn"]
+    ]
     [statement] = json.loads(policy.inputs["policy"])["Statement"]
     assert statement["Principal"] == {"Service": "ses.amazonaws.com"}
     assert statement["Action"] == "sns:Publish"

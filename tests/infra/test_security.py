@@ -48,9 +48,11 @@ def test_the_tables_are_counted_and_protected_in_prod_only(deployment, request):
 def test_notifications_use_the_aws_managed_key_and_feedback_a_key_ses_may_use(deployment):
     notifications = deployment.named("notifications-topic")
     feedback = deployment.named("customer-notifier-feedback")
+    ops = deployment.named("operations-topic")  # its key: tests/infra/test_operations.py
     assert {t.name for t in deployment.of_type("aws:sns/topic:Topic")} == {
         notifications.name,
         feedback.name,
+        ops.name,
     }
     assert notifications.inputs["kmsMasterKeyId"] == "alias/aws/sns"
     # SES publishes bounces and complaints with its service principal, which cannot use

@@ -357,6 +357,8 @@ def test_component_type_tokens(dev):
         "shop:index:CustomerNotifier",
         "shop:index:Outbox",
         "shop:index:GraphqlApi",
+        "shop:index:Operations",
+        "shop:index:Dashboard",
     }
     consumers = [r for r in dev.resources if r.typ == "shop:index:QueueConsumer"]
     assert len(consumers) == 3
