@@ -24,7 +24,7 @@ LOCK_HEADER = '\# uv.lock: the exact versions, with hashes, that `make install`,
 	'\# (`make lock UPGRADE=1` moves every package to the newest version its range allows).'
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock test test-infra test-functions test-e2e lint lint-resolvers typecheck format generate bench local clean
+.PHONY: help install lock test test-infra test-functions test-e2e lint lint-resolvers typecheck format generate bench local clean replay redrive reput story
 
 help:  ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -88,8 +88,35 @@ generate: $(INSTALLED)  ## re-render schemas/events/*.json and the OpenAPI docum
 bench: $(INSTALLED)  ## functions, the local cloud and it under load: numbers into docs/benchmarks.md
 	$(PY) scripts/bench.py
 
+.PHONY: cost capacity measure
+cost: $(INSTALLED)  ## cost of 1M orders per stack (dev, prod): program under mocks + docs/measurements.json + cost/aws.toml
+	$(PY) -m cost cost
+
+capacity: $(INSTALLED)  ## what breaks first at 100, 1 000, 10 000 orders/s, per path, per stack (on paper)
+	$(PY) -m cost capacity
+
+measure: $(INSTALLED)  ## only the cost section of `make bench`: rewrites docs/measurements.json (starts the local cloud)
+	$(PY) scripts/bench.py cost
+
 local: $(INSTALLED)  ## run the whole system on this machine (see README)
 	$(PY) -m localcloud $(ARGS)
+
+# The runbooks (docs/runbooks.md). OUTPUTS: the stack's outputs as JSON (`pulumi stack
+# output --json > FILE` for a deployed stack); the local cloud's by default.
+OUTPUTS ?= .localcloud/outputs.json
+OPS = $(PY) -m scripts.ops --outputs $(OUTPUTS)
+
+replay: $(INSTALLED)  ## replay the event archive: FROM=<iso time> TO=<iso time> [CONSUMER=ordering]
+	$(OPS) replay --from $(FROM) --to $(TO) $(if $(CONSUMER),--consumer $(CONSUMER))
+
+redrive: $(INSTALLED)  ## a work queue's DLQ back to its queue: QUEUE=ordering|basketEvents|stock
+	$(OPS) redrive $(QUEUE)
+
+reput: $(INSTALLED)  ## a target DLQ's events back onto the bus: DLQ=orderingTargetDlqUrl|...
+	$(OPS) reput $(DLQ)
+
+story: $(INSTALLED)  ## an order's events and workflow executions: ORDER=<orderId>
+	$(OPS) story $(ORDER)
 
 clean:  ## remove the virtualenv and build output
 	rm -rf $(VENV) .build .localcloud .pytest_cache .ruff_cache .mypy_cache appsync/node_modules

@@ -15,6 +15,7 @@ from audit import repository as audit_repository
 from basket import repository as baskets_repository
 from components.audit_recorder import AuditRecorder, AuditRecorderArgs
 from components.customer_notifier import CustomerNotifier, CustomerNotifierArgs
+from components.dashboard import Dashboard, DashboardArgs, ServiceMetric
 from components.event_bus import EventBus, EventBusArgs
 from components.function import FunctionSettings, powertools_layer_arn
 from components.graphql_api import GraphqlApi, GraphqlApiArgs, TableSource, read_sources
@@ -23,6 +24,7 @@ from components.http_service import HttpService, HttpServiceArgs
 from components.iam import allow
 from components.identity import Identity, IdentityArgs
 from components.notifications import Notifications, NotificationsArgs
+from components.operations import Operations, OperationsArgs
 from components.order_workflow import OrderWorkflow, OrderWorkflowArgs
 from components.outbox import Outbox, OutboxArgs
 from components.queue_consumer import QueueConsumer, QueueConsumerArgs
@@ -42,7 +44,8 @@ from shop_common.contracts import (
     rule_pattern,
 )
 from shop_common.graphql_fields import FIELDS, LAMBDA_SERVICES, DataSource
-from shop_common.routes import ADMIN_GROUP, served_by, services
+from shop_common.metric_names import Metric
+from shop_common.routes import ADMIN_GROUP, ROUTES, served_by, services
 from shop_common.settings import Env
 
 config = pulumi.Config()
@@ -62,6 +65,18 @@ settings = FunctionSettings(
     memory_size=stack.lambdaMemorySize,
     timeout_seconds=stack.lambdaTimeoutSeconds,
 )
+
+# --- operations: first, so that every alarm made after it notifies the ops topic ---------
+operations = Operations(
+    "operations",
+    OperationsArgs(
+        name_prefix=prefix,
+        monthly_budget_usd=stack.monthlyBudgetUsd,
+        trace_sample_rate=float(stack.traceSampleRate),
+        email=stack.opsEmail or None,
+    ),
+)
+pulumi.runtime.register_stack_transformation(operations.notify_on_every_alarm())
 
 # --- shared infrastructure -------------------------------------------------------------
 bus = EventBus(
@@ -378,6 +393,44 @@ basket_events = QueueConsumer(
     ),
 )
 
+# --- one page that shows the system ----------------------------------------------------
+consumers = (ordering, basket_events, stock_keeper)
+ordering_service = ordering.consumer.service_name
+dashboard = Dashboard(
+    "dashboard",
+    DashboardArgs(
+        dashboard_name=prefix,
+        orders=[
+            ServiceMetric(Metric.CHECKOUTS_ACCEPTED, baskets.function.service_name),
+            ServiceMetric(Metric.ORDERS_PLACED, ordering_service),
+            ServiceMetric(Metric.ORDERS_PAID, ordering_service),
+            ServiceMetric(Metric.ORDERS_PAYMENT_FAILED, basket_events.consumer.service_name),
+            ServiceMetric(Metric.ORDERS_REJECTED, ordering_service),
+        ],
+        api_id=api.api_id,
+        stage_name=api.stage_name,
+        checkout_route=next(r.key for r in ROUTES if r.operation == "checkout"),
+        work_queues=[consumer.queue.name for consumer in consumers],
+        dead_letter_queues=[
+            *(dlq.name for consumer in consumers for dlq in (consumer.dlq, consumer.target_dlq)),
+            *(box.dlq.name for box in (products_outbox, basket_outbox, orders_outbox)),
+            audit_recorder.target_dlq.name,
+            customer_notifier.target_dlq.name,
+            graphql.status_dlq.name,
+        ],
+        state_machines=[
+            workflow.arn,
+            workflow.refund_arn,
+            customer_notifier.arn,
+            audit_recorder.arn,
+        ],
+        functions=[
+            *(service.function.function_name for service in http_services),
+            *(consumer.function_name for consumer in consumers),
+        ],
+    ),
+)
+
 # --- outputs (pulumi stack output --json; the local cloud writes the same) -------------
 pulumi.export("apiUrl", api.url)
 pulumi.export("openapiUrl", pulumi.Output.concat(api.url, served_by("openapi.api")[0].path[1:]))
@@ -403,6 +456,8 @@ pulumi.export("stockTableName", stock_keeper.table_name)
 pulumi.export("stateMachineArn", workflow.arn)
 pulumi.export("refundStateMachineArn", workflow.refund_arn)
 pulumi.export("notificationTopicArn", notifications.topic_arn)
+pulumi.export("opsTopicArn", operations.topic_arn)
+pulumi.export("dashboardUrl", dashboard.url)
 pulumi.export("customerNotifierArn", customer_notifier.arn)
 pulumi.export("customerNotifierTargetDlqUrl", customer_notifier.target_dlq_url)
 pulumi.export("emailFeedbackTopicArn", customer_notifier.feedback_topic_arn)

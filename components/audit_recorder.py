@@ -7,9 +7,11 @@ The rule's target retries and has its own DLQ, and its role may only start this
 machine; the machine's role may only put items into the audit table. The table is the
 audit service's own (its HttpService, which reads it for GET /admin/audit).
 
-The machine logs errors only and is not traced: it makes one PutItem per event, a
-failure raises its alarm, and logging every state (as the customer notifier does) or
-tracing would each add a noticeable share to the audit's cost per event.
+Every resource of it carries the pipeline tag (components/pipeline.py), so the policy
+pack's no-lambda-in-pipelines holds it to having no Lambda function. Like every EXPRESS
+machine it logs every state (without execution data) and is traced, as the policy pack
+requires; at one execution per event that is a large share of the audit's cost
+(docs/decisions.md#the-audit-a-state-machine-a-table-one-write-per-event).
 """
 
 import json
@@ -19,6 +21,7 @@ import pulumi
 
 from components.event_bus import EventBus
 from components.iam import allow
+from components.pipeline import pipeline_options
 from components.state_machines import express_machine_started_by_rule
 from workflows.audit import definition
 
@@ -44,7 +47,7 @@ class AuditRecorder(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: AuditRecorderArgs, opts: pulumi.ResourceOptions | None = None
     ):
-        super().__init__("shop:index:AuditRecorder", name, None, opts)
+        super().__init__("shop:index:AuditRecorder", name, None, pipeline_options(opts, name))
         machine_name = f"{args.name_prefix}-audit-recorder"
 
         recorder = express_machine_started_by_rule(
@@ -62,8 +65,6 @@ class AuditRecorder(pulumi.ComponentResource):
             bus_name=args.bus.bus_name,
             event_pattern=args.bus.shop_events,
             rule_description="Every shop event → the audit recorder",
-            log_level="ERROR",
-            tracing=False,
         )
         self.state_machine = recorder.machine.state_machine
         self.log_group = recorder.machine.log_group

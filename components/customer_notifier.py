@@ -22,6 +22,7 @@ import pulumi_aws as aws
 
 from components.event_bus import EventBus
 from components.iam import allow, policy_document
+from components.pipeline import pipeline_options
 from components.state_machines import express_machine_started_by_rule
 from workflows.customer_notifier import definition
 
@@ -57,7 +58,7 @@ class CustomerNotifier(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: CustomerNotifierArgs, opts: pulumi.ResourceOptions | None = None
     ):
-        super().__init__("shop:index:CustomerNotifier", name, None, opts)
+        super().__init__("shop:index:CustomerNotifier", name, None, pipeline_options(opts, name))
         child = pulumi.ResourceOptions(parent=self)
         machine_name = f"{args.name_prefix}-customer-notifier"
         account = aws.get_caller_identity_output().account_id

@@ -13,15 +13,16 @@ from typing import Any, Protocol
 import pulumi
 import pulumi_aws as aws
 
+from components.alarms import at_least_one
 from components.iam import allow, assume_role_policy, policy_document
 from components.packaging import build_archive
 from components.tables import TableArgs, own_table, own_table_statement
+from shop_common.metric_names import NAMESPACE
 from shop_common.settings import Env
 
 RUNTIME = "python3.13"
 ARCHITECTURE = "arm64"
 POWERTOOLS_LAYER_ACCOUNT = "017000801446"
-METRICS_NAMESPACE = "shop"
 
 
 def powertools_layer_arn(region: str, version: int) -> str:
@@ -119,13 +120,33 @@ class Function(pulumi.ComponentResource):
             environment={
                 "variables": {
                     "POWERTOOLS_SERVICE_NAME": name,
-                    "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+                    "POWERTOOLS_METRICS_NAMESPACE": NAMESPACE,
                     **args.environment,
                 }
             },
             # The role must be able to write logs before the first invocation.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.policy, self.log_group]),
         )
+        # An error is an invocation that failed (an unhandled exception, a timeout, out of
+        # memory): API Gateway answered 500, or a whole batch goes back to its queue.
+        # Refused records of a batch and 4xx answers are not errors.
+        self.errors_alarm = at_least_one(
+            f"{name}-errors-alarm",
+            self,
+            description=f"{function_name} failed invocations",
+            namespace="AWS/Lambda",
+            metric_name="Errors",
+            dimensions={"FunctionName": self.function.name},
+        )
+        self.throttles_alarm = at_least_one(
+            f"{name}-throttles-alarm",
+            self,
+            description=f"{function_name} was throttled: requests refused or delayed",
+            namespace="AWS/Lambda",
+            metric_name="Throttles",
+            dimensions={"FunctionName": self.function.name},
+        )
+        self.service_name = name  # POWERTOOLS_SERVICE_NAME: its metrics' service dimension
         self.function_name = self.function.name
         self.arn = self.function.arn
         self.role_arn = self.role.arn

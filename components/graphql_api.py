@@ -26,6 +26,7 @@ import pulumi_aws as aws
 from components import ROOT
 from components.event_bus import EventBus
 from components.iam import allow, assume_role_policy, policy_document
+from components.pipeline import pipeline_options
 from components.queues import guarded_target
 from shop_common.graphql_fields import PUBLISH_ORDER_STATUS, DataSource, Field
 
@@ -102,7 +103,12 @@ class GraphqlApi(pulumi.ComponentResource):
     realtime_url: pulumi.Output[str]
 
     def __init__(self, name: str, args: GraphqlApiArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("shop:index:GraphqlApi", name, None, opts)
+        # Only the order-status push is a pipeline (no Lambda); the API's other fields
+        # may be served by the services' functions.
+        push = f"{name}-order-status"
+        super().__init__(
+            "shop:index:GraphqlApi", name, None, pipeline_options(opts, push, names_from=push)
+        )
         child = pulumi.ResourceOptions(parent=self)
         region = aws.get_region_output().region
         account = aws.get_caller_identity_output().account_id

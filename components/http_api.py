@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.alarms import PERIOD_SECONDS, above
 from shop_common.routes import IDEMPOTENCY_KEY_HEADER
 
 ACCESS_LOG_FORMAT = json.dumps(
@@ -40,6 +41,10 @@ class HttpApiArgs:
     throttling_rate_limit: float = 50
     throttling_burst_limit: int = 100
     log_retention_days: int = 14
+    # Alarms on the stage: the share of 5xx answers in five minutes, and p99 latency in
+    # three five-minute periods in a row (one slow request is not an incident).
+    error_rate_alarm_percent: float = 5
+    latency_p99_alarm_ms: int = 2000
 
 
 class HttpApi(pulumi.ComponentResource):
@@ -97,6 +102,21 @@ class HttpApi(pulumi.ComponentResource):
             opts=child,
         )
 
+        self.stage_name = self.stage.name
+        stage_metric = {"ApiId": self.api.id, "Stage": self.stage.name}
+        self.errors_alarm = self._error_rate_alarm(name, args, stage_metric)
+        self.latency_alarm = above(
+            f"{name}-latency-alarm",
+            self,
+            description=f"{args.api_name}: p99 latency above {args.latency_p99_alarm_ms} ms",
+            namespace="AWS/ApiGateway",
+            metric_name="Latency",
+            dimensions=stage_metric,
+            threshold=args.latency_p99_alarm_ms,
+            extended_statistic="p99",
+            periods=3,
+        )
+
         self.api_id = self.api.id
         self.execution_arn = self.api.execution_arn
         self.authorizer_id = self.authorizer.id
@@ -108,4 +128,39 @@ class HttpApi(pulumi.ComponentResource):
                 "authorizer_id": self.authorizer_id,
                 "url": self.url,
             }
+        )
+
+    def _error_rate_alarm(
+        self, name: str, args: HttpApiArgs, stage_metric: dict[str, pulumi.Output[str]]
+    ) -> aws.cloudwatch.MetricAlarm:
+        """5xx answers as a share of all answers (metric math), so that a busy hour's few
+        errors and a quiet hour's one are judged alike; no requests, no alarm."""
+
+        def total(metric_name: str) -> aws.cloudwatch.MetricAlarmMetricQueryMetricArgsDict:
+            return {
+                "namespace": "AWS/ApiGateway",
+                "metric_name": metric_name,
+                "dimensions": stage_metric,
+                "period": PERIOD_SECONDS,
+                "stat": "Sum",
+            }
+
+        return aws.cloudwatch.MetricAlarm(
+            f"{name}-5xx-alarm",
+            alarm_description=f"{args.api_name}: more than {args.error_rate_alarm_percent}% 5xx",
+            metric_queries=[
+                {"id": "errors", "metric": total("5xx"), "return_data": False},
+                {"id": "requests", "metric": total("Count"), "return_data": False},
+                {
+                    "id": "rate",
+                    "expression": "IF(requests > 0, 100 * errors / requests, 0)",
+                    "label": "5xx %",
+                    "return_data": True,
+                },
+            ],
+            evaluation_periods=1,
+            threshold=args.error_rate_alarm_percent,
+            comparison_operator="GreaterThanThreshold",
+            treat_missing_data="notBreaching",
+            opts=pulumi.ResourceOptions(parent=self),
         )

@@ -12,6 +12,7 @@ import pulumi_aws as aws
 
 from components.event_bus import EventBus
 from components.iam import allow, assume_role_policy, policy_document, state_machine_delivery
+from components.pipeline import pipeline_options
 from components.state_machines import logged_state_machine
 from shop_common.contracts import ORDER_WORKFLOW, REFUND_WORKFLOW, produced_by
 from workflows import order_workflow, refund_workflow
@@ -46,7 +47,7 @@ class OrderWorkflow(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: OrderWorkflowArgs, opts: pulumi.ResourceOptions | None = None
     ):
-        super().__init__("shop:index:OrderWorkflow", name, None, opts)
+        super().__init__("shop:index:OrderWorkflow", name, None, pipeline_options(opts, name))
         child = pulumi.ResourceOptions(parent=self)
 
         self.role = aws.iam.Role(

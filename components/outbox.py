@@ -20,6 +20,7 @@ import pulumi_aws as aws
 
 from components.event_bus import EventBus
 from components.iam import allow, assume_role_policy, policy_document
+from components.pipeline import pipeline_options
 from components.queues import dead_letter_queue
 from components.tables import TableArgs, own_table
 from shop_common import outbox
@@ -63,7 +64,7 @@ class Outbox(pulumi.ComponentResource):
     dlq_url: pulumi.Output[str]
 
     def __init__(self, name: str, args: OutboxArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("shop:index:Outbox", name, None, opts)
+        super().__init__("shop:index:Outbox", name, None, pipeline_options(opts, name))
         child = pulumi.ResourceOptions(parent=self)
         self.source = args.source
 

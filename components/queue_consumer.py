@@ -15,6 +15,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.alarms import above
 from components.event_bus import EventBus
 from components.function import FunctionSettings, service_function
 from components.iam import allow
@@ -62,14 +63,32 @@ class QueueConsumer(pulumi.ComponentResource):
 
         self.dlq = dead_letter_queue(f"{name}-dlq", self)
         function_timeout = args.settings.timeout_seconds
+        visibility_timeout = 6 * function_timeout + args.batching_window_seconds
         self.queue = aws.sqs.Queue(
             f"{name}-queue",
-            visibility_timeout_seconds=6 * function_timeout + args.batching_window_seconds,
+            visibility_timeout_seconds=visibility_timeout,
             redrive_policy=pulumi.Output.json_dumps(
                 {"deadLetterTargetArn": self.dlq.arn, "maxReceiveCount": args.max_receive_count}
             ),
             sqs_managed_sse_enabled=True,
             opts=child,
+        )
+        # A message retried until its last receive is at most this old when it leaves
+        # for the DLQ: an older one is not being received at all (the consumer is
+        # throttled, failing before it reports, or its mapping is off).
+        self.age_threshold_seconds = args.max_receive_count * visibility_timeout
+        self.age_alarm = above(
+            f"{name}-age-alarm",
+            self,
+            description=pulumi.Output.concat(
+                "Messages wait unconsumed in ",
+                self.queue.name,
+                f" (oldest above {self.age_threshold_seconds} s)",
+            ),
+            namespace="AWS/SQS",
+            metric_name="ApproximateAgeOfOldestMessage",
+            dimensions={"QueueName": self.queue.name},
+            threshold=self.age_threshold_seconds,
         )
         self.rule = aws.cloudwatch.EventRule(
             f"{name}-rule",

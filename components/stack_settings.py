@@ -126,6 +126,9 @@ class StackSettings:
     apiThrottlingRateLimit: int
     apiThrottlingBurstLimit: int
     corsAllowOrigins: tuple[str, ...]
+    opsEmail: str  # subscribed to the ops topic (alarms, budget alerts) when not empty
+    monthlyBudgetUsd: int
+    traceSampleRate: Decimal  # X-Ray's fixed rate after 1 trace a second (the sampling rule)
 
     @classmethod
     def names(cls) -> list[str]:
@@ -168,4 +171,7 @@ RULES: dict[str, Rule] = {
         lambda raw: tuple(o.strip() for o in str(raw).split(",") if o.strip()),
         _origins,
     ),
+    "opsEmail": (None, _email),
+    "monthlyBudgetUsd": (_integer, _within(1, None)),
+    "traceSampleRate": (_decimal, _within(Decimal(0), Decimal(1))),
 }

@@ -1,6 +1,7 @@
 """State machines (helpers, not components): every state machine of the shop is built by
-logged_state_machine, under its owner (its log group, tracing, an alarm on failed
-executions); machine_role gives one its role, and started_by_rule has a rule start it."""
+logged_state_machine, under its owner (its log group, tracing, alarms on failed and on
+timed-out executions); machine_role gives one its role, and started_by_rule has a rule
+start it."""
 
 import json
 from collections.abc import Mapping, Sequence
@@ -101,6 +102,7 @@ class LoggedStateMachine:
     log_group: aws.cloudwatch.LogGroup
     state_machine: aws.sfn.StateMachine
     failures_alarm: aws.cloudwatch.MetricAlarm
+    timeouts_alarm: aws.cloudwatch.MetricAlarm
 
 
 def logged_state_machine(
@@ -114,11 +116,7 @@ def logged_state_machine(
     log_retention_days: int,
     alarm_description: str,
     depends_on: Sequence[pulumi.Resource],
-    log_level: str | None = None,
-    tracing: bool = True,
 ) -> LoggedStateMachine:
-    """log_level: by default ALL for EXPRESS (it keeps no execution history: its log is
-    the only record), else ERROR. tracing: X-Ray, on unless the caller says why not."""
     log_group = aws.cloudwatch.LogGroup(
         f"{name}-logs",
         name=f"/aws/vendedlogs/states/{state_machine_name}",
@@ -136,9 +134,10 @@ def logged_state_machine(
             # Execution data holds the customer's e-mail (and, paying, the payment
             # token): the log keeps the states walked and their errors, never the data.
             "include_execution_data": False,
-            "level": log_level or ("ALL" if workflow_type == "EXPRESS" else "ERROR"),
+            # EXPRESS keeps no execution history: its log is the only record.
+            "level": "ALL" if workflow_type == "EXPRESS" else "ERROR",
         },
-        tracing_configuration={"enabled": tracing},
+        tracing_configuration={"enabled": True},
         opts=pulumi.ResourceOptions(parent=owner, depends_on=list(depends_on)),
     )
     failures_alarm = at_least_one(
@@ -149,7 +148,15 @@ def logged_state_machine(
         metric_name="ExecutionsFailed",
         dimensions={"StateMachineArn": state_machine.arn},
     )
-    return LoggedStateMachine(log_group, state_machine, failures_alarm)
+    timeouts_alarm = at_least_one(
+        f"{name}-timeouts-alarm",
+        owner,
+        description=f"{state_machine_name} executions timed out: their orders may need attention",
+        namespace="AWS/States",
+        metric_name="ExecutionsTimedOut",
+        dimensions={"StateMachineArn": state_machine.arn},
+    )
+    return LoggedStateMachine(log_group, state_machine, failures_alarm, timeouts_alarm)
 
 
 @dataclass
@@ -174,8 +181,6 @@ def express_machine_started_by_rule(
     event_pattern: Mapping[str, Any],
     rule_description: str,
     depends_on: Sequence[pulumi.Resource] = (),
-    log_level: str | None = None,
-    tracing: bool = True,
 ) -> StartedMachine:
     """machine_role, logged_state_machine (EXPRESS) and started_by_rule, in that order: the
     shape of the customer notifier and the audit recorder."""
@@ -190,8 +195,6 @@ def express_machine_started_by_rule(
         log_retention_days=log_retention_days,
         alarm_description=alarm_description,
         depends_on=[runs.policy, *depends_on],
-        log_level=log_level,
-        tracing=tracing,
     )
     start = started_by_rule(
         name,

@@ -11,6 +11,11 @@ which run moto in-process, apply the fidelity patches only.
   copying a table while it is written fails ("dictionary changed size"). On AWS a
   transaction is isolated from other writes. Every call that reads or writes a
   table's items now holds one lock.
+- EventBridge replays, of a window to the rules asked for (fidelity). moto's
+  StartReplay sends every event the archive holds to every rule of the bus,
+  whatever EventStartTime, EventEndTime and Destination.FilterArns say; AWS
+  replays the events of the window, to those rules only (all rules when there are
+  none). The replay runbook (docs/runbooks.md) relies on both.
 - $$.State.EnteredTime (fidelity). moto gives Python's isoformat
   (2026-11-30T10:00:00.123456+00:00); AWS gives milliseconds and a Z
   (2026-11-30T10:00:00.123Z), the shop's one timestamp format, which the order
@@ -518,6 +523,67 @@ def _apply_transformer_time() -> None:
     _set(parser, "parse", staticmethod(aws_time_parse))
 
 
+# --- EventBridge replays: the window and the rules asked for -----------------------------
+
+_REPLAY_SHAPE = (
+    "for event in archive.events",
+    "for rule in event_bus.rules.values()",
+    '"replay-name": self.name',
+    "self.state = ReplayState.COMPLETED",
+)
+
+
+def _epoch(moment: Any) -> float:
+    """An EventBridge time as moto holds it: epoch seconds (a number), or ISO 8601 text."""
+    from datetime import datetime  # noqa: PLC0415
+
+    if isinstance(moment, int | float):
+        return float(moment)
+    if isinstance(moment, datetime):
+        return moment.timestamp()
+    try:
+        return float(moment)
+    except ValueError:
+        return datetime.fromisoformat(str(moment)).timestamp()
+
+
+def _check_replay_window() -> str | None:
+    from moto.events.models import Replay  # noqa: PLC0415
+
+    source = inspect.getsource(Replay.replay_events)
+    missing = [shape for shape in _REPLAY_SHAPE if shape not in source]
+    if missing:
+        return f"Replay.replay_events no longer has {missing}"
+    init = inspect.getsource(Replay.__init__)
+    if "self.event_start_time" not in init or "self.destination" not in init:
+        return "Replay no longer keeps its window and destination"
+    return None
+
+
+def _apply_replay_window() -> None:
+    from moto.core.utils import unix_time  # noqa: PLC0415
+    from moto.events.models import Replay, ReplayState, events_backends  # noqa: PLC0415
+    from moto.moto_api._internal import mock_random as random  # noqa: PLC0415
+
+    def replay_events(self: Any, archive: Any) -> None:
+        backend = events_backends[self.account_id][self.region]
+        bus = backend.describe_event_bus(self.destination["Arn"].split("/")[-1])
+        start, end = _epoch(self.event_start_time), _epoch(self.event_end_time)
+        only = set(self.destination.get("FilterArns") or ())
+        for event in list(archive.events):
+            if not start <= _epoch(event["time"]) <= end:
+                continue
+            for rule in list(bus.rules.values()):
+                if only and rule.arn not in only:
+                    continue
+                replayed: Any = event | {"id": str(random.uuid4()), "replay-name": self.name}
+                rule.send_to_targets(replayed, transform_input=False)  # as moto's own does
+        self.state = ReplayState.COMPLETED
+        self.end_time = unix_time()
+
+    _set(Replay, "replay_events", replay_events)
+
+
 # --- applying them ---------------------------------------------------------------------
 
 
@@ -543,6 +609,7 @@ PATCHES = (
         _apply_transformer_time,
         fidelity=True,
     ),
+    Patch("events-replay-window", _check_replay_window, _apply_replay_window, fidelity=True),
     # Before dynamodb-isolation, which then holds its lock around this one too.
     Patch(
         "dynamodb-stream-rollback", _check_stream_rollback, _apply_stream_rollback, fidelity=True

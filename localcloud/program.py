@@ -58,7 +58,10 @@ def evaluate(
         root = pulumi.runtime.get_root_resource()
         if not isinstance(root, Stack):  # set_mocks made one
             raise RuntimeError(f"the root resource is not a stack: {root!r}")
+        # Pulumi's mocks keep one root stack per process: each evaluation starts it afresh,
+        # without the outputs and stack transformations an earlier one registered.
         root.outputs.clear()
+        root._transformations = []
         runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")
         names = list(root.outputs)
         return pulumi.Output.all(*(root.outputs[n] for n in names)).apply(

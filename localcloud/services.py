@@ -23,6 +23,7 @@ Service = Literal[
     "pipes",
     "dynamodbstreams",
     "appsync",
+    "budgets",
 ]
 
 BOTO3_TO_MOTO: dict[Service, str] = {
@@ -44,6 +45,7 @@ BOTO3_TO_MOTO: dict[Service, str] = {
     "pipes": "pipes",
     "dynamodbstreams": "dynamodbstreams",
     "appsync": "appsync",
+    "budgets": "budgets",
 }
 
 # The name a service's requests are signed with, where it is not the boto3 name:

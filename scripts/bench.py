@@ -16,6 +16,12 @@ load        20 concurrent customers (add to basket, check out through HTTP, wait
             by 20 boto3 threads straight against a fresh emulator (the bare
             emulator's orders/s) and the ratio of the two.
             Goals: ratio >= 50 %, p95 < 2 s, 0 lost or duplicated, ready <= 3 s.
+cost        a few orders by the demo customer through the local cloud (add to basket,
+            check out with an Idempotency-Key, until PAID, handed to the carrier,
+            basket emptied and customer e-mailed), recorded by the emulator: every AWS
+            call with its parameters, DynamoDB item sizes, Lambda durations, log bytes,
+            events and executions per order, written to docs/measurements.json for
+            `make cost` (cost/measure.py says where each number comes from).
 """
 
 import argparse
@@ -48,7 +54,7 @@ sys.path.insert(0, str(ROOT))
 from components.packaging import build_archive, handler_modules  # noqa: E402
 from ordering.status_index import PARTITION_KEY, shard_of, status_shard  # noqa: E402
 from shop_common.contracts import EVENTS, MAX_STOCK, SCHEMA_VERSION, DetailType  # noqa: E402
-from shop_common.routes import path  # noqa: E402
+from shop_common.routes import IDEMPOTENCY_KEY_HEADER, ROUTES, path  # noqa: E402
 
 if TYPE_CHECKING:
     import requests
@@ -59,6 +65,7 @@ if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient
     from mypy_boto3_stepfunctions.literals import ExecutionStatusType
 
+    from cost import measure
     from localcloud.emulator import RequestCount
     from localcloud.services import Service
 
@@ -68,7 +75,7 @@ FLOOR = (
     "import boto3\nfrom aws_lambda_powertools import Logger\n"
     "from aws_lambda_powertools.event_handler import APIGatewayHttpResolver"
 )
-SECTIONS = ("functions", "localcloud", "load")
+SECTIONS = ("functions", "localcloud", "load", "cost")
 _CHUNK_UNMAP = re.compile(r"munmap\(0x[0-9a-f]+, 16384\)\s+= 0")
 MAX_READY_SECONDS = 3
 MAX_MEDIAN_PAID_SECONDS = 2
@@ -1016,6 +1023,187 @@ def bench_load(orders_per_client: int) -> None:
     print("goals: " + "; ".join(f"{g}: {'met' if ok else 'MISSED'}" for g, ok in goals.items()))
 
 
+# --- cost: what an order calls, writes, logs and takes, for `make cost` -------------------
+
+COST_ORDERS = 5
+COST_BROWSE = 10
+
+
+@dataclass
+class CostCustomer:
+    """The demo customer of the cost section: their token header and user id."""
+
+    headers: dict[str, str]
+    user_id: str
+
+    @classmethod
+    def of(cls, outputs: dict[str, Any]) -> "CostCustomer":
+        import jwt  # noqa: PLC0415
+
+        token = _token(outputs, "customer")
+        claims = jwt.decode(token, options={"verify_signature": False})
+        return cls({"Authorization": f"Bearer {token}"}, claims["sub"])
+
+
+def _cost_order(
+    outputs: dict[str, Any], http: "requests.Session", product: str, customer: CostCustomer
+) -> str:
+    """One order, as a client places it: the basket, then checkout with an
+    Idempotency-Key; returns once the order is PAID, handed to the carrier and its
+    customer e-mailed, its basket emptied and its OrderPaid audited (every call of the
+    order path made)."""
+    from workflows.customer_notifier import marker  # noqa: PLC0415
+
+    dynamodb: DynamoDBClient = _aws(outputs, "dynamodb")
+    emails = f"{outputs['awsEndpointUrl']}/_localcloud/emails"
+    sent = len(http.get(emails, timeout=10).json())
+    api = outputs["apiUrl"].rstrip("/")
+    http.put(
+        api + path("put_item", productId=product),
+        headers=customer.headers,
+        json={"quantity": 1},
+        timeout=10,
+    ).raise_for_status()
+    checkout = http.post(
+        api + path("checkout"),
+        headers=customer.headers | {IDEMPOTENCY_KEY_HEADER: str(uuid.uuid4())},
+        json=CHECKOUT,
+        timeout=10,
+    )
+    checkout.raise_for_status()
+    order_id: str = checkout.json()["orderId"]
+
+    def settled() -> bool:
+        order = dynamodb.get_item(
+            TableName=outputs["ordersTableName"], Key={"orderId": {"S": order_id}}
+        ).get("Item", {})
+        return "fulfilmentRequestedAt" in order and marker(DetailType.ORDER_PAID) in order
+
+    _wait(settled)
+    _wait(lambda: len(http.get(emails, timeout=10).json()) > sent)
+    basket = {"userId": {"S": customer.user_id}}
+    _wait(
+        lambda: "Item" not in dynamodb.get_item(TableName=outputs["basketsTableName"], Key=basket)
+    )
+
+    def audited() -> bool:  # the last event of the path recorded: the audit's calls made
+        records = dynamodb.query(
+            TableName=outputs["auditTableName"],
+            KeyConditionExpression="correlationId = :order",
+            ExpressionAttributeValues={":order": {"S": order_id}},
+        )["Items"]
+        return any(r["detailType"]["S"] == DetailType.ORDER_PAID for r in records)
+
+    _wait(audited)
+    return order_id
+
+
+def bench_cost(orders: int) -> None:
+    import requests  # noqa: PLC0415
+
+    from cost import MEASUREMENTS, measure  # noqa: PLC0415
+    from localcloud.harness import LocalCloudProcess  # noqa: PLC0415
+
+    with tempfile.TemporaryDirectory() as state_dir:
+        state = Path(state_dir)
+        recording = state / "recording.jsonl"
+        # The emulator's recorder writes where this says when the emulator starts.
+        os.environ[measure.RECORDER_FILE] = str(recording)
+        try:
+            cloud = LocalCloudProcess(state / "cloud")
+        finally:
+            del os.environ[measure.RECORDER_FILE]
+        try:
+            outputs = cloud.wait_ready()
+            endpoint = outputs["awsEndpointUrl"]
+            http = requests.Session()
+            product = _create_product(outputs, http)
+            customer = CostCustomer.of(outputs)
+            _cost_order(outputs, http, product, customer)  # cold starts: not the steady state
+            time.sleep(1)  # the warm-up's last calls (the notifier's) are done
+            window = measure.Window(state / "cloud" / "localcloud.out", state / "cloud" / "logs")
+            sent = len(http.get(f"{endpoint}/_localcloud/emails", timeout=10).json())
+            measure.start_recording(endpoint)
+            window.open(time.time())
+            order_ids = [_cost_order(outputs, http, product, customer) for _ in range(orders)]
+            time.sleep(1)  # the notifier's SNS publish follows its e-mail
+            measure.stop_recording(endpoint)
+            run = measure.Run(
+                outputs=outputs,
+                window=window,
+                recording=recording,
+                order_ids=order_ids,
+                api_requests=Counter(
+                    {route: orders for route in (_route_key("put_item"), _route_key("checkout"))}
+                ),
+                emails=len(http.get(f"{endpoint}/_localcloud/emails", timeout=10).json()) - sent,
+            )
+            measured = measure.collect(lambda service: _aws(outputs, service), run, "local")
+            measured["browse"] = _cost_browse(outputs, http, product, recording, window)
+        finally:
+            cloud.stop()
+    import moto  # noqa: PLC0415
+
+    today = time.strftime("%Y-%m-%d")
+    measurement = {
+        "label": f"measured locally against the emulator on {today}",
+        "how": (
+            f"`make bench` (section cost): {orders} orders by one customer through the local "
+            f"cloud (stack local, moto {moto.__version__}), after a warm-up order; "
+            f"{os.cpu_count()} cores, Python {sys.version.split()[0]}"
+        ),
+        "date": today,
+        "stack": "local",
+        "orders": orders,
+        "order": (
+            "PUT /basket/items/{productId} (one product, quantity 1); POST /basket/checkout "
+            "with an Idempotency-Key; then, by events: the order PENDING, its stock reserved, "
+            "the order workflow (PAID, captured, OrderPaid), the basket emptied, fulfilment "
+            "requested, the customer e-mailed"
+        ),
+    } | measured
+    measure.write(measurement)
+    print(f"{orders} orders measured; written to {MEASUREMENTS.relative_to(ROOT)}")
+    for call in measured["calls"]:
+        print(f"  {call['per_order']:5.2f}  {call['caller']:28} {call['action']}")
+    for handler, numbers in measured["functions"].items():
+        if "duration_ms" in numbers:
+            print(
+                f"  {handler:20} {numbers['invocations_per_order']:4.1f} invocations/order, "
+                f"warm {numbers['duration_ms']['mean']:6.1f} ms mean"
+            )
+
+
+def _cost_browse(
+    outputs: dict[str, Any],
+    http: "requests.Session",
+    product: str,
+    recording: Path,
+    window: "measure.Window",
+) -> dict[str, Any]:
+    """Product reads as a shopper makes them, for `make capacity`: a category page and
+    a product page, COST_BROWSE times each."""
+    from cost import measure  # noqa: PLC0415
+
+    endpoint, api = outputs["awsEndpointUrl"], outputs["apiUrl"].rstrip("/")
+    measure.start_recording(endpoint)
+    window.open(time.time())
+    for _ in range(COST_BROWSE):
+        http.get(api + path("list_products"), params={"category": "home"}, timeout=10)
+        http.get(api + path("get_product", productId=product), timeout=10).raise_for_status()
+    time.sleep(0.5)
+    measure.stop_recording(endpoint)
+    requests = Counter({_route_key(op): COST_BROWSE for op in ("list_products", "get_product")})
+    return measure.collect_browse(
+        lambda service: _aws(outputs, service), window, recording, requests
+    )
+
+
+def _route_key(operation: str) -> str:
+    [route] = [r for r in ROUTES if r.operation == operation]
+    return f"{route.method} {route.path}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -1026,6 +1214,9 @@ def main() -> None:
     parser.add_argument(
         "--load-orders", type=int, default=10, help="orders per customer thread under load"
     )
+    parser.add_argument(
+        "--cost-orders", type=int, default=COST_ORDERS, help="orders measured for `make cost`"
+    )
     parser.add_argument("sections", nargs="*", help=f"any of {SECTIONS} (default: all)")
     args = parser.parse_args()
     sections = args.sections or list(SECTIONS)
@@ -1035,6 +1226,7 @@ def main() -> None:
         "functions": lambda: bench_functions(args.runs),
         "localcloud": lambda: bench_localcloud(args.orders, args.starts),
         "load": lambda: bench_load(args.load_orders),
+        "cost": lambda: bench_cost(args.cost_orders),
     }
     for section in sections:
         record(section, runs[section])

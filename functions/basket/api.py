@@ -7,6 +7,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from basket import graphql_api, service
 from shop_common import appsync, http, idempotency
 from shop_common.contracts import BASKET_ITEM_INPUT, CHECKOUT_INPUT
+from shop_common.metric_names import Metric
 from shop_common.models import Basket, CheckoutAccepted
 from shop_common.observability import logger, metrics
 
@@ -47,7 +48,9 @@ def checkout() -> CheckoutAccepted:
     accepted = idempotency.once_per_key(
         "checkout", key, user, request, lambda: service.checkout(user, request), app.lambda_context
     )
-    metrics.add_metric(name="CheckoutsAccepted", unit="Count", value=1)
+    metrics.add_metric(name=Metric.CHECKOUTS_ACCEPTED, unit="Count", value=1)
+    logger.set_correlation_id(accepted["orderId"])  # from here on, the order's path
+    logger.info("checkout accepted")
     return accepted
 
 

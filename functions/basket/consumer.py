@@ -10,7 +10,9 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from basket import service
+from shop_common.contracts import DetailType
 from shop_common.inbound import read_event
+from shop_common.metric_names import Metric
 from shop_common.observability import logger, metrics
 
 if TYPE_CHECKING:  # not imported at run time: each import is paid on a cold start
@@ -23,6 +25,10 @@ processor = BatchProcessor(event_type=EventType.SQS)
 def handle_record(record: SQSRecord) -> None:
     detail_type, data = read_event(record.body, __name__)
     applied = service.on_order_event(detail_type, data["orderId"], data["userId"])
+    if applied and detail_type is DetailType.ORDER_PAYMENT_FAILED:
+        # Counted here, once per order (its basket reopens once): the ordering service
+        # does not consume this outcome, the workflow that decides it emits no metrics.
+        metrics.add_metric(name=Metric.ORDERS_PAYMENT_FAILED, unit="Count", value=1)
     logger.info(
         "order event applied" if applied else "order event no longer concerns the basket",
         extra={"detailType": detail_type, "orderId": data["orderId"]},

@@ -6,8 +6,9 @@ from typing import Any
 from basket import service
 from shop_common import appsync, http
 from shop_common.contracts import BASKET_ITEM_INPUT, CHECKOUT_INPUT
+from shop_common.metric_names import Metric
 from shop_common.models import Basket, CheckoutAccepted
-from shop_common.observability import metrics
+from shop_common.observability import logger, metrics
 
 app = appsync.new_resolver()
 field = appsync.Fields(app, "basket.api")
@@ -37,5 +38,7 @@ def remove_from_basket(productId: str) -> Basket:
 def place_order(input: dict[str, Any]) -> CheckoutAccepted:
     user = appsync.caller(app).user_id
     accepted = service.checkout(user, appsync.arguments(input, CHECKOUT_INPUT))
-    metrics.add_metric(name="CheckoutsAccepted", unit="Count", value=1)
+    metrics.add_metric(name=Metric.CHECKOUTS_ACCEPTED, unit="Count", value=1)
+    logger.set_correlation_id(accepted["orderId"])  # from here on, the order's path
+    logger.info("checkout accepted")
     return accepted

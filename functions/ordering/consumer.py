@@ -14,6 +14,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from ordering import service
 from shop_common.contracts import DetailType
 from shop_common.inbound import read_event
+from shop_common.metric_names import Metric
 from shop_common.models import CheckoutBasket, OrderRejected
 from shop_common.observability import logger, metrics
 
@@ -30,7 +31,7 @@ def handle_record(record: SQSRecord) -> None:
     try:
         if detail_type is DetailType.CHECKOUT_BASKET:
             if service.place(cast(CheckoutBasket, data)):
-                metrics.add_metric(name="OrdersPlaced", unit="Count", value=1)
+                metrics.add_metric(name=Metric.ORDERS_PLACED, unit="Count", value=1)
                 logger.info("order placed")
             else:
                 logger.info("duplicate checkout: the order already exists")
@@ -39,6 +40,8 @@ def handle_record(record: SQSRecord) -> None:
             logger.info("payment started" if started else "no payment to start")
         elif detail_type is DetailType.ORDER_PAID:
             handed = service.request_fulfilment(str(data["orderId"]))
+            if handed:  # once per order: fulfilment is requested once
+                metrics.add_metric(name=Metric.ORDERS_PAID, unit="Count", value=1)
             logger.info("handed to the carrier" if handed else "no fulfilment to request")
         elif detail_type is DetailType.ORDER_CANCELLED:
             refunding = service.start_refund(str(data["orderId"]))
@@ -46,7 +49,7 @@ def handle_record(record: SQSRecord) -> None:
         else:
             rejected = service.reject(cast(OrderRejected, data))
             if rejected:
-                metrics.add_metric(name="OrdersRejected", unit="Count", value=1)
+                metrics.add_metric(name=Metric.ORDERS_REJECTED, unit="Count", value=1)
             logger.info("order rejected" if rejected else "order no longer pending")
     finally:  # a failed record must not lend its order id to the next one's logs
         logger.remove_keys(["orderId"])

@@ -12,6 +12,7 @@ from shop_common.contracts import (
     PRODUCT_UPDATE_INPUT,
     STOCK_CHANGE_INPUT,
 )
+from shop_common.metric_names import Metric
 from shop_common.models import Product, ProductPage
 from shop_common.observability import logger, metrics
 
@@ -46,7 +47,7 @@ def create_product() -> http.Reply:
         lambda: service.create(data),
         app.lambda_context,
     )
-    metrics.add_metric(name="ProductsCreated", unit="Count", value=1)
+    metrics.add_metric(name=Metric.PRODUCTS_CREATED, unit="Count", value=1)
     location = app.current_event.raw_path.rstrip("/") + "/" + product["productId"]
     return http.Reply(product, {"Location": location})
 

@@ -14,6 +14,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from products import stock
 from shop_common.contracts import DetailType
 from shop_common.inbound import read_event
+from shop_common.metric_names import Metric
 from shop_common.models import Order
 from shop_common.observability import logger, metrics
 
@@ -29,7 +30,7 @@ def handle_record(record: SQSRecord) -> None:
     order_id = str(data["orderId"])
     if detail_type is DetailType.ORDER_CREATED:
         decided = stock.reserve(cast(Order, data))  # contract-valid: an Order
-        metrics.add_metric(name="StockDecisions", unit="Count", value=int(decided))
+        metrics.add_metric(name=Metric.STOCK_DECISIONS, unit="Count", value=int(decided))
         logger.info("stock decided" if decided else "stock decided before", orderId=order_id)
     else:
         released = stock.release(order_id, str(data["userId"]))

@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # not imported at run time: each import is paid on a cold sta
 
 _PAGE_SIZE = re.compile(r"[0-9]{1,3}")  # ASCII digits only: str.isdigit() accepts "²"
 _ISSUED_ID = re.compile(UUID_PATTERN)
+ORDER_ID = "orderId"  # the path parameter and GraphQL argument that names an order
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 _IDEMPOTENCY_KEY_SCHEMA = {
     "type": "object",
@@ -79,9 +80,12 @@ def _only_issued_ids(
 
 def issued_id(name: str, value: str) -> str:
     """A value that names something the shop issued (a path's or a GraphQL argument's
-    id): any other form names nothing."""
+    id): any other form names nothing. A request about an order is then logged under
+    the order's id, as everything on the order's path is (docs/architecture.md#observability)."""
     if not _ISSUED_ID.fullmatch(value):
         raise NotFound(f"No {name} {value[:64]!r} exists")
+    if name == ORDER_ID:
+        logger.set_correlation_id(value)
     return value
 
 

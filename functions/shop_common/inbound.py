@@ -7,6 +7,7 @@ from typing import Any
 
 from shop_common.contracts import EVENTS, DetailType, Schema, consumed_by, event_detail_schema
 from shop_common.errors import Invalid
+from shop_common.observability import logger
 from shop_common.serialization import InvalidJson, loads
 from shop_common.validation import validate
 
@@ -20,7 +21,12 @@ class InvalidEvent(ValueError):
 def read_event(body: str, consumer: str) -> tuple[DetailType, dict[str, Any]]:
     """(detail-type, data) of an event `consumer` takes, contract-valid; else InvalidEvent.
     The data is valid against its type's schema, so it is that type's record in
-    shop_common.models."""
+    shop_common.models.
+
+    Every log line from here to the next record's read_event carries the event's
+    correlation id (an order's events carry the order id); a record that fails before
+    its id is read carries none, never the previous record's."""
+    logger.set_correlation_id(None)
     try:
         event = loads(body)
     except InvalidJson as error:
@@ -39,4 +45,5 @@ def read_event(body: str, consumer: str) -> tuple[DetailType, dict[str, Any]]:
         detail = validate(event.get("detail"), schema)
     except Invalid as error:
         raise InvalidEvent(f"{detail_type} breaks its contract: {error}") from None
+    logger.set_correlation_id(detail["metadata"]["correlationId"])
     return declared.detail_type, detail["data"]

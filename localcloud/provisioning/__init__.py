@@ -7,6 +7,7 @@ from localcloud import program, stack_config
 from localcloud.provisioning import (  # noqa: F401 - each registers its handlers
     apigatewayv2,
     appsync,
+    budgets,
     cloudwatch,
     cognito,
     dynamodb,

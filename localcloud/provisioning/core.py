@@ -29,6 +29,7 @@ NOT_ENFORCED = (
     "IAM policies (moto does not evaluate them)",
     "API throttling and access logs",
     "CloudWatch alarms (stored, never evaluated)",
+    "AWS Budgets (stored, never evaluated: the emulator has no bill)",
     "encryption at rest (KMS/SSE settings are stored only)",
     "X-Ray tracing",
     "log retention",

@@ -3,6 +3,7 @@ invokeArn, …, in camelCase) and the invokes the program makes. Every
 registration is recorded with its URN, so tests can check inputs, parents and
 wiring after the program has run."""
 
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,7 +121,7 @@ def _outputs(args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]
                 "arn": arn.format("appsync", f"apis/{api_id}/datasources/{source}")
             }
         case "aws:kms/key:Key":
-            key_id = "1234abcd-12ab-34cd-56ef-1234567890ab"
+            key_id = str(uuid.uuid5(uuid.NAMESPACE_URL, args.name))  # one per key, as on AWS
             return key_id, {"keyId": key_id, "arn": arn.format("kms", f"key/{key_id}")}
         case _:
             return f"{args.name}-id", {}
@@ -181,6 +182,9 @@ def start(mocks: ShopMocks, stack: str, config: dict[str, str]) -> MockMonitor:
     monitor = MockMonitor(mocks)
     pulumi.runtime.set_mocks(mocks, project="shop", stack=stack, preview=False, monitor=monitor)
     pulumi.runtime.set_all_config(config)
+    root = pulumi.runtime.get_root_resource()  # kept per process: without earlier transformations
+    if root is not None:
+        root._transformations = []
     return monitor
 
 

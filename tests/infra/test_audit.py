@@ -106,9 +106,7 @@ def test_the_recorders_role_grants_exactly_what_its_definition_calls(deployment)
             assert all(a.startswith(("logs:", "xray:")) for a in statement["Action"])
 
 
-def test_the_recorder_is_express_puts_once_per_event_id_and_logs_errors_without_data(
-    deployment,
-):
+def test_the_recorder_is_express_puts_once_per_event_id_and_logs_without_data(deployment):
     machine = recorder(deployment)
     states = json.loads(machine.inputs["definition"])["States"]
     record = states["Record"]["Parameters"]
@@ -118,11 +116,11 @@ def test_the_recorder_is_express_puts_once_per_event_id_and_logs_errors_without_
     assert record["ConditionExpression"] == "attribute_not_exists(eventId)"
     assert record["Item"]["eventId"] == {"S.$": "$.detail.metadata.eventId"}
     assert record["Item"]["correlationId"] == {"S.$": "$.detail.metadata.correlationId"}
-    assert (logging["level"], logging["includeExecutionData"]) == ("ERROR", False)
-    assert machine.inputs["tracingConfiguration"] == {"enabled": False}
+    assert (logging["level"], logging["includeExecutionData"]) == ("ALL", False)
+    assert machine.inputs["tracingConfiguration"] == {"enabled": True}
     alarms = deployment.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
     assert any(
-        a.inputs["metricName"] == "ExecutionsFailed"
+        a.inputs.get("metricName") == "ExecutionsFailed"
         and a.inputs["dimensions"] == {"StateMachineArn": machine.outputs["arn"]}
         for a in alarms
     )

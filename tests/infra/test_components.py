@@ -6,6 +6,7 @@ import json
 import pulumi
 import pytest
 
+from components.alarms import at_least_one, stale_orders
 from components.audit_recorder import AuditRecorder, AuditRecorderArgs
 from components.customer_notifier import CustomerNotifier, CustomerNotifierArgs
 from components.event_bus import EventBus, EventBusArgs
@@ -14,6 +15,7 @@ from components.http_api import HttpApi, HttpApiArgs
 from components.http_service import HttpService, HttpServiceArgs
 from components.identity import Identity, IdentityArgs
 from components.notifications import Notifications, NotificationsArgs
+from components.operations import Operations, OperationsArgs
 from components.order_workflow import OrderWorkflow, OrderWorkflowArgs
 from components.queue_consumer import QueueConsumer, QueueConsumerArgs
 from components.tables import TableArgs, TableIndex
@@ -410,8 +412,8 @@ def test_the_audit_recorder_records_its_bus_events_for_the_retention_given(mocks
         assert record["TableName"] == "audit"
         assert f"{46 * 864})" in record["Item"]["expiresAt"]["N.$"]  # 45 days, and the day
         assert kind == "EXPRESS"
-        assert (logging["level"], logging["include_execution_data"]) == ("ERROR", False)
-        assert tracing == {"enabled": False}
+        assert (logging["level"], logging["include_execution_data"]) == ("ALL", False)
+        assert tracing == {"enabled": True}
         assert retention == 30
         assert dlq == {"arn": dlq_arn}
 
@@ -481,3 +483,67 @@ def test_customer_notifier_refuses_a_sender_without_a_domain(sender):
             topic_arn="t",
             sender=sender,
         )
+
+
+@pulumi.runtime.test
+def test_operations_notifies_every_alarm_made_after_its_transformation_is_registered(mocks):
+    ops = Operations(
+        "ops",
+        OperationsArgs(
+            name_prefix="shop-x", monthly_budget_usd=7, trace_sample_rate=0.5, email="o@example.com"
+        ),
+    )
+    metric = {"namespace": "AWS/SQS", "metric_name": "M", "dimensions": {"QueueName": "q"}}
+    before = at_least_one("before", ops, description="made before", **metric)
+    pulumi.runtime.register_stack_transformation(ops.notify_on_every_alarm())
+    # A transformation reaches what is created later, under parents created later too
+    # (a component copies its parent's transformations when it is made).
+    later = pulumi.ComponentResource("test:index:Later", "later")
+    after = at_least_one("after", later, description="made after", **metric)
+
+    def assertion(topic_arn, before_actions, after_actions, after_ok, limit, rate, endpoint):
+        assert before_actions is None
+        assert after_actions == after_ok == [topic_arn]
+        assert (limit, rate, endpoint) == ("7", 0.5, "o@example.com")
+
+    return check(
+        ops.topic_arn,
+        before.alarm_actions,
+        after.alarm_actions,
+        after.ok_actions,
+        ops.budget.limit_amount,
+        ops.sampling_rule.fixed_rate,
+        ops.email_subscription.endpoint,
+        assertion=assertion,
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("monthly_budget_usd", 0), ("trace_sample_rate", 1.5), ("name_prefix", "x" * 33)],
+)
+def test_operations_refuses_bad_settings(field, value):
+    args = {"name_prefix": "shop-x", "monthly_budget_usd": 1, "trace_sample_rate": 0.1}
+    with pytest.raises(ValueError, match=field):
+        OperationsArgs(**(args | {field: value}))
+
+
+@pulumi.runtime.test
+def test_the_sweepers_hook_alarms_on_the_stale_orders_its_function_reports(mocks):
+    """Not called by the program yet: the stale-order sweeper's component will call it."""
+    sweeper = pulumi.ComponentResource("test:index:Sweeper", "sweeper")
+    alarm = stale_orders("sweeper-stale-alarm", sweeper, service="sweeper-job")
+
+    def assertion(namespace, metric, dimensions, threshold, statistic):
+        assert (namespace, metric) == ("shop", "StaleOrdersFound")
+        assert dimensions == {"service": "sweeper-job"}  # Powertools' service dimension
+        assert (threshold, statistic) == (1, "Sum")
+
+    return check(
+        alarm.namespace,
+        alarm.metric_name,
+        alarm.dimensions,
+        alarm.threshold,
+        alarm.statistic,
+        assertion=assertion,
+    )

@@ -75,6 +75,11 @@ BAD_VALUES = [
     ("apiThrottlingBurstLimit", "-5", "must be > 0"),
     ("corsAllowOrigins", "shop.example", "origins like https://shop.example"),
     ("corsAllowOrigins", "", "origins like"),
+    ("opsEmail", "ops", "e-mail address"),
+    ("monthlyBudgetUsd", "0", "must be >= 1"),
+    ("monthlyBudgetUsd", "ten", "not an integer"),
+    ("traceSampleRate", "1.5", "must be >= 0 and <= 1"),
+    ("traceSampleRate", "5%", "not a decimal number"),
 ]
 
 

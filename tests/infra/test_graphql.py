@@ -24,7 +24,7 @@ from shop_common import contracts
 from shop_common.contracts import ORDER_STATUS_PUSH, rule_pattern
 from shop_common.graphql_fields import FIELDS, LAMBDA_SERVICES, PUBLISH_ORDER_STATUS, DataSource
 from shop_common.routes import ADMIN_GROUP
-from tests.infra.helpers import QUEUE, ROLE, ROLE_POLICY, RULE, TARGET, function
+from tests.infra.helpers import ROLE, ROLE_POLICY, RULE, TARGET, function
 from tests.infra.mocks import ACCOUNT, REGION
 
 API = "aws:appsync/graphQLApi:GraphQLApi"
@@ -245,8 +245,6 @@ def test_order_events_reach_publish_order_status_through_an_iam_role(dev):
     assert statement["Resource"] == (
         f"{api.outputs['arn']}/types/Mutation/fields/publishOrderStatus"
     )
-    assert dev.with_output("arn", target.inputs["deadLetterConfig"]["arn"], QUEUE)
-    assert target.inputs["retryPolicy"]["maximumRetryAttempts"] > 0
 
 
 def test_the_rules_operation_and_variables_fit_the_schema(dev):
@@ -262,7 +260,8 @@ def test_the_rules_operation_and_variables_fit_the_schema(dev):
     assert transformer["inputPaths"] == {name: p for name, (p, _) in STATUS_VARIABLES.items()}
     template = transformer["inputTemplate"]
     for name in STATUS_VARIABLES:
-        template = template.replace(f"<{name}>", json.dumps(f"a {name}"))
+        # every value is a string: quoted in the template (moto inserts values raw)
+        template = template.replace(f'"<{name}>"', json.dumps(f"a {name}"))
     assert json.loads(template) == {name: f"a {name}" for name in STATUS_VARIABLES}
     # subscribers filter on userId and orderId: the mutation must select them
     [selection] = definition.selection_set.selections

@@ -426,3 +426,70 @@ def test_an_input_transformer_gets_the_event_time_as_aws_writes_it(emulator):
     body = json.loads(message["Body"])
     assert body["kind"] == "Tick"
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", body["at"]), body
+
+
+def test_a_replay_sends_the_windows_events_to_the_rules_asked_for_only():
+    """AWS's StartReplay, which moto ignores the window and FilterArns of unpatched."""
+    from moto import mock_aws  # noqa: PLC0415
+
+    emulator_patches.apply_fidelity()
+    with mock_aws():
+        events, sqs = boto3.client("events"), boto3.client("sqs")
+        bus_arn = events.create_event_bus(Name="bus")["EventBusArn"]
+        archive_arn = events.create_archive(ArchiveName="archive", EventSourceArn=bus_arn)[
+            "ArchiveArn"
+        ]
+        queues, rules = {}, {}
+        for name in ("asked", "other"):
+            queues[name] = sqs.create_queue(QueueName=name)["QueueUrl"]
+            arn = sqs.get_queue_attributes(QueueUrl=queues[name], AttributeNames=["QueueArn"])
+            rules[name] = events.put_rule(
+                Name=name, EventBusName="bus", EventPattern='{"source": ["s"]}'
+            )["RuleArn"]
+            events.put_targets(
+                Rule=name,
+                EventBusName="bus",
+                Targets=[{"Id": name, "Arn": arn["Attributes"]["QueueArn"]}],
+            )
+
+        def put(n: int) -> None:
+            entry = {
+                "EventBusName": "bus",
+                "Source": "s",
+                "DetailType": "T",
+                "Detail": f'{{"n": {n}}}',
+            }
+            assert events.put_events(Entries=[entry])["FailedEntryCount"] == 0
+
+        def drain(name: str) -> list[int]:
+            found = []
+            while messages := sqs.receive_message(
+                QueueUrl=queues[name], MaxNumberOfMessages=10
+            ).get("Messages"):
+                for message in messages:
+                    found.append(json.loads(message["Body"])["detail"]["n"])
+                    sqs.delete_message(
+                        QueueUrl=queues[name], ReceiptHandle=message["ReceiptHandle"]
+                    )
+            return sorted(found)
+
+        put(1)
+        time.sleep(1.1)
+        start = time.time()
+        put(2)
+        end = time.time()
+        time.sleep(1.1)
+        put(3)
+        assert drain("asked") == drain("other") == [1, 2, 3]
+
+        events.start_replay(
+            ReplayName="r",
+            EventSourceArn=archive_arn,
+            EventStartTime=start,
+            EventEndTime=end,
+            Destination={"Arn": bus_arn, "FilterArns": [rules["asked"]]},
+        )
+
+        assert events.describe_replay(ReplayName="r")["State"] == "COMPLETED"
+        assert drain("asked") == [2]
+        assert drain("other") == []

@@ -1,0 +1,1 @@
+"""The shop's CrossGuard policy pack (`pulumi preview --policy-pack policy`)."""
