@@ -183,7 +183,7 @@ def stack_report(e: Estimate, catalogue: Catalogue, measured: dict[str, Any]) ->
         + (
             "; ".join(e.checks)
             if e.checks
-            else "the derived invocations and walks agree with the measurement"
+            else "the derived invocations, walks and AppSync requests agree with the measurement"
         )
     )
     return out
