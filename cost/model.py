@@ -10,7 +10,12 @@ a queue and its consumer (batched as the mapping says), a state machine, the aud
 group; the state machines a consumer starts (measured), walked on their definitions
 (cost/asl.py); every DynamoDB item read or written (measured, with its size; the table's
 indexes from the program); logs (measured per invocation and execution, filtered by the
-stack's log levels) and traces (the program's tracing settings)."""
+stack's log levels) and traces (the program's tracing settings).
+
+Outside the goal, on lines of their own: the customer e-mail (measured), the order-status
+pushes (each measured event the status rule matches: a call of its AppSync target's
+mutation, an update per subscriber, the subscriber's connection-minutes), and the fixed
+monthly costs."""
 
 import math
 from collections import defaultdict
