@@ -247,6 +247,18 @@ def test_a_measured_order_event_the_status_rule_matches_is_pushed():
     assert after.quantity == before.quantity + 1
 
 
+def test_the_measurement_counts_the_local_appsyncs_requests():
+    from cost.measure import appsync_requests  # noqa: PLC0415
+
+    console = [
+        '[appsync] {"status": 200, "errors": 0, "latencyMs": 12}',
+        '\x1b[35m[appsync]\x1b[0m {"status": 200, "errors": 1, "latencyMs": 9}',
+        '[appsync] {"status": 401, "errors": 1, "latencyMs": 1}',
+        "[ordering-consumer] REPORT RequestId: x\tDuration: 1.0 ms\tBilled Duration: 1 ms",
+    ]
+    assert appsync_requests(console, 2) == {"requests_per_order": 1.5, "failed_per_order": 1.0}
+
+
 def test_the_push_path_meets_appsync_quotas_per_mutation():
     found = {lim.name: lim for lim in limits(evaluate("prod"), MEASURED, PRICES)}
     mutations = appsync_line(lines("prod")[1]).quantity
