@@ -256,9 +256,23 @@ graphql = GraphqlApi(
         resolver_code=resolver_code,
         fields=FIELDS,
         tables={
-            DataSource.PRODUCTS_TABLE: TableSource(products.table_name, products.table_arn),
-            DataSource.ORDERS_TABLE: TableSource(orders.table_name, orders.table_arn),
-            DataSource.AUDIT_TABLE: TableSource(audit.table_name, audit.table_arn),
+            # what appsync/resolvers/product(s).js, order(s).js, orderTimeline.js and
+            # auditEvents.js read, and nothing else
+            DataSource.PRODUCTS_TABLE: TableSource(
+                products.table_name,
+                products.table_arn,
+                item_reads=["dynamodb:GetItem", "dynamodb:Scan"],
+                queried_indexes=[CATEGORY_INDEX],
+            ),
+            DataSource.ORDERS_TABLE: TableSource(
+                orders.table_name,
+                orders.table_arn,
+                item_reads=["dynamodb:GetItem"],
+                queried_indexes=[USER_INDEX],
+            ),
+            DataSource.AUDIT_TABLE: TableSource(
+                audit.table_name, audit.table_arn, item_reads=["dynamodb:Query"]
+            ),
         },
         functions={
             source: service_by_module[module].function_arn

@@ -25,7 +25,7 @@ import pulumi_aws as aws
 
 from components import ROOT
 from components.event_bus import EventBus
-from components.iam import allow, assume_role_policy, policy_document
+from components.iam import allow, assume_role_policy_for, policy_document
 from components.pipeline import pipeline_options
 from components.queues import guarded_target
 from shop_common.graphql_fields import PUBLISH_ORDER_STATUS, DataSource, Field
@@ -35,9 +35,11 @@ SCHEMA_FILE = APPSYNC_DIR / "schema.graphql"
 RESOLVER_DIR = APPSYNC_DIR / "resolvers"
 JS_RUNTIME: aws.appsync.ResolverRuntimeArgsDict = {"name": "APPSYNC_JS", "runtime_version": "1.0.0"}
 FIELD_LOG_LEVELS = ("NONE", "ERROR", "INFO", "DEBUG", "ALL")
-# Deeper than any query of the schema needs: a cheap guard against abusive queries.
+# Above what any client of the schema needs (a query nests at most 4 deep, and only root
+# fields have resolvers): cheap guards against one request doing the work of thousands.
 QUERY_DEPTH_LIMIT = 8
-TABLE_READS = ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan")
+RESOLVER_COUNT_LIMIT = 10
+APPSYNC = "appsync.amazonaws.com"
 # What the order-status rule passes from each event to publishOrderStatus: each
 # argument's path in the event, and its type in the schema (tests/infra/test_graphql.py).
 STATUS_VARIABLES = {
@@ -68,8 +70,18 @@ def publish_operation(mutation: Field) -> str:
 
 @dataclass
 class TableSource:
+    """A service's table, read through AppSync: exactly the reads its resolvers make."""
+
     name: pulumi.Input[str]
     arn: pulumi.Input[str]
+    item_reads: Sequence[str]  # on the table, e.g. dynamodb:GetItem (Query: of the table)
+    queried_indexes: Sequence[str] = ()  # index names the resolvers Query
+
+    def __post_init__(self) -> None:
+        reads = ("dynamodb:Get", "dynamodb:Scan", "dynamodb:Query")
+        writes = [a for a in self.item_reads if not a.startswith(reads)]
+        if writes:
+            raise ValueError(f"a table data source only reads: not {writes}")
 
 
 @dataclass
@@ -127,6 +139,7 @@ class GraphqlApi(pulumi.ComponentResource):
             xray_enabled=args.xray_enabled,
             log_config=self._log_config(name, args),
             query_depth_limit=QUERY_DEPTH_LIMIT,
+            resolver_count_limit=RESOLVER_COUNT_LIMIT,
             opts=child,
         )
 
@@ -163,7 +176,9 @@ class GraphqlApi(pulumi.ComponentResource):
             return None
         self.log_role = aws.iam.Role(
             f"{name}-log-role",
-            assume_role_policy=assume_role_policy("appsync.amazonaws.com"),
+            assume_role_policy=assume_role_policy_for(
+                APPSYNC, aws.get_caller_identity_output().account_id
+            ),
             description=f"{args.api_name} writes its field logs",
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -199,26 +214,30 @@ class GraphqlApi(pulumi.ComponentResource):
         settings: dict[str, Any]
         if source in args.tables:
             table = args.tables[source]
-            statement = allow(
-                "ReadOnly",
-                TABLE_READS,
-                [table.arn, pulumi.Output.concat(table.arn, "/index/*")],
-            )
+            statements = [allow("ReadItems", table.item_reads, table.arn)]
+            if table.queried_indexes:
+                indexes = [
+                    pulumi.Output.concat(table.arn, f"/index/{index}")
+                    for index in table.queried_indexes
+                ]
+                statements.append(allow("QueryIndexes", ["dynamodb:Query"], indexes))
             settings = {"type": "AMAZON_DYNAMODB", "dynamodb_config": {"table_name": table.name}}
         else:
             function_arn = args.functions[source]
-            statement = allow("InvokeService", ["lambda:InvokeFunction"], function_arn)
+            statements = [allow("InvokeService", ["lambda:InvokeFunction"], function_arn)]
             settings = {"type": "AWS_LAMBDA", "lambda_config": {"function_arn": function_arn}}
         role = aws.iam.Role(
             f"{resource_name}-role",
-            assume_role_policy=assume_role_policy("appsync.amazonaws.com"),
+            assume_role_policy=assume_role_policy_for(
+                APPSYNC, aws.get_caller_identity_output().account_id, self.api.arn
+            ),
             description=f"{args.api_name}'s data source {source.value}",
             opts=child,
         )
         policy = aws.iam.RolePolicy(
             f"{resource_name}-policy",
             role=role.id,
-            policy=policy_document([statement]),
+            policy=policy_document(statements),
             opts=child,
         )
         return aws.appsync.DataSource(
@@ -248,7 +267,9 @@ class GraphqlApi(pulumi.ComponentResource):
         )
         self.status_role = aws.iam.Role(
             f"{name}-order-status-role",
-            assume_role_policy=assume_role_policy("events.amazonaws.com"),
+            assume_role_policy=assume_role_policy_for(
+                "events.amazonaws.com", account, self.status_rule.arn
+            ),
             description=f"EventBridge calls {args.api_name}'s {mutation.name}",
             opts=child,
         )

@@ -22,6 +22,29 @@ def assume_role_policy(service: str) -> str:
     )
 
 
+def assume_role_policy_for(
+    service: str, source_account: pulumi.Input[str], source_arn: pulumi.Input[str] | None = None
+) -> pulumi.Output[str]:
+    """A service may assume the role only on behalf of this account (and of one of its
+    resources): the confused-deputy guard."""
+    condition: dict[str, Any] = {"StringEquals": {"aws:SourceAccount": source_account}}
+    if source_arn is not None:
+        condition["ArnLike"] = {"aws:SourceArn": source_arn}
+    return pulumi.Output.json_dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": service},
+                    "Action": "sts:AssumeRole",
+                    "Condition": condition,
+                }
+            ],
+        }
+    )
+
+
 def policy_document(statements: Sequence[Mapping[str, Any]]) -> pulumi.Output[str]:
     return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": list(statements)})
 

@@ -19,7 +19,15 @@ from ordering.status_index import INDEX as STATUS_INDEX
 from ordering.status_index import SHARDS
 
 RATES = (100, 1_000, 10_000)
-PATHS = ("browse", "basket", "checkout → PAID", "customer e-mail", "reviews", "audit")
+PATHS = (
+    "browse",
+    "basket",
+    "checkout → PAID",
+    "customer e-mail",
+    "order-status push",
+    "reviews",
+    "audit",
+)
 
 
 @dataclass(frozen=True)
@@ -261,6 +269,36 @@ def limits(program: Program, measured: dict[str, Any], catalogue: Catalogue) -> 
     )
     publishes = sum(c["per_order"] for c in measured["calls"] if c["action"] == "sns:Publish")
     add("customer e-mail", "SNS Publish (ops feed)", "sns_publish", publishes, "quota increase")
+
+    # Order-status push: checkout → PAID's order events, each a publishOrderStatus call by
+    # the status rule's AppSync target and an update to each subscriber. Throttled, the
+    # target retries, then its DLQ takes the event: the order is paid regardless.
+    mutations = sum(flow.mutations.values())
+    if mutations:
+        push, subscribers = "order-status push", assume("appsync_subscribers_per_order")
+        retried = "the target retries a throttled call, then its DLQ: the order is paid regardless"
+        add(
+            push,
+            f"AppSync request tokens ({'/'.join(sorted(flow.mutations))}, one each)",
+            "appsync_request_tokens",
+            mutations,
+            f"quota increase (shared with every GraphQL client's requests); {retried}",
+        )
+        add(
+            push,
+            f"AppSync real-time outbound messages ({subscribers:g} subscriber an order)",
+            "appsync_realtime_outbound",
+            mutations * subscribers,
+            "quota increase",
+        )
+        add(
+            push,
+            f"AppSync real-time connections ({subscribers:g} new an order, at most)",
+            "appsync_realtime_connections",
+            subscribers,
+            "quota increase; a returning client keeps its connection across orders",
+        )
+        add(push, "EventBridge target invocations", "eventbridge_invocations", invocations, "")
 
     # Audit: EventBridge starts the audit recorder on each event; it puts one item.
     add(

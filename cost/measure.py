@@ -15,6 +15,8 @@ Where each number comes from:
 - events: the audit recorder's executions (each started with a shop.* event, as
   EventBridge delivered it)
 - state machines: their execution histories (states walked, events, duration)
+- AppSync: the local AppSync's line per request in the local cloud's output (the relay
+  calls the status rule's mutation there; no client subscribes during the measurement)
 """
 
 import base64
@@ -375,6 +377,27 @@ def lambda_reports(lines: Iterable[str], handlers: dict[str, str]) -> dict[str, 
     }
 
 
+_APPSYNC_LINE = re.compile(r"^\[appsync\] (?P<request>\{.*\})$")
+
+
+def appsync_requests(lines: Iterable[str], orders: int) -> dict[str, float]:
+    """The requests the local AppSync answered (its console line per POST; on the order
+    path, the relay's calls of the status rule's mutation), and those that failed (an
+    HTTP error or GraphQL errors), per order."""
+    answered = failed = 0
+    for line in lines:
+        match = _APPSYNC_LINE.match(_ANSI.sub("", line))
+        if not match:
+            continue
+        request = json.loads(match["request"])
+        answered += 1
+        failed += request.get("status") != 200 or bool(request.get("errors"))
+    return {
+        "requests_per_order": _per_order(answered, orders),
+        "failed_per_order": _per_order(failed, orders),
+    }
+
+
 def log_volume(lines: list[str]) -> tuple[dict[str, dict[str, int]], set[tuple[str, str, str]]]:
     """A function's log lines by level ("metric" for EMF metric lines): events and
     bytes; and the EMF metrics they emit (namespace, name, dimensions)."""
@@ -572,8 +595,9 @@ def collect(aws: Aws, run: Run, stack: str) -> dict[str, Any]:
         ).get("Item")
         return found
 
+    console = run.window.new_console()
     functions: dict[str, dict[str, Any]] = {}
-    for handler, report in lambda_reports(run.window.new_console(), handlers).items():
+    for handler, report in lambda_reports(console, handlers).items():
         functions[handler] = report | {
             "invocations_per_order": _per_order(report["invocations"], orders)
         }
@@ -608,6 +632,7 @@ def collect(aws: Aws, run: Run, stack: str) -> dict[str, Any]:
         },
         "state_machines": {name: _machine_summary(runs, orders) for name, runs in machines.items()},
         "emails_per_order": _per_order(run.emails, orders),
+        "appsync": appsync_requests(console, orders),
         "emf_metrics": [list(m) for m in sorted(metrics)],
         "calls": call_counts(calls, orders),
         "unattributed_state_machine_calls": left,

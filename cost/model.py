@@ -11,7 +11,12 @@ audit recorder's rule feeds every event to its own); the state machines a consum
 (measured), walked on their definitions (cost/asl.py); every DynamoDB item read or
 written (measured, with its size; the table's indexes from the program); logs (measured
 per invocation and execution, filtered by the stack's log levels) and traces (the
-program's tracing settings)."""
+program's tracing settings).
+
+Outside the goal, on lines of their own: the customer e-mail (measured), the order-status
+pushes (each measured event the status rule matches: a call of its AppSync target's
+mutation, an update per subscriber, the subscriber's connection-minutes), and the fixed
+monthly costs."""
 
 import math
 from collections import defaultdict
@@ -123,6 +128,9 @@ class Flows:
     executions: dict[str, float] = field(default_factory=lambda: defaultdict(float))  # machine
     archived_bytes: float = 0.0
     rule_matches: dict[str, list[str]] = field(default_factory=dict)  # detail-type → rules
+    # AppSync targets: the mutation each calls → calls per order; and the events behind them
+    mutations: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    pushed: dict[str, float] = field(default_factory=lambda: defaultdict(float))  # detail-type
 
 
 def flows(program: Program, measured: dict[str, Any], catalogue: Catalogue, v: Variant) -> Flows:
@@ -140,6 +148,9 @@ def flows(program: Program, measured: dict[str, Any], catalogue: Catalogue, v: V
                 found.message_bytes[target.name] += event["per_order"] * event["bytes"]
             elif target.kind == "states":
                 found.executions[target.name] += event["per_order"]
+            elif target.kind == "appsync":  # one GraphQL request per event delivered
+                found.mutations[str(target.operation)] += event["per_order"]
+                found.pushed[detail_type] += event["per_order"]
         if not v.without_audit and any(
             _pattern_matches(pattern, source, detail_type) for pattern in program.archives
         ):
@@ -404,6 +415,7 @@ def estimate(  # noqa: PLR0915 - one line per component, in the order the report
     )
 
     _excluded(result, measured, catalogue)
+    _appsync(result, measured, catalogue, flow, v)
     _fixed(result, measured, catalogue, program)
     return result
 
@@ -530,16 +542,63 @@ def _excluded(result: Estimate, measured: dict[str, Any], catalogue: Catalogue) 
         )
     )
     actions = {c["action"].split(":")[0] for c in measured["calls"]}
-    for service, what, price in (
-        ("appsync", "AppSync real-time pushes", "appsync_realtime_update"),
-        ("comprehend", "Comprehend (review sentiment)", "comprehend_sentiment_unit"),
-    ):
-        if service not in actions:
-            p = catalogue.prices[price]
-            result.not_built.append(
-                f"{what}: not in the program yet (no call measured); {p.what}: "
-                f"${p.usd:g} per {p.per:,.0f}"
-            )
+    if "comprehend" not in actions:
+        p = catalogue.prices["comprehend_sentiment_unit"]
+        result.not_built.append(
+            f"Comprehend (review sentiment): not in the program yet (no call measured); "
+            f"{p.what}: ${p.usd:g} per {p.per:,.0f}"
+        )
+
+
+def _appsync(
+    result: Estimate, measured: dict[str, Any], catalogue: Catalogue, flow: Flows, v: Variant
+) -> None:
+    """The order-status pushes, on one line outside the goal: each order event the status
+    rule matches (the program's pattern, the measured events) is one call of the mutation
+    its AppSync target names (publishOrderStatus, which exists only to push) and one
+    real-time update per subscriber; the subscriber's connection-minutes with them."""
+    if not flow.mutations:
+        p = catalogue.prices["appsync_realtime_update"]
+        result.not_built.append(
+            f"AppSync real-time pushes: no rule targets a GraphQL API in the program; "
+            f"{p.what}: ${p.usd:g} per {p.per:,.0f}"
+        )
+        return
+    cost, assume = catalogue.cost, catalogue.assume
+    mutations = sum(flow.mutations.values())
+    subscribers = assume("appsync_subscribers_per_order")
+    minutes = assume("appsync_connection_minutes_per_order")
+    usd = {
+        "mutations": cost("appsync_query", mutations) * MILLION,
+        "updates": cost("appsync_realtime_update", mutations * subscribers) * MILLION,
+        "minutes": cost("appsync_connection_minute", minutes) * MILLION,
+        "delivery": cost("eventbridge_appsync_target", mutations) * MILLION,
+    }
+    events = ", ".join(f"{t} {n:g}" for t, n in sorted(flow.pushed.items()))
+    result.excluded.append(
+        Line(
+            "AppSync real-time pushes (order status)",
+            mutations,
+            "pushes",
+            sum(usd.values()),
+            f"the status rule's pattern (the program) x measured events ({events}): "
+            f"{mutations:g} {'/'.join(sorted(flow.mutations))} mutations ${usd['mutations']:.2f}"
+            f" + {mutations * subscribers:g} real-time updates ({subscribers:g} subscriber an "
+            f"order, assumed) ${usd['updates']:.2f} + {minutes:g} connection-minutes (assumed) "
+            f"${usd['minutes']:.2f}; EventBridge's delivery to AppSync ${usd['delivery']:.2f} "
+            "(a service target: the event is billed when put)",
+        )
+    )
+    if v != AS_BUILT:
+        return
+    seen = measured.get("appsync", {}).get("requests_per_order")
+    if seen is None:
+        result.checks.append("AppSync requests: not in the measurement (run `make measure`)")
+    elif abs(seen - mutations) > 0.01:
+        result.checks.append(
+            f"AppSync: {mutations:g} mutations per order derived from the program, "
+            f"{seen:g} requests measured at the local AppSync"
+        )
 
 
 def _fixed(
@@ -603,6 +662,22 @@ def _fixed(
         ),
     ):
         result.fixed.append(line)
+    for api in program.graphql_apis:
+        if api.caches:
+            raise ValueError("an AppSync API cache: add its hourly price to cost/aws.toml")
+        unpriced = [f"field logs {api.field_log_level}"] * (api.field_log_level != "NONE")
+        unpriced += ["X-Ray on"] * api.xray
+        result.fixed.append(
+            Line(
+                "AppSync GraphQL API",
+                api.caches,
+                "API caches",
+                0.0,
+                "the program: no API cache (billed by the hour); requests, real-time "
+                "updates and connection-minutes are billed per use (outside the goal, above)"
+                + (f"; not priced: {', '.join(unpriced)}" if unpriced else ""),
+            )
+        )
     result.fixed.append(
         Line(
             "Cognito users",

@@ -1,7 +1,8 @@
 """The program as the cost model sees it: __main__.py evaluated for a stack under the infra
 tests' Pulumi mocks (tests/infra/mocks.py `run_program`, reused, not copied), reduced to
 what costs money or meets a quota: functions, queues and their mappings, rules and their
-targets, state machines, pipes, tables and their indexes, the API stage, alarms, keys."""
+targets (an AppSync target with the mutation it calls), state machines, pipes, tables and
+their indexes, the API stage, the GraphQL API, alarms, keys."""
 
 import functools
 import importlib
@@ -50,8 +51,9 @@ class Mapping:
 
 @dataclass(frozen=True)
 class Target:
-    kind: str  # sqs, states, logs, ...
+    kind: str  # sqs, states, logs, appsync, ...
     name: str  # the queue's or log group's name in the program, the state machine's
+    operation: str | None = None  # appsync: the GraphQL field the target calls
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,16 @@ class Api:
 
 
 @dataclass(frozen=True)
+class GraphqlApi:
+    """An AppSync GraphQL API: what it bills beside its requests and connection-minutes."""
+
+    name: str
+    caches: int  # API caches (billed by the hour)
+    field_log_level: str  # NONE unless field logs are on (CloudWatch Logs per request)
+    xray: bool
+
+
+@dataclass(frozen=True)
 class Program:
     """One stack's resources, as the program declares them."""
 
@@ -146,6 +158,7 @@ class Program:
     queues_with_mappings: int
     archives: tuple[dict[str, Any], ...]  # each archive's event pattern
     topic_subscriptions: tuple[str, ...]  # protocols
+    graphql_apis: tuple[GraphqlApi, ...]
 
     def function_of_arn(self, arn: str) -> Function:
         [match] = [f for f in self.functions.values() if f.arn == arn]
@@ -170,10 +183,20 @@ def _of(deployment: Any, typ: str) -> list[Any]:
     return [r for r in deployment.resources if r.typ == typ]
 
 
-def _target(arn: str) -> Target:
+_GRAPHQL_FIELD = re.compile(r"^\s*mutation\b[^{]*\{\s*(\w+)")  # the operation's first field
+
+
+def _target(inputs: dict[str, Any]) -> Target:
+    arn = inputs["arn"]
     service = arn.split(":")[2]
     if service == "logs":
         return Target("logs", arn.split("log-group:", 1)[1].removesuffix(":*"))
+    if service == "appsync":
+        operation = (inputs.get("appsyncTarget") or {}).get("graphqlOperation", "")
+        called = _GRAPHQL_FIELD.match(operation)
+        if called is None:
+            raise ValueError(f"an AppSync target whose operation this model does not read: {arn}")
+        return Target(service, _arn_name(arn), called.group(1))
     return Target(service, logical(_arn_name(arn)) if service == "sqs" else _arn_name(arn))
 
 
@@ -220,7 +243,7 @@ def _evaluate(stack: str, overrides: tuple[tuple[str, str], ...]) -> Program:
     )
     targets: dict[str, list[Target]] = {}
     for t in _of(deployment, "aws:cloudwatch/eventTarget:EventTarget"):
-        target = _target(t.inputs["arn"])
+        target = _target(t.inputs)
         if target.kind == "states":  # a state machine by its name in the program
             target = Target(target.kind, target.name.removeprefix(prefix))
         targets.setdefault(t.inputs["rule"], []).append(target)
@@ -301,5 +324,14 @@ def _evaluate(stack: str, overrides: tuple[tuple[str, str], ...]) -> Program:
         topic_subscriptions=tuple(
             s.inputs.get("protocol", "?")
             for s in _of(deployment, "aws:sns/topicSubscription:TopicSubscription")
+        ),
+        graphql_apis=tuple(
+            GraphqlApi(
+                name=g.name,
+                caches=len(_of(deployment, "aws:appsync/apiCache:ApiCache")),
+                field_log_level=(g.inputs.get("logConfig") or {}).get("fieldLogLevel", "NONE"),
+                xray=bool(g.inputs.get("xrayEnabled")),
+            )
+            for g in _of(deployment, "aws:appsync/graphQLApi:GraphQLApi")
         ),
     )

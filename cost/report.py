@@ -183,7 +183,7 @@ def stack_report(e: Estimate, catalogue: Catalogue, measured: dict[str, Any]) ->
         + (
             "; ".join(e.checks)
             if e.checks
-            else "the derived invocations and walks agree with the measurement"
+            else "the derived invocations, walks and AppSync requests agree with the measurement"
         )
     )
     return out
@@ -265,7 +265,7 @@ def _rate(value: float) -> str:
 def _limit_row(limit: Limit) -> str:
     marks = "  ".join(f"{'over' if rate >= limit.hits_at else 'ok':>6}" for rate in RATES)
     return (
-        f"  {limit.name:58} {limit.value:>8,.0f} {limit.per_order:>9.3g} "
+        f"  {limit.name:58} {limit.value:>9,.0f} {limit.per_order:>9.3g} "
         f"{_rate(limit.hits_at):>9}  {marks}  {limit.moves}"
     )
 
@@ -287,7 +287,7 @@ def capacity_report(catalogue: Catalogue, measured: dict[str, Any]) -> str:
         out += [
             "",
             f"== {stack}: {_settings(program)}",
-            f"  {'limit':58} {'value':>8} {'per order':>9} {'met at':>9}  "
+            f"  {'limit':58} {'value':>9} {'per order':>9} {'met at':>9}  "
             + "  ".join(f"{f'{r:,}/s':>6}" for r in RATES)
             + "  what moves it",
         ]

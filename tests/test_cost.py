@@ -3,6 +3,8 @@ from the program evaluated under mocks, the committed measurement and the prices
 changing a setting changes the lines that depend on it and no other; the goal's verdict is
 computed from the total."""
 
+import copy
+import dataclasses
 import json
 import re
 
@@ -14,10 +16,11 @@ from cost.capacity import limits
 from cost.data import catalogue, measurements
 from cost.dynamo import item_size, read_units, updated_attributes, write_units
 from cost.model import AS_BUILT, Variant, estimate, flows, machine_calls
-from cost.program import evaluate
+from cost.program import _evaluate, evaluate
 from cost.report import GOAL_STACK, GOAL_USD, stack_report
 from ordering.status_index import INDEX as STATUS_INDEX
-from shop_common.contracts import rule_pattern
+from shop_common import contracts
+from shop_common.contracts import ORDER_STATUS_PUSH, DetailType, rule_pattern
 
 PRICES = catalogue()
 MEASURED = measurements()
@@ -183,6 +186,90 @@ def test_capacity_follows_the_stack_settings():
     assert "Step Functions STANDARD StartExecution" not in express
 
 
+APPSYNC = "AppSync real-time pushes"
+
+
+def appsync_line(result):
+    [line] = [e for e in result.excluded if e.component.startswith(APPSYNC)]
+    return line
+
+
+def test_the_order_status_pushes_follow_the_status_rule_and_the_measured_events():
+    _, prod = lines("prod")
+    pushed = rule_pattern(ORDER_STATUS_PUSH)["detail-type"]
+    expected = sum(e["per_order"] for t, e in MEASURED["events"].items() if t in pushed)
+    assert expected > 0  # OrderCreated and OrderPaid on the measured path
+    line = appsync_line(prod)
+    assert line.quantity == expected
+    subscribers = PRICES.assume("appsync_subscribers_per_order")
+    minutes = PRICES.assume("appsync_connection_minutes_per_order")
+    per_order = (
+        PRICES.cost("appsync_query", expected)
+        + PRICES.cost("appsync_realtime_update", expected * subscribers)
+        + PRICES.cost("appsync_connection_minute", minutes)
+        + PRICES.cost("eventbridge_appsync_target", expected)
+    )
+    assert line.usd == pytest.approx(per_order * 1_000_000)
+    # outside the goal: not an order path line, not in its total
+    assert not any(c.startswith("AppSync") for c in {x.component for x in prod.lines})
+    assert prod.total == pytest.approx(sum(x.usd for x in prod.lines))
+    # the local AppSync answered the relay's calls of the mutation: as many as derived
+    assert MEASURED["appsync"] == {"requests_per_order": expected, "failed_per_order": 0}
+    assert not any("AppSync" in check for check in prod.checks)
+
+
+def test_an_event_the_status_rule_no_longer_matches_is_no_longer_pushed(monkeypatch):
+    """The count comes from the program's rule, whose pattern the events table gives."""
+    _, before = lines("prod")
+    paid = contracts.EVENTS[DetailType.ORDER_PAID]
+    monkeypatch.setitem(
+        contracts.EVENTS,
+        DetailType.ORDER_PAID,
+        dataclasses.replace(
+            paid, consumers=tuple(c for c in paid.consumers if c != ORDER_STATUS_PUSH)
+        ),
+    )
+    program = _evaluate.__wrapped__("prod", ())  # not the cached program
+    [rule] = [r for r in program.rules if any(t.kind == "appsync" for t in r.targets)]
+    assert "OrderPaid" not in rule.pattern["detail-type"]
+    after = estimate(program, MEASURED, PRICES)
+    assert appsync_line(after).quantity == appsync_line(before).quantity - 1
+    assert appsync_line(after).usd < appsync_line(before).usd
+    assert after.total == pytest.approx(before.total)  # the order path's goal is untouched
+    assert any("AppSync: 1 mutations per order derived" in check for check in after.checks)
+
+
+def test_a_measured_order_event_the_status_rule_matches_is_pushed():
+    measured = copy.deepcopy(MEASURED)
+    measured["events"]["OrderShipped"] = {"per_order": 1.0, "bytes": 600, "published_by": "x"}
+    before = appsync_line(estimate(evaluate("prod"), MEASURED, PRICES))
+    after = appsync_line(estimate(evaluate("prod"), measured, PRICES))
+    assert after.quantity == before.quantity + 1
+
+
+def test_the_measurement_counts_the_local_appsyncs_requests():
+    from cost.measure import appsync_requests  # noqa: PLC0415
+
+    console = [
+        '[appsync] {"status": 200, "errors": 0, "latencyMs": 12}',
+        '\x1b[35m[appsync]\x1b[0m {"status": 200, "errors": 1, "latencyMs": 9}',
+        '[appsync] {"status": 401, "errors": 1, "latencyMs": 1}',
+        "[ordering-consumer] REPORT RequestId: x\tDuration: 1.0 ms\tBilled Duration: 1 ms",
+    ]
+    assert appsync_requests(console, 2) == {"requests_per_order": 1.5, "failed_per_order": 1.0}
+
+
+def test_the_push_path_meets_appsync_quotas_per_mutation():
+    found = {lim.name: lim for lim in limits(evaluate("prod"), MEASURED, PRICES)}
+    mutations = appsync_line(lines("prod")[1]).quantity
+    [tokens] = [lim for name, lim in found.items() if name.startswith("AppSync request tokens")]
+    assert tokens.path == "order-status push"
+    assert tokens.per_order == mutations
+    assert tokens.hits_at == pytest.approx(
+        PRICES.quotas["appsync_request_tokens"].default / mutations
+    )
+
+
 def test_every_quota_and_price_has_its_source_and_date():
     for quota in PRICES.quotas.values():
         assert quota.source.startswith("https://docs.aws.amazon.com/")
@@ -192,6 +279,9 @@ def test_every_quota_and_price_has_its_source_and_date():
         "ses_email",
         "comprehend_sentiment_unit",
         "appsync_realtime_update",
+        "appsync_query",
+        "appsync_connection_minute",
+        "eventbridge_appsync_target",
         "pipes_request",
         "kms_key_month",
         "scheduler_invocation",

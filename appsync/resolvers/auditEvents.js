@@ -18,11 +18,21 @@ function pick(item, fields) {
   });
   return picked;
 }
-// A data source's failure, as the field's error.
+// A data source's failure, in the shop's terms (its own errorType is DynamoDB's): a page
+// token DynamoDB refused was not one this API issued; anything else is worth a retry.
 function failOnError(ctx) {
-  if (ctx.error) {
-    util.error(ctx.error.message, ctx.error.type);
+  if (!ctx.error) {
+    return;
   }
+  if (ctx.args.nextToken) {
+    util.error(
+      'nextToken is not a token this API issued',
+      'BadRequest',
+      null,
+      { fields: [{ field: 'nextToken', message: 'is not a token this API issued' }] },
+    );
+  }
+  util.error('The data could not be read; retrying is safe', 'Unavailable');
 }
 // END generated
 

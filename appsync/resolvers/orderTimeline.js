@@ -16,11 +16,21 @@ function projection(fields) {
   });
   return { expression: Object.keys(expressionNames).join(', '), expressionNames };
 }
-// A data source's failure, as the field's error.
+// A data source's failure, in the shop's terms (its own errorType is DynamoDB's): a page
+// token DynamoDB refused was not one this API issued; anything else is worth a retry.
 function failOnError(ctx) {
-  if (ctx.error) {
-    util.error(ctx.error.message, ctx.error.type);
+  if (!ctx.error) {
+    return;
   }
+  if (ctx.args.nextToken) {
+    util.error(
+      'nextToken is not a token this API issued',
+      'BadRequest',
+      null,
+      { fields: [{ field: 'nextToken', message: 'is not a token this API issued' }] },
+    );
+  }
+  util.error('The data could not be read; retrying is safe', 'Unavailable');
 }
 // An id the shop could have issued; any other names nothing (as the HTTP API's paths).
 function requireIssuedId(name, value) {
@@ -36,6 +46,7 @@ export function request(ctx) {
   return {
     operation: 'GetItem',
     key: util.dynamodb.toMapValues({ orderId: ctx.args.orderId }),
+    consistentRead: true, // a step is on it as soon as its write returned
     projection: projection(['orderId', 'userId', 'status'].concat(stamps)),
   };
 }

@@ -149,8 +149,9 @@ def get(user_id: str, order_id: str) -> Order:
 
 def timeline(user_id: str, order_id: str, any_customer: bool = False) -> OrderTimeline:
     """The steps the order has taken, in order (contracts.ORDER_TIMELINE): the caller's own
-    order, or with any_customer (admins) anyone's; another's does not exist for them."""
-    order = repository.get(order_id)
+    order, or with any_customer (admins) anyone's; another's does not exist for them. Read
+    consistently: a step is on it as soon as its write returned."""
+    order = repository.get(order_id, consistent=True)
     if order is None or (order["userId"] != user_id and not any_customer):
         raise OrderNotFound(order_id)
     stored: Mapping[str, object] = order

@@ -64,8 +64,17 @@ def caller(app: AppSyncResolver) -> Caller:
 def arguments(value: dict[str, Any], schema: Schema) -> Any:
     """GraphQL arguments, validated against the contract's request schema (the HTTP
     route's body): GraphQL checks the types, the contract checks the rules."""
-    present = {key: item for key, item in value.items() if item is not None}
-    return validate(loads(dumps(present)), schema)  # numbers as the HTTP API sees them
+    return validate(loads(dumps(_without_nulls(value))), schema)  # numbers as over HTTP
+
+
+def _without_nulls(value: Any) -> Any:
+    """GraphQL clients send null for an optional field they leave out; the contracts (JSON
+    bodies) call that absent."""
+    if isinstance(value, dict):
+        return {key: _without_nulls(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [_without_nulls(item) for item in value]
+    return value
 
 
 class Fields:

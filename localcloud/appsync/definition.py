@@ -65,6 +65,10 @@ class ApiDefinition:
     data_sources: dict[str, DataSource] = field(default_factory=dict)
     functions: dict[str, Function] = field(default_factory=dict)
     resolvers: dict[tuple[str, str], Resolver] = field(default_factory=dict)
+    # The API's own limits on a request (0: AppSync's defaults, which the local AppSync
+    # does not impose).
+    query_depth_limit: int = 0
+    resolver_count_limit: int = 0
 
     @property
     def modes(self) -> tuple[str, ...]:
@@ -92,6 +96,8 @@ class ApiDefinition:
             )
             if pool
             else None,
+            query_depth_limit=int(inputs.get("queryDepthLimit") or 0),
+            resolver_count_limit=int(inputs.get("resolverCountLimit") or 0),
         )
         for resource in deployment.of_type(DATA_SOURCE_TYPE):
             if resource.inputs.get("apiId") == api_id:

@@ -79,6 +79,42 @@ class Call:
     subscribing: bool = False
     subscribed: tuple[str, dict[str, Any]] | None = None  # the subscription field, its args
     subscription_filter: dict[str, Any] | None = None
+    resolvers_run: int = 0  # against the API's resolver count limit
+
+
+def _depth(document: DocumentNode) -> int:
+    """How deep the request's selections nest (fragments spread in place), as AppSync's
+    query depth limit counts: a root field is depth 1."""
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+
+    def deepest(selection_set: SelectionSetNode | None, seen: frozenset[str]) -> int:
+        if selection_set is None:
+            return 0
+        depth = 0
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                inner = 1 + deepest(selection.selection_set, seen)
+            elif isinstance(selection, InlineFragmentNode):
+                inner = deepest(selection.selection_set, seen)
+            elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in seen:
+                name = selection.name.value
+                spread = fragments.get(name)
+                inner = deepest(spread.selection_set if spread else None, seen | {name})
+            else:
+                inner = 0
+            depth = max(depth, inner)
+        return depth
+
+    return max(
+        (
+            deepest(d.selection_set, frozenset())
+            for d in document.definitions
+            if isinstance(d, OperationDefinitionNode)
+        ),
+        default=0,
+    )
 
 
 def appsync_error(error: GraphQLError) -> dict[str, Any]:
@@ -221,6 +257,9 @@ class Engine:
         except GraphQLError as error:
             return [error]
         errors = graphql.validate(self.schema, document)
+        limit = self.api.query_depth_limit
+        if not errors and limit and _depth(document) > limit:
+            errors = [GraphQLError(f"Query depth limit of {limit} exceeded")]
         parsed: DocumentNode | list[GraphQLError] = errors or document
         with self._parsed_lock:
             self._parsed[query] = parsed
@@ -299,6 +338,12 @@ class Engine:
         resolver = self.api.resolvers.get((parent, name))
         if resolver is None:
             return _default(source, name)
+        call.resolvers_run += 1
+        limit = self.api.resolver_count_limit
+        if limit and call.resolvers_run > limit:
+            raise FieldError(
+                f"Resolver count limit of {limit} exceeded", "ResolverCountLimitExceeded"
+            )
         return self._resolver(resolver, source, info, arguments, call)
 
     def _context(

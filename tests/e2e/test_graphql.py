@@ -319,3 +319,26 @@ def test_queries_answer_what_the_http_api_answers(shop, customer, category):
         "basket"
     ]
     assert without_nulls(graphql_basket) == http("/basket")
+
+
+@pytest.mark.parametrize("field", ["products", "orders"])
+def test_a_forged_page_token_is_a_bad_request_naming_it(shop, customer, field):
+    answer = graphql(
+        shop,
+        f'{{ {field}(nextToken: "eyJmb28iOiAxfQ==") {{ nextToken }} }}',
+        user=customer,
+    )
+
+    [error] = answer["errors"]
+    assert error["errorType"] == "BadRequest"
+    assert [f["field"] for f in error["errorInfo"]["fields"]] == ["nextToken"]
+
+
+def test_one_request_cannot_run_more_resolvers_than_the_api_allows(shop, customer):
+    aliases = " ".join(f"b{n}: basket {{ totalPrice }}" for n in range(11))
+
+    answer = graphql(shop, f"{{ {aliases} }}", user=customer)
+
+    assert [e["errorType"] for e in answer["errors"]] == ["ResolverCountLimitExceeded"]
+    assert answer["errors"][0]["path"] == ["b10"]  # the eleventh
+    assert answer["data"] is None  # basket is non-null: the error nulls the whole answer

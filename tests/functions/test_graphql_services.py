@@ -133,3 +133,15 @@ def test_another_customers_order_cannot_be_changed_or_cancelled(shop):
 
     cancelled = shop.graphql("orders", "cancelOrder", {"orderId": order_id})
     assert cancelled["data"]["status"] == "CANCELLED"
+
+
+def test_null_for_an_optional_input_field_means_absent(shop):
+    lamp = add_product(shop)
+    put_item(shop, lamp, 1)
+    address = {**ADDRESS, "line2": None, "region": None}
+
+    answer = shop.graphql(
+        "basket", "placeOrder", {"input": {**CHECKOUT, "shippingAddress": address}}
+    )
+
+    assert answer["data"]["status"] == "PENDING"

@@ -15,11 +15,13 @@ from graphql.language import (
 
 from components.graphql_api import (
     QUERY_DEPTH_LIMIT,
+    RESOLVER_COUNT_LIMIT,
     RESOLVER_DIR,
     SCHEMA_FILE,
     STATUS_VARIABLES,
-    TABLE_READS,
 )
+from ordering.repository import USER_INDEX
+from products.repository import CATEGORY_INDEX
 from shop_common import contracts
 from shop_common.contracts import ORDER_STATUS_PUSH, rule_pattern
 from shop_common.graphql_fields import FIELDS, LAMBDA_SERVICES, PUBLISH_ORDER_STATUS, DataSource
@@ -68,6 +70,7 @@ def test_the_api_serves_the_committed_schema_with_the_shops_user_pool(deployment
     }
     assert api.inputs["additionalAuthenticationProviders"] == [{"authenticationType": "AWS_IAM"}]
     assert api.inputs["queryDepthLimit"] == QUERY_DEPTH_LIMIT
+    assert api.inputs["resolverCountLimit"] == RESOLVER_COUNT_LIMIT
 
 
 def test_logging_tracing_and_caching_are_off_by_default(deployment):
@@ -110,22 +113,48 @@ def test_each_resolver_runs_its_file_on_its_data_source(dev, field):
     assert resolver.inputs["dataSource"] == field.data_source.value
 
 
-def test_table_data_sources_may_only_read_their_own_table(dev):
-    tables = {
-        DataSource.PRODUCTS_TABLE: "products",
-        DataSource.ORDERS_TABLE: "orders",
-        DataSource.AUDIT_TABLE: "audit",
-    }
-    for source, key in tables.items():
-        [data_source] = [d for d in dev.of_type(DATA_SOURCE) if d.inputs["name"] == source]
-        table_name = dev.outputs[f"{key}TableName"]
-        table_arn = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{table_name}"
+# What the JS resolvers read: appsync/resolvers/product(s).js, order(s).js and
+# orderTimeline.js (items and an index), auditEvents.js (a Query of the table itself).
+TABLE_READS = {
+    DataSource.PRODUCTS_TABLE: ("products", ["dynamodb:GetItem", "dynamodb:Scan"], CATEGORY_INDEX),
+    DataSource.ORDERS_TABLE: ("orders", ["dynamodb:GetItem"], USER_INDEX),
+    DataSource.AUDIT_TABLE: ("audit", ["dynamodb:Query"], None),
+}
 
-        assert data_source.inputs["type"] == "AMAZON_DYNAMODB"
-        assert data_source.inputs["dynamodbConfig"]["tableName"] == table_name
-        [statement] = policy_of(dev, data_source.inputs["serviceRoleArn"])
-        assert sorted(statement["Action"]) == sorted(TABLE_READS)
-        assert statement["Resource"] == [table_arn, f"{table_arn}/index/*"]
+
+@pytest.mark.parametrize("source", TABLE_READS)
+def test_table_data_sources_may_only_make_their_resolvers_reads(dev, source):
+    key, item_reads, index = TABLE_READS[source]
+    [data_source] = [d for d in dev.of_type(DATA_SOURCE) if d.inputs["name"] == source]
+    table_name = dev.outputs[f"{key}TableName"]
+    table_arn = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{table_name}"
+
+    assert data_source.inputs["type"] == "AMAZON_DYNAMODB"
+    assert data_source.inputs["dynamodbConfig"]["tableName"] == table_name
+    items, *queries = policy_of(dev, data_source.inputs["serviceRoleArn"])
+    assert (items["Action"], items["Resource"]) == (item_reads, table_arn)
+    if index is None:
+        assert queries == []  # no index read
+    else:
+        [query] = queries
+        assert (query["Action"], query["Resource"]) == (
+            ["dynamodb:Query"],
+            [f"{table_arn}/index/{index}"],
+        )
+
+
+def test_only_appsync_for_this_api_and_account_may_assume_the_data_source_roles(dev):
+    [api] = dev.of_type(API)
+    for data_source in dev.of_type(DATA_SOURCE):
+        if "serviceRoleArn" not in data_source.inputs:
+            continue
+        role = dev.with_output("arn", data_source.inputs["serviceRoleArn"], ROLE)
+        [trust] = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+        assert trust["Principal"] == {"Service": "appsync.amazonaws.com"}
+        assert trust["Condition"] == {
+            "StringEquals": {"aws:SourceAccount": ACCOUNT},
+            "ArnLike": {"aws:SourceArn": api.outputs["arn"]},
+        }
 
 
 def test_lambda_data_sources_invoke_only_their_services_function(dev):
@@ -241,6 +270,9 @@ def test_order_events_reach_publish_order_status_through_an_iam_role(dev):
         f"arn:aws:appsync:{REGION}:{ACCOUNT}:endpoints/graphql-api/{host_label}"
     )
     [statement] = policy_of(dev, target.inputs["roleArn"])
+    role = dev.with_output("arn", target.inputs["roleArn"], ROLE)
+    [trust] = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+    assert trust["Condition"]["ArnLike"] == {"aws:SourceArn": rule.outputs["arn"]}
     assert statement["Action"] == ["appsync:GraphQL"]
     assert statement["Resource"] == (
         f"{api.outputs['arn']}/types/Mutation/fields/publishOrderStatus"
