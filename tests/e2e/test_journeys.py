@@ -165,7 +165,16 @@ def test_another_customer_cannot_see_or_touch_an_order(shop, customer):
 def test_an_admin_lists_paid_orders_and_sees_one_just_paid(shop, customer):
     shop.call("PUT", f"/basket/items/{shop.create_product()}", customer, json={"quantity": 1})
     order_id = shop.checkout(customer).json()["orderId"]
-    paid = shop.order_status(customer, order_id, until={"PAID"})
+    shop.order_status(customer, order_id, until={"PAID"})
+    # Settled: fulfilment stamps the paid order a moment after PAID (the ordering consumer).
+    paid = shop.wait_for(
+        lambda: (
+            (o := shop.call("GET", f"/orders/{order_id}", customer).json()).get(
+                "fulfilmentRequestedAt"
+            )
+            and o
+        )
+    )
 
     def listed(status: str) -> list[dict]:
         response = shop.call("GET", "/admin/orders", "admin", params={"status": status})
