@@ -54,32 +54,29 @@ def allow(sid: str, actions: Sequence[str], resources: Sequence[Any] | Any) -> d
     return {"Sid": sid, "Effect": "Allow", "Action": list(actions), "Resource": resources}
 
 
+# Log delivery and tracing: their APIs support no resource-level permissions ("*" only).
+LOG_DELIVERY_ACTIONS = (
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+)
+TRACING_ACTIONS = (
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+)
+
+
 def state_machine_delivery() -> list[dict[str, Any]]:
     """What every state machine's role needs besides its tasks: log delivery and
     tracing (their APIs support no resource-level permissions)."""
     return [
-        allow(
-            "DeliverExecutionLogs",
-            [
-                "logs:CreateLogDelivery",
-                "logs:GetLogDelivery",
-                "logs:UpdateLogDelivery",
-                "logs:DeleteLogDelivery",
-                "logs:ListLogDeliveries",
-                "logs:PutResourcePolicy",
-                "logs:DescribeResourcePolicies",
-                "logs:DescribeLogGroups",
-            ],
-            "*",
-        ),
-        allow(
-            "Tracing",
-            [
-                "xray:PutTraceSegments",
-                "xray:PutTelemetryRecords",
-                "xray:GetSamplingRules",
-                "xray:GetSamplingTargets",
-            ],
-            "*",
-        ),
+        allow("DeliverExecutionLogs", LOG_DELIVERY_ACTIONS, "*"),
+        allow("Tracing", TRACING_ACTIONS, "*"),
     ]

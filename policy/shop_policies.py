@@ -38,6 +38,7 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UnknownValueError
 
 from components.function import ARCHITECTURE, POWERTOOLS_LAYER_ACCOUNT, RUNTIME
+from components.iam import LOG_DELIVERY_ACTIONS, TRACING_ACTIONS
 from components.pipeline import PIPELINE_TAG
 from components.queue_consumer import MAPPING_CONCURRENCY
 from components.queues import DLQ_RETENTION_SECONDS
@@ -80,18 +81,8 @@ MIN_MEMORY_MB = 128
 # Actions AWS offers no resource-level permissions for: the only ones allowed on "*".
 RESOURCELESS_ACTIONS = frozenset(
     {
-        "xray:PutTraceSegments",
-        "xray:PutTelemetryRecords",
-        "xray:GetSamplingRules",
-        "xray:GetSamplingTargets",
-        "logs:CreateLogDelivery",
-        "logs:GetLogDelivery",
-        "logs:UpdateLogDelivery",
-        "logs:DeleteLogDelivery",
-        "logs:ListLogDeliveries",
-        "logs:PutResourcePolicy",
-        "logs:DescribeResourcePolicies",
-        "logs:DescribeLogGroups",
+        *TRACING_ACTIONS,
+        *LOG_DELIVERY_ACTIONS,
         "dynamodb:ListStreams",  # a pipe's: lists stream ARNs, reads no records
     }
 )
