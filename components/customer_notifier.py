@@ -23,8 +23,7 @@ import pulumi_aws as aws
 from components.event_bus import EventBus
 from components.iam import allow, assume_role_policy, policy_document, state_machine_delivery
 from components.pipeline import pipeline_options
-from components.queues import guarded_target
-from components.state_machines import logged_state_machine
+from components.state_machines import logged_state_machine, started_by_rule
 from workflows.customer_notifier import definition
 
 SUPPRESSED_REASONS = ["BOUNCE", "COMPLAINT"]  # the configuration set's suppression list
@@ -207,37 +206,16 @@ class CustomerNotifier(pulumi.ComponentResource):
         self.failures_alarm = built.failures_alarm
 
         # --- the rule that starts it ------------------------------------------------------
-        self.rule = aws.cloudwatch.EventRule(
-            f"{name}-rule",
-            event_bus_name=args.bus.bus_name,
-            event_pattern=json.dumps(args.event_pattern),
-            description="Order outcomes → the customer notifier",
-            opts=child,
-        )
-        self.target_role = aws.iam.Role(
-            f"{name}-target-role",
-            assume_role_policy=assume_role_policy("events.amazonaws.com"),
-            description=f"EventBridge starts {machine_name}",
-            opts=child,
-        )
-        self.target_policy = aws.iam.RolePolicy(
-            f"{name}-target-policy",
-            role=self.target_role.id,
-            policy=policy_document(
-                [allow("StartNotifier", ["states:StartExecution"], self.state_machine.arn)]
-            ),
-            opts=child,
-        )
-        self.target, self.target_dlq = guarded_target(
-            f"{name}-target",
-            f"{name}-target-dlq",
+        started = started_by_rule(
+            name,
             self,
-            self.rule,
-            args.bus.bus_name,
-            self.state_machine.arn,
-            ready=self.target_policy,
-            role_arn=self.target_role.arn,
+            bus=args.bus,
+            event_pattern=args.event_pattern,
+            state_machine=self.state_machine,
+            state_machine_name=machine_name,
+            description="Order outcomes → the customer notifier",
         )
+        self.rule, self.target, self.target_dlq = started.rule, started.target, started.target_dlq
 
         self.arn = self.state_machine.arn
         self.target_dlq_url = self.target_dlq.url

@@ -1,13 +1,19 @@
 """A logged, traced state machine with alarms on failed and on timed-out executions (a
-helper, not a component): every state machine of the shop is built by it, under its owner."""
+helper, not a component): every state machine of the shop is built by it, under its owner.
+And the rule that starts one on its events, with a target that has its DLQ and retries."""
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from components.alarms import at_least_one
+from components.event_bus import EventBus
+from components.iam import allow, assume_role_policy, policy_document
+from components.queues import guarded_target
 
 
 @dataclass
@@ -70,3 +76,58 @@ def logged_state_machine(
         dimensions={"StateMachineArn": state_machine.arn},
     )
     return LoggedStateMachine(log_group, state_machine, failures_alarm, timeouts_alarm)
+
+
+@dataclass
+class StartingRule:
+    rule: aws.cloudwatch.EventRule
+    target: aws.cloudwatch.EventTarget
+    target_dlq: aws.sqs.Queue
+
+
+def started_by_rule(
+    name: str,
+    owner: pulumi.Resource,
+    *,
+    bus: EventBus,
+    event_pattern: Mapping[str, Any],
+    state_machine: aws.sfn.StateMachine,
+    state_machine_name: str,
+    description: str,
+) -> StartingRule:
+    """A rule on the bus whose target starts the state machine with each matching event:
+    the target's role may only states:StartExecution that machine, and the target has its
+    own DLQ and the retry policy (guarded_target)."""
+    child = pulumi.ResourceOptions(parent=owner)
+    rule = aws.cloudwatch.EventRule(
+        f"{name}-rule",
+        event_bus_name=bus.bus_name,
+        event_pattern=json.dumps(event_pattern),
+        description=description,
+        opts=child,
+    )
+    role = aws.iam.Role(
+        f"{name}-target-role",
+        assume_role_policy=assume_role_policy("events.amazonaws.com"),
+        description=f"EventBridge starts {state_machine_name}",
+        opts=child,
+    )
+    policy = aws.iam.RolePolicy(
+        f"{name}-target-policy",
+        role=role.id,
+        policy=policy_document(
+            [allow("StartMachine", ["states:StartExecution"], state_machine.arn)]
+        ),
+        opts=child,
+    )
+    target, dlq = guarded_target(
+        f"{name}-target",
+        f"{name}-target-dlq",
+        owner,
+        rule,
+        bus.bus_name,
+        state_machine.arn,
+        ready=policy,
+        role_arn=role.arn,
+    )
+    return StartingRule(rule, target, dlq)

@@ -726,6 +726,7 @@ def _apply_heartbeat() -> None:
     from moto.stepfunctions.parser.asl.eval.callback.callback import (  # noqa: PLC0415
         HeartbeatTimeoutError,
     )
+
     callback = importlib.import_module(_CALLBACK_MODULE).StateTaskServiceCallback
     from_error = vars(callback)["_from_error"]
     heartbeat = StatesErrorNameType.StatesHeartbeatTimeout

@@ -93,6 +93,8 @@ RESOURCELESS_ACTIONS = frozenset(
         "logs:DescribeResourcePolicies",
         "logs:DescribeLogGroups",
         "dynamodb:ListStreams",  # a pipe's: lists stream ARNs, reads no records
+        "comprehend:DetectSentiment",  # the review analysis': a synchronous call on text
+        "states:SendTaskSuccess",  # the case resumer's: a callback task token names no ARN
     }
 )
 ACCESS_LOG_FIELDS = frozenset({"requestId", "status", "routeKey", "ip"})

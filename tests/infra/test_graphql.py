@@ -3,6 +3,7 @@ modes, a resolver per field of the fields table with its code, least-privilege d
 sources, and the rule that pushes order events to subscribers through AppSync."""
 
 import json
+import re
 
 import pytest
 from graphql import parse
@@ -30,6 +31,7 @@ from tests.infra.mocks import ACCOUNT, REGION
 API = "aws:appsync/graphQLApi:GraphQLApi"
 DATA_SOURCE = "aws:appsync/dataSource:DataSource"
 RESOLVER = "aws:appsync/resolver:Resolver"
+FUNCTION = "aws:appsync/function:Function"
 DOCUMENT = parse(SCHEMA_FILE.read_text(encoding="utf-8"))
 DEFINITIONS = {d.name.value: d for d in DOCUMENT.definitions if hasattr(d, "name")}
 ROOT_TYPES = ("Query", "Mutation", "Subscription")
@@ -96,6 +98,11 @@ def test_every_root_field_of_the_schema_has_exactly_one_resolver(dev):
     assert sorted(resolved) == sorted(in_schema)
 
 
+def without_settings(code: str) -> str:
+    """Resolver code as committed: the stack settings block without what was filled in."""
+    return re.sub(r"(// settings: [^\n]*\n).*?(// END stack settings)", r"\1\2", code, flags=re.S)
+
+
 @pytest.mark.parametrize("field", FIELDS, ids=lambda f: f"{f.type}.{f.name}")
 def test_each_resolver_runs_its_file_on_its_data_source(dev, field):
     [resolver] = [
@@ -103,11 +110,49 @@ def test_each_resolver_runs_its_file_on_its_data_source(dev, field):
         for r in dev.of_type(RESOLVER)
         if (r.inputs["type"], r.inputs["field"]) == (field.type, field.name)
     ]
+    committed = (RESOLVER_DIR / field.code).read_text(encoding="utf-8")
 
-    assert resolver.inputs["kind"] == "UNIT"
     assert resolver.inputs["runtime"] == {"name": "APPSYNC_JS", "runtimeVersion": "1.0.0"}
-    assert resolver.inputs["code"] == (RESOLVER_DIR / field.code).read_text(encoding="utf-8")
-    assert resolver.inputs["dataSource"] == field.data_source.value
+    assert without_settings(resolver.inputs["code"]) == committed
+    if not field.pipeline:
+        assert resolver.inputs["kind"] == "UNIT"
+        assert resolver.inputs["dataSource"] == field.data_source.value
+        return
+    # A pipeline: its functions in order, each its file on its data source.
+    assert resolver.inputs["kind"] == "PIPELINE"
+    assert "dataSource" not in resolver.inputs
+    functions = [
+        dev.with_output("functionId", function_id, FUNCTION)
+        for function_id in resolver.inputs["pipelineConfig"]["functions"]
+    ]
+    assert [f.inputs["name"] for f in functions] == [step.name for step in field.pipeline]
+    for made, step in zip(functions, field.pipeline, strict=True):
+        assert made.inputs["dataSource"] == step.data_source.value
+        assert made.inputs["runtime"] == {"name": "APPSYNC_JS", "runtimeVersion": "1.0.0"}
+        assert without_settings(made.inputs["code"]) == (RESOLVER_DIR / step.code).read_text(
+            encoding="utf-8"
+        )
+
+
+def test_the_stack_settings_blocks_get_the_stacks_values(deployment, request):
+    """Each resolver's stack settings block declares what it names, with this stack's
+    value: the reviews' table names and their daily limit."""
+    stack = request.node.callspec.params["deployment"]
+    limits = {"dev": 5, "prod": 5}  # Pulumi.yaml's default; neither stack changes it
+    expected = {
+        "REVIEWS_TABLE": deployment.outputs["reviewsTableName"],
+        "REVIEWS_OUTBOX_TABLE": deployment.outputs["reviewsOutboxTableName"],
+        "REVIEWS_PER_DAY": limits[stack],
+    }
+    codes = [r.inputs["code"] for r in deployment.of_type(RESOLVER)] + [
+        f.inputs["code"] for f in deployment.of_type(FUNCTION)
+    ]
+    declared = {}
+    for code in codes:
+        for name, value in re.findall(r"^const ([A-Z_]+) = (.*);$", code, flags=re.M):
+            if name in expected:
+                declared.setdefault(name, set()).add(json.loads(value))
+    assert declared == {name: {value} for name, value in expected.items()}
 
 
 def test_table_data_sources_may_only_read_their_own_table(dev):
