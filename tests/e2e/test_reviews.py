@@ -4,12 +4,17 @@ listed, and its reviewer thanked by e-mail; a negative one opens a case that esc
 that an admin resolves, and the reviewer gets an apology. Bad input and non-admins are
 refused with GraphQL errors. E-mails and SNS messages are read from the local outbox."""
 
+import json
 import time
 
+import jsonschema
 import pytest
 
 from localcloud import stack_config
+from shop_common.contracts import EVENTS, DetailType
+from tests import ROOT
 from tests.e2e.test_graphql import data, graphql
+from tests.e2e.test_outbox import bus_events
 
 pytestmark = pytest.mark.e2e
 
@@ -135,6 +140,26 @@ def test_a_negative_review_opens_a_case_an_admin_resolves_and_the_reviewer_is_ap
     again = graphql(shop, RESOLVE, {"caseId": case_id, "resolution": "Twice"}, "admin")
     assert error(again)["errorType"] == "Conflict"
     assert case_in(shop, case_id, "RESOLVED")["resolvedAt"]
+
+    # The path's events, as the bus carried them (the audit log): the resolvers' through the
+    # reviews outbox, the workflows' directly; each once, each its committed contract.
+    kinds = (
+        DetailType.REVIEW_SUBMITTED,
+        DetailType.REVIEW_ANALYSED,
+        DetailType.CASE_OPENED,
+        DetailType.CASE_RESOLVED,
+    )
+    events = shop.wait_for(
+        lambda: (found := bus_events(shop, case_id)) and len(found) >= 4 and found
+    )
+    assert sorted(e["detail-type"] for e in events) == sorted(map(str, kinds))
+    for event in events:
+        assert event["source"] == EVENTS[DetailType(event["detail-type"])].source.value
+        schema = json.loads(
+            (ROOT / "schemas" / "events" / f"{event['detail-type']}.json").read_text()
+        )
+        jsonschema.validate(event["detail"], schema, format_checker=jsonschema.FormatChecker())
+    assert customer not in json.dumps(events)  # the reviewer's e-mail is in no event
 
 
 def test_a_case_no_admin_resolves_in_time_is_escalated_and_ops_are_told(shop, customer):
