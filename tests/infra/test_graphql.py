@@ -223,11 +223,15 @@ def test_only_the_systems_mutation_is_iam_and_it_is_iam_only():
         ("CheckoutAccepted", "CheckoutAccepted"),
         ("ProductPage", "ProductPage"),
         ("OrderPage", "OrderPage"),
+        ("Review", "Review"),
+        ("ReviewPage", "ReviewPage"),
+        ("Case", "Case"),
+        ("CasePage", "CasePage"),
     ],
 )
 def test_each_type_has_exactly_its_contract_models_fields(type_name, model):
     node = DEFINITIONS[type_name]
-    schema = contracts.MODELS[model]
+    schema = (contracts.MODELS | contracts.GRAPHQL_MODELS)[model]
     required = {f.name.value for f in node.fields if f.type.kind == "non_null_type"}
 
     assert isinstance(node, ObjectTypeDefinitionNode)
@@ -255,6 +259,8 @@ def test_each_input_has_exactly_its_request_schemas_fields(type_name, schema):
         ("BasketStatus", contracts.BASKET_STATUSES),
         ("PaymentFailureReason", contracts.PAYMENT_FAILURE_REASONS),
         ("RejectionReason", contracts.REJECTION_REASONS),
+        ("Sentiment", contracts.SENTIMENTS),
+        ("CaseStatus", contracts.CASE_STATUSES),
     ],
 )
 def test_each_enum_has_the_contracts_values(enum, values):
