@@ -28,6 +28,7 @@ from components.operations import Operations, OperationsArgs
 from components.order_workflow import OrderWorkflow, OrderWorkflowArgs
 from components.outbox import Outbox, OutboxArgs
 from components.queue_consumer import QueueConsumer, QueueConsumerArgs
+from components.reviews import ReviewPipeline, ReviewPipelineArgs
 from components.stack_settings import StackSettings
 from components.tables import TableArgs, TableIndex
 from ordering import repository as orders_repository
@@ -39,6 +40,7 @@ from products.repository import CATEGORY_INDEX
 from shop_common.contracts import (
     CUSTOMER_NOTIFIER,
     ORDER_STATUS_PUSH,
+    REVIEWS_GRAPHQL,
     STOCK_KEEPER,
     produced_by,
     rule_pattern,
@@ -244,6 +246,50 @@ served = sorted(service.handler_module for service in http_services)
 if served != sorted(services()):
     raise ValueError(f"the route table's services {services()} and the HttpServices differ")
 
+# --- customer e-mail: the order outcomes' notifier owns the SES identity ----------------
+customer_notifier = CustomerNotifier(
+    "customer-notifier",
+    CustomerNotifierArgs(
+        name_prefix=prefix,
+        bus=bus,
+        event_pattern=rule_pattern(CUSTOMER_NOTIFIER),
+        orders_table_name=orders.table_name,
+        orders_table_arn=orders.table_arn,
+        topic_arn=notifications.topic_arn,
+        sender=stack.emailSender,
+        log_retention_days=log_retention_days,
+    ),
+)
+
+# --- reviews: the GraphQL API's reviews fields, sentiment and customer service, no Lambda
+reviews_outbox = outbox("reviews-outbox", REVIEWS_GRAPHQL)
+customer_service_topic = Notifications(
+    "customer-service",
+    NotificationsArgs(topic_name=f"{prefix}-customer-service", email=stack.supportEmail or None),
+)
+reviews = ReviewPipeline(
+    "reviews",
+    ReviewPipelineArgs(
+        name_prefix=prefix,
+        bus=bus,
+        outbox_table_arn=reviews_outbox.table_arn,
+        user_pool_id=identity.user_pool_id,
+        user_pool_arn=identity.user_pool.arn,
+        sender=stack.emailSender,
+        configuration_set_name=customer_notifier.configuration_set.configuration_set_name,
+        configuration_set_arn=customer_notifier.configuration_set.arn,
+        identity_arn=customer_notifier.identity.arn,
+        support_topic_arn=customer_service_topic.topic_arn,
+        ops_topic_arn=operations.topic_arn,
+        ops_key_arn=operations.key.arn,
+        language=stack.comprehendLanguage,
+        escalation_seconds=stack.caseEscalationSeconds,
+        timeout_seconds=stack.caseTimeoutSeconds,
+        log_retention_days=log_retention_days,
+        deletion_protection=deletion_protection,
+    ),
+)
+
 # --- the GraphQL API: the same services behind a second front door ----------------------
 schema, resolver_code = read_sources()
 service_by_module = {service.handler_module: service for service in http_services}
@@ -273,6 +319,7 @@ graphql = GraphqlApi(
             DataSource.AUDIT_TABLE: TableSource(
                 audit.table_name, audit.table_arn, item_reads=["dynamodb:Query"]
             ),
+            DataSource.REVIEWS_TABLE: reviews.table_source(),
         },
         functions={
             source: service_by_module[module].function_arn
@@ -280,6 +327,11 @@ graphql = GraphqlApi(
         },
         bus=bus,
         status_event_pattern=rule_pattern(ORDER_STATUS_PUSH),
+        settings={
+            "REVIEWS_TABLE": reviews.table_name,
+            "REVIEWS_OUTBOX_TABLE": reviews_outbox.table_name,
+            "REVIEWS_PER_DAY": stack.reviewsPerDay,
+        },
     ),
 )
 
@@ -307,20 +359,6 @@ workflow = OrderWorkflow(
         payment_limit=float(stack.paymentLimit),
         payment_failure_rate=float(stack.paymentFailureRate),
         workflow_type=stack.workflowType,
-        log_retention_days=log_retention_days,
-    ),
-)
-
-customer_notifier = CustomerNotifier(
-    "customer-notifier",
-    CustomerNotifierArgs(
-        name_prefix=prefix,
-        bus=bus,
-        event_pattern=rule_pattern(CUSTOMER_NOTIFIER),
-        orders_table_name=orders.table_name,
-        orders_table_arn=orders.table_arn,
-        topic_arn=notifications.topic_arn,
-        sender=stack.emailSender,
         log_retention_days=log_retention_days,
     ),
 )
@@ -431,12 +469,15 @@ dashboard = Dashboard(
             audit_recorder.target_dlq.name,
             customer_notifier.target_dlq.name,
             graphql.status_dlq.name,
+            reviews_outbox.dlq.name,
+            *(machine.target_dlq.name for machine in reviews.machines),
         ],
         state_machines=[
             workflow.arn,
             workflow.refund_arn,
             customer_notifier.arn,
             audit_recorder.arn,
+            *(machine.arn for machine in reviews.machines),
         ],
         functions=[
             *(service.function.function_name for service in http_services),
@@ -476,6 +517,13 @@ pulumi.export("customerNotifierArn", customer_notifier.arn)
 pulumi.export("customerNotifierTargetDlqUrl", customer_notifier.target_dlq_url)
 pulumi.export("emailFeedbackTopicArn", customer_notifier.feedback_topic_arn)
 pulumi.export("emailDkimTokens", customer_notifier.dkim_tokens)
+pulumi.export("reviewsTableName", reviews.table_name)
+pulumi.export("reviewsOutboxTableName", reviews_outbox.table_name)
+pulumi.export("reviewsOutboxDlqUrl", reviews_outbox.dlq_url)
+pulumi.export("customerServiceTopicArn", customer_service_topic.topic_arn)
+for key, machine in reviews.by_output.items():
+    pulumi.export(f"{key}Arn", machine.arn)
+    pulumi.export(f"{key}TargetDlqUrl", machine.target_dlq.url)
 for key, consumer in (
     ("ordering", ordering),
     ("basketEvents", basket_events),

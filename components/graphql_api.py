@@ -6,7 +6,13 @@ services as the HTTP API (docs/architecture.md#the-graphql-api).
 - Resolvers are APPSYNC_JS (appsync/resolvers/), one per field of the fields table
   (shop_common.graphql_fields): pure reads over a service's table through a read-only
   data source role; business rules in the service's own Lambda function; the
-  system's mutation and the subscriptions with no data source.
+  system's mutation and the subscriptions with no data source. A field with a pipeline
+  runs its functions (appsync/resolvers/ too, one AppSync function per file) in order,
+  each on its own data source: the reviews, over the reviews table (read-write: its
+  transactions, and their events in the reviews outbox) and the products table.
+- AppSync resolvers have no environment variables in this provider: values that differ
+  per stack (a table's name, a limit) are written into each resolver's "stack settings"
+  block when it is deployed (`settings`; fill_settings).
 - Live order status without Lambda: a rule on the order events (its pattern from the
   events table) targets the API and calls the IAM-only mutation publishOrderStatus,
   which triggers the subscriptions. The target has its DLQ and retry policy, and its
@@ -16,8 +22,9 @@ services as the HTTP API (docs/architecture.md#the-graphql-api).
 """
 
 import json
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -28,7 +35,7 @@ from components.event_bus import EventBus
 from components.iam import allow, assume_role_policy_for, policy_document
 from components.pipeline import pipeline_options
 from components.queues import guarded_target
-from shop_common.graphql_fields import PUBLISH_ORDER_STATUS, DataSource, Field
+from shop_common.graphql_fields import PUBLISH_ORDER_STATUS, DataSource, Field, Step
 
 APPSYNC_DIR = ROOT / "appsync"
 SCHEMA_FILE = APPSYNC_DIR / "schema.graphql"
@@ -51,6 +58,13 @@ STATUS_VARIABLES = {
 }
 
 
+# A resolver's stack settings: the names it needs, which the deployed code declares.
+_SETTINGS_BLOCK = re.compile(
+    r"(// BEGIN stack settings[^\n]*\n// settings: ([^\n]*)\n)(.*?)(// END stack settings)",
+    re.DOTALL,
+)
+
+
 def read_sources() -> tuple[str, dict[str, str]]:
     """The schema and every resolver file's code, as committed."""
     code = {path.name: path.read_text(encoding="utf-8") for path in RESOLVER_DIR.glob("*.js")}
@@ -68,6 +82,25 @@ def publish_operation(mutation: Field) -> str:
     )
 
 
+def fill_settings(code: str, settings: Mapping[str, Any]) -> str:
+    """The code with its stack settings block declaring each name it lists, with this
+    stack's value (JSON). A name the stack does not give is an error."""
+
+    def declare(match: re.Match[str]) -> str:
+        names = match.group(2).split()
+        missing = [name for name in names if name not in settings]
+        if missing:
+            raise ValueError(f"no stack setting {missing} for a resolver")
+        values = "".join(f"const {name} = {json.dumps(settings[name])};\n" for name in names)
+        return match.group(1) + values + match.group(4)
+
+    return _SETTINGS_BLOCK.sub(declare, code)
+
+
+def setting_names(code: str) -> list[str]:
+    return [name for match in _SETTINGS_BLOCK.finditer(code) for name in match.group(2).split()]
+
+
 @dataclass
 class TableSource:
     """A service's table, read through AppSync: exactly the reads its resolvers make."""
@@ -83,6 +116,32 @@ class TableSource:
         if writes:
             raise ValueError(f"a table data source only reads: not {writes}")
 
+    def statements(self) -> list[Mapping[str, Any]]:
+        statements: list[Mapping[str, Any]] = [allow("ReadItems", self.item_reads, self.arn)]
+        if self.queried_indexes:
+            indexes = [
+                pulumi.Output.concat(self.arn, f"/index/{index}") for index in self.queried_indexes
+            ]
+            statements.append(allow("QueryIndexes", ["dynamodb:Query"], indexes))
+        return statements
+
+
+@dataclass
+class OwnTableSource(TableSource):
+    """A table the API's own resolvers keep (the reviews'): its reads, the item writes its
+    resolvers and their transactions make, and those `outbox_writes` (its outbox's put).
+    Another service's table is never one: that is read through a TableSource."""
+
+    item_writes: Sequence[str] = ()
+    outbox_writes: Sequence[Mapping[str, Any]] = ()
+
+    def statements(self) -> list[Mapping[str, Any]]:
+        return [
+            *super().statements(),
+            allow("WriteOwnItems", self.item_writes, self.arn),
+            *self.outbox_writes,
+        ]
+
 
 @dataclass
 class GraphqlApiArgs:
@@ -91,23 +150,45 @@ class GraphqlApiArgs:
     schema: str  # the SDL (read_sources)
     resolver_code: Mapping[str, str]  # resolver file name → its code (read_sources)
     fields: Sequence[Field]  # graphql_fields.FIELDS
-    tables: Mapping[DataSource, TableSource]  # read-only table data sources
+    tables: Mapping[DataSource, TableSource]  # table data sources (read-only, or own)
     functions: Mapping[DataSource, pulumi.Input[str]]  # Lambda data sources: function ARNs
     bus: EventBus
     status_event_pattern: Mapping[str, Sequence[str]]  # rule_pattern(ORDER_STATUS_PUSH)
+    # The stack's values the resolvers' "stack settings" blocks name (fill_settings).
+    settings: Mapping[str, pulumi.Input[Any]] = field(default_factory=dict)
     field_log_level: str = "NONE"
     xray_enabled: bool = False
 
     def __post_init__(self) -> None:
         if self.field_log_level not in FIELD_LOG_LEVELS:
             raise ValueError(f"field_log_level must be one of {FIELD_LOG_LEVELS}")
-        sources = {f.data_source for f in self.fields} - {DataSource.NONE}
+        sources = set(data_sources(self.fields)) - {DataSource.NONE}
         missing = sources - set(self.tables) - set(self.functions)
         if missing:
             raise ValueError(f"no table or function given for data sources {sorted(missing)}")
-        absent = {f.code for f in self.fields} - set(self.resolver_code)
+        files = {f.code for f in self.fields} | {s.code for s in steps(self.fields)}
+        absent = files - set(self.resolver_code)
         if absent:
             raise ValueError(f"resolver files missing: {sorted(absent)}")
+        unset = {n for f in files for n in setting_names(self.resolver_code[f])} - set(
+            self.settings
+        )
+        if unset:
+            raise ValueError(f"no stack setting given for {sorted(unset)}")
+
+
+def steps(fields: Sequence[Field]) -> list[Step]:
+    """Every pipeline function the fields run, once each, in the order first used."""
+    return list(dict.fromkeys(step for f in fields for step in f.pipeline))
+
+
+def data_sources(fields: Sequence[Field]) -> list[DataSource]:
+    """The data sources the resolvers and pipeline functions use (a pipeline resolver's
+    own is none)."""
+    used = [f.data_source for f in fields if not f.pipeline] + [
+        s.data_source for s in steps(fields)
+    ]
+    return sorted(set(used))
 
 
 class GraphqlApi(pulumi.ComponentResource):
@@ -144,28 +225,56 @@ class GraphqlApi(pulumi.ComponentResource):
         )
 
         self.data_sources = {
-            source: self._data_source(name, args, source)
-            for source in sorted({f.data_source for f in args.fields})
+            source: self._data_source(name, args, source) for source in data_sources(args.fields)
         }
-        self.resolvers = [
-            aws.appsync.Resolver(
-                f"{name}-{f.type.lower()}-{f.name}",
+        self.functions = {
+            step: aws.appsync.Function(
+                f"{name}-function-{step.name}",
                 api_id=self.api.id,
-                type=f.type,
-                field=f.name,
-                kind="UNIT",
-                data_source=self.data_sources[f.data_source].name,
+                name=step.name,
+                data_source=self.data_sources[step.data_source].name,
                 runtime=JS_RUNTIME,
-                code=args.resolver_code[f.code],
+                code=self._code(args, step.code),
                 opts=child,
             )
-            for f in args.fields
-        ]
+            for step in steps(args.fields)
+        }
+        self.resolvers = [self._resolver(name, args, f) for f in args.fields]
         self._order_status_rule(name, args, region, account)
 
         self.url = self.api.uris["GRAPHQL"]
         self.realtime_url = self.api.uris["REALTIME"]
         self.register_outputs({"url": self.url, "realtime_url": self.realtime_url})
+
+    def _code(self, args: GraphqlApiArgs, file: str) -> pulumi.Input[str]:
+        """A resolver file's code as deployed: with this stack's settings, if it names any."""
+        code = args.resolver_code[file]
+        names = setting_names(code)
+        if not names:
+            return code
+        values = pulumi.Output.all(*(args.settings[n] for n in names))
+        return values.apply(lambda given: fill_settings(code, dict(zip(names, given, strict=True))))
+
+    def _resolver(self, name: str, args: GraphqlApiArgs, f: Field) -> aws.appsync.Resolver:
+        common: dict[str, Any] = {
+            "api_id": self.api.id,
+            "type": f.type,
+            "field": f.name,
+            "runtime": JS_RUNTIME,
+            "code": self._code(args, f.code),
+        }
+        if f.pipeline:
+            common |= {
+                "kind": "PIPELINE",
+                "pipeline_config": {
+                    "functions": [self.functions[step].function_id for step in f.pipeline]
+                },
+            }
+        else:
+            common |= {"kind": "UNIT", "data_source": self.data_sources[f.data_source].name}
+        return aws.appsync.Resolver(
+            f"{name}-{f.type.lower()}-{f.name}", **common, opts=pulumi.ResourceOptions(parent=self)
+        )
 
     def _log_config(
         self, name: str, args: GraphqlApiArgs
@@ -212,15 +321,10 @@ class GraphqlApi(pulumi.ComponentResource):
                 resource_name, api_id=self.api.id, name=source.value, type="NONE", opts=child
             )
         settings: dict[str, Any]
+        statements: list[Mapping[str, Any]]
         if source in args.tables:
             table = args.tables[source]
-            statements = [allow("ReadItems", table.item_reads, table.arn)]
-            if table.queried_indexes:
-                indexes = [
-                    pulumi.Output.concat(table.arn, f"/index/{index}")
-                    for index in table.queried_indexes
-                ]
-                statements.append(allow("QueryIndexes", ["dynamodb:Query"], indexes))
+            statements = table.statements()
             settings = {"type": "AMAZON_DYNAMODB", "dynamodb_config": {"table_name": table.name}}
         else:
             function_arn = args.functions[source]

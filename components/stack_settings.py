@@ -8,6 +8,7 @@ decimal type, so decimals arrive as strings and are parsed here.
 """
 
 import dataclasses
+import operator
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ import pycountry
 
 from components.order_workflow import WORKFLOW_TYPES
 from components.queue_consumer import MAPPING_CONCURRENCY
+from components.reviews import COMPREHEND_LANGUAGES, MAX_CASE_SECONDS
 
 # What CloudWatch Logs accepts for a log group's retention (PutRetentionPolicy).
 LOG_RETENTION_DAYS: tuple[int, ...] = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400)
@@ -129,6 +131,11 @@ class StackSettings:
     opsEmail: str  # subscribed to the ops topic (alarms, budget alerts) when not empty
     monthlyBudgetUsd: int
     traceSampleRate: Decimal  # X-Ray's fixed rate after 1 trace a second (the sampling rule)
+    reviewsPerDay: int
+    comprehendLanguage: str
+    caseEscalationSeconds: int  # the case workflow's HeartbeatSeconds
+    caseTimeoutSeconds: int  # from opening to closing an unresolved case
+    supportEmail: str  # subscribed to the customer-service topic when not empty
 
     @classmethod
     def names(cls) -> list[str]:
@@ -145,6 +152,9 @@ class StackSettings:
                     check(values[name])
             except ValueError as error:
                 problems.append(f"{namespace}:{name} = {raw[name]!r} {error}")
+        for name, other, holds, accepts in RELATIONS:
+            if name in values and other in values and not holds(values[name], values[other]):
+                problems.append(f"{namespace}:{name} = {raw[name]!r} {accepts}")
         if problems:
             raise InvalidSettings("invalid settings:\n  " + "\n  ".join(problems))
         return cls(**values)
@@ -174,4 +184,19 @@ RULES: dict[str, Rule] = {
     "opsEmail": (None, _email),
     "monthlyBudgetUsd": (_integer, _within(1, None)),
     "traceSampleRate": (_decimal, _within(Decimal(0), Decimal(1))),
+    "reviewsPerDay": (_integer, _within(1, 1000)),
+    "comprehendLanguage": (None, _one_of(COMPREHEND_LANGUAGES)),
+    "caseEscalationSeconds": (_integer, _within(1, MAX_CASE_SECONDS)),
+    "caseTimeoutSeconds": (_integer, _within(2, MAX_CASE_SECONDS)),
+    "supportEmail": (None, _email),
 }
+# Settings checked against another, once each is valid on its own:
+# (setting, the other, the relation that must hold, what it accepts).
+RELATIONS: tuple[tuple[str, str, Callable[[Any, Any], bool], str], ...] = (
+    (
+        "caseEscalationSeconds",
+        "caseTimeoutSeconds",
+        operator.lt,
+        "must be less than shop:caseTimeoutSeconds (a case escalates before it closes)",
+    ),
+)

@@ -26,6 +26,8 @@ from localcloud.pipes import description as pipes_description
 from localcloud.pollers import Mapping, Poller
 from localcloud.relay import Relayer
 from localcloud.relay import description as relay_description
+from localcloud.sentiment import PATCH as SENTIMENT_STAND_IN
+from localcloud.sentiment import WORDS_FILE
 from localcloud.workers import DEFAULT_CONCURRENCY, Console, Invocation, Workers
 
 if TYPE_CHECKING:
@@ -401,10 +403,19 @@ class LocalCloud:
             patches = self.emulator.patches()
         except OSError as error:
             return f"!!! moto patches: unknown ({error})"
+        lines = []
         if patches["refused"]:
             refused = "; ".join(f"{name}: {why}" for name, why in patches["refused"].items())
-            return f"!!! moto patches NOT applied (slower, or unlike AWS): {refused}"
-        return f"Patches of moto (localcloud/emulator_patches.py): {', '.join(patches['applied'])}"
+            lines.append(f"!!! moto patches NOT applied (slower, or unlike AWS): {refused}")
+        else:
+            applied = ", ".join(patches["applied"])
+            lines.append(f"Patches of moto (localcloud/emulator_patches.py): {applied}")
+        if SENTIMENT_STAND_IN in patches["applied"]:
+            lines.append(
+                "Comprehend's DetectSentiment is a local stand-in, NOT Amazon Comprehend: it "
+                f"answers from the word lists in {WORDS_FILE.relative_to(ROOT)}"
+            )
+        return "\n  ".join(lines)
 
     def summary(self, ready_seconds: float) -> str:
         from localcloud.provisioning import NOT_ENFORCED  # noqa: PLC0415

@@ -1,8 +1,9 @@
 """The local cloud's patches of moto. Most are caches of work that moto redoes on
 every call although the result depends only on the call's input and is never
-changed afterwards; one makes moto answer as AWS does (a "fidelity" patch).
+changed afterwards; some make moto answer as AWS does ("fidelity" patches); one
+answers where moto has no real answer (a "stand-in").
 Applied by the emulator process (emulator_server.serve); the function tests,
-which run moto in-process, apply the fidelity patches only.
+which run moto in-process, apply the fidelity patches and the stand-ins only.
 
 - DynamoDB transactions, isolated (fidelity). moto's TransactWriteItems copies
   every table it touches, applies its items, and on a failed condition puts the
@@ -16,6 +17,18 @@ which run moto in-process, apply the fidelity patches only.
   whatever EventStartTime, EventEndTime and Destination.FilterArns say; AWS
   replays the events of the window, to those rules only (all rules when there are
   none). The replay runbook (docs/runbooks.md) relies on both.
+- Step Functions' AWS SDK integrations, named as AWS reads them (fidelity).
+  Step Functions calls the Cognito user pools API `cognitoidentityprovider`
+  (boto3: cognito-idp), and takes every SDK API's parameters in PascalCase, even
+  an API whose own members are camelCase (Step Functions': TaskToken for
+  taskToken); moto passed both to boto3 as written, which knows neither.
+- A task's missed heartbeat (fidelity). moto reports it as States.Timeout; AWS as
+  States.HeartbeatTimeout, which a catcher or retrier of States.Timeout matches
+  too. The customer-service workflow escalates a case on it.
+- Comprehend's DetectSentiment, a stand-in (not fidelity: NOT Amazon Comprehend).
+  moto answers every text NEUTRAL; after moto's own checks of the language code
+  and the size, the answer comes from word lists (localcloud/sentiment.py), so
+  each branch of the reviews can be reached locally. The start-up summary says so.
 - $$.State.EnteredTime (fidelity). moto gives Python's isoformat
   (2026-11-30T10:00:00.123456+00:00); AWS gives milliseconds and a Z
   (2026-11-30T10:00:00.123Z), the shop's one timestamp format, which the order
@@ -69,6 +82,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import version
 from typing import Any
+
+from localcloud.sentiment import PATCH as SENTIMENT_STAND_IN
 
 TESTED_MOTO = ((5, 2, 5), (5, 3))  # [lowest tested, first untested)
 
@@ -584,6 +599,204 @@ def _apply_replay_window() -> None:
     _set(Replay, "replay_events", replay_events)
 
 
+# --- Step Functions' AWS SDK integrations: names as Step Functions reads them --------------
+
+_AWS_SDK_MODULE = "moto.stepfunctions.parser.asl.component.state.exec.state_task.service"
+# Step Functions' name of an SDK service where boto3's differs (the optimised integrations'
+# sfn and states are moto's own overrides already).
+SDK_SERVICE_NAMES = {"cognitoidentityprovider": "cognito-idp"}
+
+
+def _check_sdk_names() -> str | None:
+    import importlib  # noqa: PLC0415
+
+    base = importlib.import_module(f"{_AWS_SDK_MODULE}.state_task_service").StateTaskService
+    sdk = importlib.import_module(
+        f"{_AWS_SDK_MODULE}.state_task_service_aws_sdk"
+    ).StateTaskServiceAwsSdk
+    overrides = vars(base).get("_SERVICE_NAME_SFN_TO_BOTO_OVERRIDES")
+    if not isinstance(overrides, dict):
+        return "StateTaskService._SERVICE_NAME_SFN_TO_BOTO_OVERRIDES is gone"
+    if "_SERVICE_NAME_SFN_TO_BOTO_OVERRIDES" not in inspect.getsource(base._get_boto_service_name):
+        return "_get_boto_service_name no longer reads the overrides"
+    task = vars(sdk).get("_eval_service_task")
+    expected = ["self", "env", "resource_runtime_part", "normalised_parameters"]
+    if task is None or list(inspect.signature(task).parameters)[:4] != expected:
+        return "StateTaskServiceAwsSdk._eval_service_task is gone or changed"
+    if "(**normalised_parameters)" not in inspect.getsource(task):
+        return "_eval_service_task no longer passes the parameters to the client as they are"
+    return None
+
+
+def api_names(value: Any, shape: Any) -> Any:
+    """Parameters as a state wrote them (PascalCase, as Step Functions takes every SDK
+    API's) renamed to the API's own members (sfn's are camelCase: taskToken), by
+    botocore's shape, at every level."""
+    if shape is None:
+        return value
+    if shape.type_name == "structure" and isinstance(value, dict):
+        members = shape.members
+        folded = {name.lower(): name for name in members}
+        renamed = {}
+        for key, item in value.items():
+            name = key if key in members else folded.get(key.lower(), key)
+            renamed[name] = api_names(item, members.get(name))
+        return renamed
+    if shape.type_name == "list" and isinstance(value, list):
+        return [api_names(item, shape.member) for item in value]
+    if shape.type_name == "map" and isinstance(value, dict):
+        return {key: api_names(item, shape.value) for key, item in value.items()}
+    return value
+
+
+def _apply_sdk_names() -> None:
+    import importlib  # noqa: PLC0415
+
+    import botocore.session  # noqa: PLC0415
+
+    base = importlib.import_module(f"{_AWS_SDK_MODULE}.state_task_service").StateTaskService
+    sdk = importlib.import_module(
+        f"{_AWS_SDK_MODULE}.state_task_service_aws_sdk"
+    ).StateTaskServiceAwsSdk
+    base._SERVICE_NAME_SFN_TO_BOTO_OVERRIDES.update(SDK_SERVICE_NAMES)
+    original = vars(sdk)["_eval_service_task"]
+    models = functools.lru_cache(maxsize=None)(botocore.session.get_session().get_service_model)
+
+    @functools.wraps(original)
+    def _eval_service_task(
+        self: Any,
+        env: Any,
+        resource_runtime_part: Any,
+        normalised_parameters: dict[str, Any],
+        state_credentials: Any,
+    ) -> Any:
+        action = self.resource.api_action
+        operation = models(self._get_boto_service_name()).operation_model(
+            action[:1].upper() + action[1:]
+        )
+        return original(
+            self,
+            env=env,
+            resource_runtime_part=resource_runtime_part,
+            normalised_parameters=api_names(normalised_parameters, operation.input_shape),
+            state_credentials=state_credentials,
+        )
+
+    _set(sdk, "_eval_service_task", _eval_service_task)
+
+
+# --- a task's missed heartbeat is States.HeartbeatTimeout ---------------------------------
+
+_CALLBACK_MODULE = f"{_AWS_SDK_MODULE}.state_task_service_callback"
+_ERROR_EQUALS_MODULE = "moto.stepfunctions.parser.asl.component.common.error_name.error_equals_decl"
+
+
+def _check_heartbeat() -> str | None:
+    import importlib  # noqa: PLC0415
+
+    callback = importlib.import_module(_CALLBACK_MODULE)
+    if "raise HeartbeatTimeoutError()" not in inspect.getsource(callback):
+        return "a missed heartbeat no longer raises HeartbeatTimeoutError"
+    if "_from_error" not in vars(callback.StateTaskServiceCallback):
+        return "StateTaskServiceCallback._from_error is gone"
+    decl = importlib.import_module(_ERROR_EQUALS_MODULE).ErrorEqualsDecl
+    if "error_name: ErrorName = env.stack.pop()" not in inspect.getsource(decl._eval_body):
+        return "ErrorEqualsDecl._eval_body no longer pops the error to match"
+    return None
+
+
+def _apply_heartbeat() -> None:
+    """moto reports a missed heartbeat as States.Timeout; AWS as States.HeartbeatTimeout,
+    which a catcher or retrier of States.Timeout matches too (both kinds of timeout)."""
+    import importlib  # noqa: PLC0415
+
+    from moto.stepfunctions.parser.api import (  # noqa: PLC0415
+        HistoryEventType,
+        TaskTimedOutEventDetails,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (  # noqa: PLC0415
+        FailureEvent,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (  # noqa: PLC0415
+        StatesErrorName,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (  # noqa: PLC0415
+        StatesErrorNameType,
+    )
+    from moto.stepfunctions.parser.asl.eval.callback.callback import (  # noqa: PLC0415
+        HeartbeatTimeoutError,
+    )
+
+    callback = importlib.import_module(_CALLBACK_MODULE).StateTaskServiceCallback
+    from_error = vars(callback)["_from_error"]
+    heartbeat = StatesErrorNameType.StatesHeartbeatTimeout
+    timeout = StatesErrorNameType.StatesTimeout.to_name()
+
+    @functools.wraps(from_error)
+    def _from_error(self: Any, env: Any, ex: Exception) -> Any:
+        if isinstance(ex, HeartbeatTimeoutError):
+            # moto's EventDetails, with the one key this event has (as moto builds them).
+            details: Any = {
+                "taskTimedOutEventDetails": TaskTimedOutEventDetails(error=heartbeat.to_name())
+            }
+            return FailureEvent(
+                env=env,
+                error_name=StatesErrorName(typ=heartbeat),
+                event_type=HistoryEventType.TaskTimedOut,
+                event_details=details,
+            )
+        return from_error(self, env, ex)
+
+    decl = importlib.import_module(_ERROR_EQUALS_MODULE).ErrorEqualsDecl
+    eval_body = decl._eval_body
+
+    @functools.wraps(eval_body)
+    def _eval_body(self: Any, env: Any) -> None:
+        error = env.stack[-1] if env.stack else None
+        if getattr(error, "error_name", None) == heartbeat.to_name() and any(
+            name.error_name == timeout for name in self.error_names
+        ):
+            env.stack.pop()
+            env.stack.append(True)
+            return
+        eval_body(self, env)
+
+    _set(callback, "_from_error", _from_error)
+    _set(decl, "_eval_body", _eval_body)
+
+
+# --- Comprehend's DetectSentiment: the local stand-in ------------------------------------
+
+
+def _check_sentiment() -> str | None:
+    from moto.comprehend.models import ComprehendBackend  # noqa: PLC0415
+
+    target = vars(ComprehendBackend).get("detect_sentiment")
+    if target is None or list(inspect.signature(target).parameters) != ["self", "text", "language"]:
+        return "ComprehendBackend.detect_sentiment(self, text, language) is gone or changed"
+    source = inspect.getsource(target)
+    if "TextSizeLimitExceededException" not in source or "language" not in source:
+        return "detect_sentiment no longer checks the language and the text's size"
+    return None
+
+
+def _apply_sentiment() -> None:
+    """moto's checks (language code, size), then the stand-in's answer, not moto's
+    NEUTRAL for every text (localcloud/sentiment.py)."""
+    from moto.comprehend.models import ComprehendBackend  # noqa: PLC0415
+
+    from localcloud.sentiment import detect_sentiment  # noqa: PLC0415
+
+    checked = vars(ComprehendBackend)["detect_sentiment"]
+
+    @functools.wraps(checked)
+    def stand_in(self: Any, text: str, language: str) -> dict[str, Any]:
+        checked(self, text, language)  # raises as moto does for a bad language or size
+        return detect_sentiment(text)
+
+    _set(ComprehendBackend, "detect_sentiment", stand_in)
+
+
 # --- applying them ---------------------------------------------------------------------
 
 
@@ -594,6 +807,7 @@ class Patch:
     apply: Callable[[], None]
     early: bool = False  # applied before serving (it must precede imports)
     fidelity: bool = False  # makes moto answer as AWS does (not a speed-up)
+    stand_in: bool = False  # answers where moto has no real answer (said at start-up)
 
 
 PATCHES = (
@@ -610,6 +824,9 @@ PATCHES = (
         fidelity=True,
     ),
     Patch("events-replay-window", _check_replay_window, _apply_replay_window, fidelity=True),
+    Patch("sfn-aws-sdk-names", _check_sdk_names, _apply_sdk_names, fidelity=True),
+    Patch("sfn-heartbeat-timeout", _check_heartbeat, _apply_heartbeat, fidelity=True),
+    Patch(SENTIMENT_STAND_IN, _check_sentiment, _apply_sentiment, stand_in=True),
     # Before dynamodb-isolation, which then holds its lock around this one too.
     Patch(
         "dynamodb-stream-rollback", _check_stream_rollback, _apply_stream_rollback, fidelity=True
@@ -622,10 +839,11 @@ _applied: set[str] = set()  # in this process (the function tests apply some the
 
 
 def apply_fidelity(say: Callable[[str], None] = print) -> list[str]:
-    """Apply the patches that make moto answer as AWS does, once per process."""
+    """Apply the patches that make moto answer as AWS does, and the stand-ins, once per
+    process: what the function tests, running moto in-process, need of the emulator."""
     applied = []
     for patch in PATCHES:
-        if patch.fidelity and patch.name not in _applied:
+        if (patch.fidelity or patch.stand_in) and patch.name not in _applied:
             reason = problems().get(patch.name)
             if reason:
                 say(f"!!! localcloud: moto patch {patch.name} NOT applied: {reason}")

@@ -84,6 +84,8 @@ RESOURCELESS_ACTIONS = frozenset(
         *TRACING_ACTIONS,
         *LOG_DELIVERY_ACTIONS,
         "dynamodb:ListStreams",  # a pipe's: lists stream ARNs, reads no records
+        "comprehend:DetectSentiment",  # the review analysis': a synchronous call on text
+        "states:SendTaskSuccess",  # the case resumer's: a callback task token names no ARN
     }
 )
 ACCESS_LOG_FIELDS = frozenset({"requestId", "status", "routeKey", "ip"})

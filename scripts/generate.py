@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "functions"))
 from audit.repository import NARROWING  # noqa: E402
 from ordering.repository import USER_INDEX  # noqa: E402
 from products.repository import CATEGORY_INDEX  # noqa: E402
-from shop_common import contracts  # noqa: E402
+from shop_common import contracts, outbox, review_items  # noqa: E402
 from shop_common.routes import (  # noqa: E402
     ADMIN_GROUP,
     DEFAULT_PAGE_SIZE,
@@ -200,6 +200,41 @@ def resolver_constants() -> dict[str, Any]:
             for e in contracts.EVENTS.values()
             if e.order_status is not None
         },
+        **_review_constants(),
+    }
+
+
+def _review_constants() -> dict[str, Any]:
+    """The reviews' rules (contracts), their table's layout (review_items) and the outbox
+    item they write their events as (shop_common/outbox.py)."""
+    graphql = contracts.GRAPHQL_MODELS
+    return {
+        "REVIEW_FIELDS": list(graphql["Review"]["properties"]),
+        "CASE_FIELDS": list(graphql["Case"]["properties"]),
+        "MIN_RATING": contracts.REVIEW_RATING["minimum"],
+        "MAX_RATING": contracts.REVIEW_RATING["maximum"],
+        "TITLE_MAX_LENGTH": contracts.REVIEW_TITLE["maxLength"],
+        "TEXT_MAX_BYTES": contracts.REVIEW_TEXT_MAX_BYTES,
+        "RESOLUTION_MAX_LENGTH": contracts.CASE_RESOLUTION["maxLength"],
+        "PARTITION_KEY": review_items.PARTITION_KEY,
+        "SORT_KEY": review_items.SORT_KEY,
+        "REVIEW_ITEM": review_items.REVIEW,
+        "CASE_ITEM": review_items.CASE,
+        "SUMMARY_ITEM": review_items.SUMMARY,
+        "REVIEWER_PREFIX": review_items.REVIEWER_PREFIX,
+        "DAY_PREFIX": review_items.DAY_PREFIX,
+        "EXPIRES_AT": review_items.EXPIRES_AT,
+        "DAY_COUNTER_SECONDS": review_items.DAY_COUNTER_SECONDS,
+        "PRODUCT_INDEX": review_items.PRODUCT_INDEX,
+        "CASE_STATUS_INDEX": review_items.CASE_STATUS_INDEX,
+        "REVIEW_SUBMITTED": str(contracts.DetailType.REVIEW_SUBMITTED),
+        "CASE_RESOLVED": str(contracts.DetailType.CASE_RESOLVED),
+        "SCHEMA_VERSION": contracts.SCHEMA_VERSION,
+        "OUTBOX_KEY": outbox.KEY,
+        "OUTBOX_DETAIL_TYPE": outbox.DETAIL_TYPE,
+        "OUTBOX_DETAIL": outbox.DETAIL,
+        "OUTBOX_EXPIRES_AT": outbox.EXPIRES_AT,
+        "OUTBOX_RETENTION_SECONDS": outbox.RETENTION_SECONDS,
     }
 
 

@@ -42,6 +42,10 @@ TARGET_DLQ_OUTPUTS = (
     "auditDlqUrl",
     "customerNotifierTargetDlqUrl",
     "orderStatusDlqUrl",
+    "reviewAnalysisTargetDlqUrl",
+    "reviewThanksTargetDlqUrl",
+    "customerServiceTargetDlqUrl",
+    "caseResumerTargetDlqUrl",
 )
 
 Say = Callable[[str], None]

@@ -1,6 +1,7 @@
 """Amazon States Language building blocks the shop's workflows share: retries of
 transient errors, catch-alls, a declared event put on the bus, the definition itself."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from shop_common.contracts import EVENTS, SCHEMA_VERSION, DetailType
@@ -25,7 +26,24 @@ SNS_TRANSIENT = [
     "SNS.InternalErrorException",
     "SNS.KMSThrottlingException",
 ]
+# AWS SDK integrations name errors <Service>.<Exception> (Step Functions' guide).
+SES_TRANSIENT = ["SesV2.TooManyRequestsException"]
 CONDITION_FAILED = "DynamoDB.ConditionalCheckFailedException"
+
+
+@dataclass(frozen=True)
+class Message:
+    """What a customer is told: a subject, and a body that States.Format fills with the
+    values at `values` (paths, in order)."""
+
+    subject: str
+    body: str  # States.Format template: each '{}' takes the next value
+    values: tuple[str, ...]
+
+    def format(self) -> str:
+        """The body as an intrinsic function (its literal text escaped for ASL)."""
+        template = self.body.replace("\\", "\\\\").replace("'", "\\'")
+        return f"States.Format('{template}', {', '.join(self.values)})"
 
 
 def retry(errors: list[str]) -> list[State]:
@@ -36,9 +54,16 @@ def catch_all(next_state: str) -> State:
     return {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": next_state}
 
 
-def publish(bus: str, detail_type: DetailType, data: dict[str, str], next_state: str) -> State:
+def publish(
+    bus: str,
+    detail_type: DetailType,
+    data: dict[str, str],
+    next_state: str,
+    correlation_id: str = "$.orderId",
+) -> State:
     """PutEvents of a declared event: its source and the envelope from the events table.
-    `data` maps each field to a JSONPath or an intrinsic function."""
+    `data` maps each field to a JSONPath or an intrinsic function; `correlation_id` is the
+    path of the id the event is about (the order's, unless said otherwise)."""
     return {
         "Type": "Task",
         "Resource": "arn:aws:states:::events:putEvents",
@@ -51,7 +76,7 @@ def publish(bus: str, detail_type: DetailType, data: dict[str, str], next_state:
                     "Detail": {
                         "metadata": {
                             "eventId.$": "States.UUID()",
-                            "correlationId.$": "$.orderId",
+                            "correlationId.$": correlation_id,
                             "version": SCHEMA_VERSION,
                         },
                         "data": {f"{key}.$": path for key, path in data.items()},
@@ -62,6 +87,40 @@ def publish(bus: str, detail_type: DetailType, data: dict[str, str], next_state:
         "ResultPath": None,
         "Retry": retry(EVENTS_TRANSIENT),
         "Catch": [catch_all("EventNotPublished")],
+        "Next": next_state,
+    }
+
+
+def send_email(
+    *,
+    sender: str,
+    configuration_set: str,
+    to: str,
+    subject: str,
+    body: str,
+    on_error: str,
+    next_state: str,
+) -> State:
+    """SES v2 SendEmail through the AWS SDK integration (there is no optimised SES one):
+    simple UTF-8 text from `sender`, in the configuration set. `to` is a path or an
+    intrinsic giving a list of addresses; `subject` and `body` are paths."""
+    return {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::aws-sdk:sesv2:sendEmail",
+        "Parameters": {
+            "FromEmailAddress": sender,
+            "ConfigurationSetName": configuration_set,
+            "Destination": {"ToAddresses.$": to},
+            "Content": {
+                "Simple": {
+                    "Subject": {"Data.$": subject, "Charset": "UTF-8"},
+                    "Body": {"Text": {"Data.$": body, "Charset": "UTF-8"}},
+                }
+            },
+        },
+        "ResultPath": None,
+        "Retry": retry(SES_TRANSIENT),
+        "Catch": [catch_all(on_error)],
         "Next": next_state,
     }
 

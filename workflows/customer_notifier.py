@@ -17,7 +17,6 @@ sent, the claim is released, so a redelivery may send it. Every task retries
 transient errors and catches the rest into a named end state.
 """
 
-from dataclasses import dataclass
 from typing import Any
 
 from shop_common.contracts import CUSTOMER_NOTIFIER, DetailType, consumed_by
@@ -25,14 +24,14 @@ from workflows.asl import (
     CONDITION_FAILED,
     DYNAMODB_TRANSIENT,
     SNS_TRANSIENT,
+    Message,
     State,
     catch_all,
     retry,
+    send_email,
 )
 
 _ORDER = "$.order.Item"  # the order as GetItem returns it (DynamoDB JSON)
-# AWS SDK integrations name errors <Service>.<Exception> (Step Functions' guide).
-SES_TRANSIENT = ["SesV2.TooManyRequestsException"]
 
 
 def order_field(name: str, kind: str = "S") -> str:
@@ -43,21 +42,6 @@ def order_field(name: str, kind: str = "S") -> str:
 def event_field(name: str) -> str:
     """The path of a field of the event's data."""
     return f"$.detail.data.{name}"
-
-
-@dataclass(frozen=True)
-class Message:
-    """What a customer is told of one outcome: a subject, and a body that
-    States.Format fills with the values at `values` (paths, in order)."""
-
-    subject: str
-    body: str  # States.Format template: each '{}' takes the next value
-    values: tuple[str, ...]
-
-    def format(self) -> str:
-        """The body as an intrinsic function (its literal text escaped for ASL)."""
-        template = self.body.replace("\\", "\\\\").replace("'", "\\'")
-        return f"States.Format('{template}', {', '.join(self.values)})"
 
 
 _ORDER_ID = order_field("orderId")
@@ -150,25 +134,15 @@ def _claim(orders_table: str) -> State:
 
 
 def _send_email(sender: str, configuration_set: str) -> State:
-    return {
-        "Type": "Task",
-        "Resource": "arn:aws:states:::aws-sdk:sesv2:sendEmail",
-        "Parameters": {
-            "FromEmailAddress": sender,
-            "ConfigurationSetName": configuration_set,
-            "Destination": {"ToAddresses.$": f"States.Array({order_field('email')})"},
-            "Content": {
-                "Simple": {
-                    "Subject": {"Data.$": "$.message.subject", "Charset": "UTF-8"},
-                    "Body": {"Text": {"Data.$": "$.message.body", "Charset": "UTF-8"}},
-                }
-            },
-        },
-        "ResultPath": None,
-        "Retry": retry(SES_TRANSIENT),
-        "Catch": [catch_all("ReleaseClaim")],
-        "Next": "PublishOutcome",
-    }
+    return send_email(
+        sender=sender,
+        configuration_set=configuration_set,
+        to=f"States.Array({order_field('email')})",
+        subject="$.message.subject",
+        body="$.message.body",
+        on_error="ReleaseClaim",
+        next_state="PublishOutcome",
+    )
 
 
 def _release(orders_table: str) -> State:

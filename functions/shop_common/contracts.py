@@ -17,10 +17,12 @@ from typing import Any, get_args
 
 from shop_common.models import (
     BasketStatus,
+    CaseStatus,
     OrderStatus,
     PaymentFailureReason,
     RejectionReason,
     SchemaVersion,
+    Sentiment,
 )
 
 Schema = dict[str, Any]  # a JSON Schema (draft-07)
@@ -50,6 +52,8 @@ ORDER_STATUSES: list[str] = list(get_args(OrderStatus))
 PAYMENT_FAILURE_REASONS: list[str] = list(get_args(PaymentFailureReason))
 BASKET_STATUSES: list[str] = list(get_args(BasketStatus))
 REJECTION_REASONS: list[str] = list(get_args(RejectionReason))
+SENTIMENTS: list[str] = list(get_args(Sentiment))
+CASE_STATUSES: list[str] = list(get_args(CaseStatus))
 
 
 def ref(name: str) -> Schema:
@@ -218,6 +222,75 @@ MODELS["OpenApiDocument"] = {
 MODELS["ProductPage"] = _page("ProductPage", "Product")
 MODELS["OrderPage"] = _page("OrderPage", "Order")
 
+# --- reviews: what the GraphQL API's reviews fields accept and answer ----------------------
+# The resolvers (appsync/resolvers/) check these; `make generate` writes them into their
+# generated blocks (scripts/generate.py resolver_constants).
+
+REVIEW_RATING: Schema = {"type": "integer", "minimum": 1, "maximum": 5}
+REVIEW_TITLE: Schema = {"type": "string", "minLength": 1, "maxLength": 120, "pattern": r"\S"}
+# What Comprehend's DetectSentiment accepts, checked at intake: UTF-8 bytes, not characters.
+REVIEW_TEXT_MAX_BYTES = 5000
+REVIEW_TEXT: Schema = {
+    "type": "string",
+    "minLength": 1,
+    "pattern": r"\S",
+    "description": f"at most {REVIEW_TEXT_MAX_BYTES} bytes of UTF-8 (Comprehend's limit)",
+}
+CASE_RESOLUTION: Schema = {"type": "string", "minLength": 1, "maxLength": 2000, "pattern": r"\S"}
+_SENTIMENT = {"enum": SENTIMENTS}
+_SCORE = {"type": "number", "minimum": 0, "maximum": 1}
+
+# The GraphQL API's own types (appsync/schema.graphql): not served by the HTTP API, so not
+# in MODELS (and not in the OpenAPI document). tests/infra/test_graphql.py holds the schema
+# to them.
+GRAPHQL_MODELS: dict[str, Schema] = {
+    # A review as anyone signed in reads it: never the reviewer's sub or e-mail.
+    "Review": _object(
+        "Review",
+        {
+            "reviewId": _UUID,
+            "productId": _ID,
+            "rating": REVIEW_RATING,
+            "title": REVIEW_TITLE,
+            "text": REVIEW_TEXT,
+            "createdAt": _TIMESTAMP,
+            "sentiment": _SENTIMENT,  # once analysed; only analysed reviews are listed
+            "hidden": {"type": "boolean"},
+        },
+        optional=("sentiment",),
+    ),
+    "ReviewPage": _object(
+        "ReviewPage",
+        {
+            "items": {"type": "array", "items": ref("Review")},
+            "nextToken": {"type": ["string", "null"]},
+            "reviewCount": {"type": "integer", "minimum": 0},
+            "averageRating": {"type": "number", "minimum": 1, "maximum": 5},
+        },
+        optional=("averageRating",),  # none while a product has no review
+    ),
+    # A negative review's customer-service case (caseId: the review's id), as admins see it.
+    "Case": _object(
+        "Case",
+        {
+            "caseId": _UUID,
+            "reviewId": _UUID,
+            "productId": _ID,
+            "status": {"enum": CASE_STATUSES},
+            "rating": REVIEW_RATING,
+            "title": REVIEW_TITLE,
+            "text": REVIEW_TEXT,
+            "openedAt": _TIMESTAMP,
+            "escalatedAt": _TIMESTAMP,
+            "resolvedAt": _TIMESTAMP,
+            "closedAt": _TIMESTAMP,
+            "resolution": CASE_RESOLUTION,
+        },
+        optional=("escalatedAt", "resolvedAt", "closedAt", "resolution"),
+    ),
+    "CasePage": _page("CasePage", "Case"),
+}
+
 # --- request bodies ----------------------------------------------------------------------
 
 CATEGORY: Schema = {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,49}$"}
@@ -303,6 +376,7 @@ class Source(StrEnum):
     PRODUCTS = "shop.products"
     BASKET = "shop.basket"
     ORDERING = "shop.ordering"
+    REVIEWS = "shop.reviews"
 
 
 class DetailType(StrEnum):
@@ -318,6 +392,10 @@ class DetailType(StrEnum):
     PRODUCT_CREATED = "ProductCreated"
     PRODUCT_UPDATED = "ProductUpdated"
     PRODUCT_DELETED = "ProductDeleted"
+    REVIEW_SUBMITTED = "ReviewSubmitted"
+    REVIEW_ANALYSED = "ReviewAnalysed"
+    CASE_OPENED = "CaseOpened"
+    CASE_RESOLVED = "CaseResolved"
 
 
 # Who produces and who consumes an event: a function's handler module, or the
@@ -331,6 +409,21 @@ CUSTOMER_NOTIFIER = "customer-notifier"
 # Pushes each order event to the order's GraphQL subscribers (components/graphql_api.py:
 # a rule whose AppSync target calls publishOrderStatus).
 ORDER_STATUS_PUSH = "graphql-order-status"
+# The reviews (components/reviews.py), none of them a function: the GraphQL API's reviews
+# resolvers, which write through the reviews outbox; the analysis workflow (Comprehend);
+# the thank-you e-mail; the customer-service workflow (a case per negative review); and
+# the state machine that hands a resolved case back to its waiting execution.
+REVIEWS_GRAPHQL = "reviews-graphql"
+REVIEW_ANALYSIS = "review-analysis"
+REVIEW_THANKS = "review-thanks"
+CUSTOMER_SERVICE = "customer-service"
+CASE_RESUMER = "case-resumer"
+# Where a consumer takes only some events of a type: the values of detail.data's fields
+# its rule matches (rule_pattern). ReviewAnalysed is routed by its sentiment.
+DATA_FILTERS: dict[str, dict[str, list[str]]] = {
+    REVIEW_THANKS: {"sentiment": ["POSITIVE", "NEUTRAL", "MIXED"]},
+    CUSTOMER_SERVICE: {"sentiment": ["NEGATIVE"]},
+}
 
 
 @dataclass(frozen=True)
@@ -352,6 +445,7 @@ PERSONAL_DATA = frozenset({"email", "shippingAddress", "paymentToken"})
 _ORDER_IDS = ("orderId", "userId")
 # A product's change, as the audit keeps it: not its texts.
 _PRODUCT_AUDIT = ("productId", "version", "price", "stock")
+_CASE_IDS = ("caseId", "reviewId", "productId")
 
 
 EVENTS: dict[DetailType, Event] = {
@@ -504,6 +598,53 @@ EVENTS: dict[DetailType, Event] = {
                 DetailType.PRODUCT_DELETED,
             )
         ),
+        # Written with the review (and the product's summary) in one transaction.
+        Event(
+            DetailType.REVIEW_SUBMITTED,
+            Source.REVIEWS,
+            _object(
+                "ReviewSubmitted",
+                {"reviewId": _UUID, "productId": _ID, "userId": _ID, "rating": REVIEW_RATING},
+            ),
+            producer=REVIEWS_GRAPHQL,
+            consumers=(REVIEW_ANALYSIS,),
+            audit=("reviewId", "productId", "userId", "rating"),
+        ),
+        Event(
+            DetailType.REVIEW_ANALYSED,
+            Source.REVIEWS,
+            _object(
+                "ReviewAnalysed",
+                {
+                    "reviewId": _UUID,
+                    "productId": _ID,
+                    "sentiment": _SENTIMENT,
+                    "scores": _object(
+                        "SentimentScores",
+                        {name: _SCORE for name in ("positive", "negative", "neutral", "mixed")},
+                    ),
+                },
+            ),
+            producer=REVIEW_ANALYSIS,
+            consumers=(REVIEW_THANKS, CUSTOMER_SERVICE),  # by sentiment: DATA_FILTERS
+            audit=("reviewId", "productId", "sentiment"),
+        ),
+        Event(
+            DetailType.CASE_OPENED,
+            Source.REVIEWS,
+            _object("CaseOpened", {"caseId": _UUID, "reviewId": _UUID, "productId": _ID}),
+            producer=CUSTOMER_SERVICE,
+            audit=_CASE_IDS,
+        ),
+        # An admin resolved the case (resolveCase): its waiting execution is released.
+        Event(
+            DetailType.CASE_RESOLVED,
+            Source.REVIEWS,
+            _object("CaseResolved", {"caseId": _UUID, "reviewId": _UUID, "productId": _ID}),
+            producer=REVIEWS_GRAPHQL,
+            consumers=(CASE_RESUMER,),
+            audit=_CASE_IDS,
+        ),
     )
 }
 
@@ -576,15 +717,18 @@ def consumed_by(consumer: str) -> tuple[DetailType, ...]:
     return tuple(e.detail_type for e in EVENTS.values() if consumer in e.consumers)
 
 
-def rule_pattern(consumer: str) -> dict[str, list[str]]:
+def rule_pattern(consumer: str) -> dict[str, Any]:
     """The EventBridge pattern of the rule that feeds a consumer its events."""
     accepted = [EVENTS[detail_type] for detail_type in consumed_by(consumer)]
     if not accepted:
         raise ValueError(f"{consumer} consumes no event")
-    return {
+    pattern: dict[str, Any] = {
         "source": sorted({e.source.value for e in accepted}),
         "detail-type": [e.detail_type.value for e in accepted],
     }
+    if consumer in DATA_FILTERS:
+        pattern["detail"] = {"data": DATA_FILTERS[consumer]}
+    return pattern
 
 
 def produced_by(producer: str) -> set[Source]:

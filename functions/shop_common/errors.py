@@ -78,6 +78,13 @@ class Invalid(ShopError):
         self.problem = message
 
 
+class TooManyRequests(ShopError):
+    """The caller did this too often for now. No Lambda raises it today: the GraphQL
+    reviews' daily limit (appsync/resolvers/writeReview.js) answers with its kind."""
+
+    status = 429
+
+
 class Unavailable(ShopError):
     """A dependency failed after the request was accepted; retrying is safe."""
 

@@ -10,6 +10,11 @@ Where a business rule lives, the field is served by that service's own Lambda fu
 (the one behind the HTTP API) through `lambda.js`: one implementation of each rule, two
 front doors. Pure reads of the caller's own data are APPSYNC_JS over the service's
 table, read-only. The system's mutation and the subscriptions need no data at all.
+
+The reviews have no function at all (components/reviews.py): their fields are APPSYNC_JS
+pipelines, each function (a Step) on its own data source: the products table read-only
+(does the product exist?), the reviews table for the rest, its changes and their events
+written in one transaction (the event into the reviews outbox).
 """
 
 from dataclasses import dataclass
@@ -24,6 +29,7 @@ class DataSource(StrEnum):
     AUDIT_TABLE = "auditTable"  # read-only
     BASKET_SERVICE = "basketService"  # the basket-api function
     ORDERING_SERVICE = "orderingService"  # the orders-api function
+    REVIEWS_TABLE = "reviewsTable"  # the reviews' table (read-write) and outbox (PutItem)
     NONE = "none"  # a local resolver: no data, AppSync passes the payload through
 
 
@@ -36,17 +42,44 @@ LAMBDA_RESOLVER = "lambda.js"  # forwards to the service, turns its errors into 
 
 
 @dataclass(frozen=True)
+class Step:
+    """A function of a pipeline resolver: its file in appsync/resolvers/ (its name, the
+    AppSync function's), run on its data source."""
+
+    code: str
+    data_source: DataSource
+
+    @property
+    def name(self) -> str:
+        return self.code.removesuffix(".js")
+
+
+@dataclass(frozen=True)
 class Field:
     type: str  # Query, Mutation or Subscription
     name: str
-    data_source: DataSource
+    data_source: DataSource  # a pipeline resolver's own: NONE (its steps have theirs)
     code: str = LAMBDA_RESOLVER  # the resolver file in appsync/resolvers/
     operation: str | None = None  # Lambda fields: the serving function's name
     admin: bool = False  # only members of routes.ADMIN_GROUP (also said in the schema)
+    pipeline: tuple[Step, ...] = ()  # a PIPELINE resolver's functions, in order
 
     @property
     def service(self) -> str | None:
         return LAMBDA_SERVICES.get(self.data_source)
+
+
+def _reviews(type_: str, name: str, *steps: str, admin: bool = False) -> Field:
+    """A reviews field: a pipeline of its steps (on the reviews table, unless the products
+    table's), its resolver file named after it."""
+    pipeline = tuple(
+        Step(step, PRODUCTS_STEPS.get(step, DataSource.REVIEWS_TABLE)) for step in steps
+    )
+    return Field(type_, name, DataSource.NONE, f"{name}.js", admin=admin, pipeline=pipeline)
+
+
+# The reviews' one read of another service's table, through its read-only data source.
+PRODUCTS_STEPS = {"productExists.js": DataSource.PRODUCTS_TABLE}
 
 
 def _basket(type_: str, name: str, operation: str) -> Field:
@@ -75,6 +108,11 @@ FIELDS: tuple[Field, ...] = (
     Field("Mutation", "publishOrderStatus", DataSource.NONE, "publishOrderStatus.js"),
     Field("Subscription", "onOrderStatusChanged", DataSource.NONE, "orderStatusSubscription.js"),
     Field("Subscription", "onMyOrderStatusChanged", DataSource.NONE, "orderStatusSubscription.js"),
+    _reviews("Query", "reviews", "reviewSummary.js", "reviewPage.js"),
+    _reviews("Query", "cases", "casePage.js", admin=True),
+    _reviews("Mutation", "submitReview", "productExists.js", "writeReview.js"),
+    _reviews("Mutation", "hideReview", "loadReview.js", "writeHidden.js", admin=True),
+    _reviews("Mutation", "resolveCase", "loadCase.js", "writeResolution.js", admin=True),
 )
 
 # The system's mutation that pushes order events to subscribers (an EventBridge target).

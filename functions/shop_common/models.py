@@ -28,6 +28,9 @@ PaymentFailureReason = Literal[
 BasketStatus = Literal["ACTIVE", "CHECKED_OUT"]
 RejectionReason = Literal["out_of_stock"]
 SchemaVersion = Literal["1"]  # of the event envelope: contracts.SCHEMA_VERSION
+# Comprehend's DetectSentiment labels, and a customer-service case's statuses (reviews).
+Sentiment = Literal["POSITIVE", "NEGATIVE", "NEUTRAL", "MIXED"]
+CaseStatus = Literal["OPEN", "ESCALATED", "RESOLVED", "CLOSED"]
 
 
 class Address(TypedDict):
@@ -350,6 +353,39 @@ class OrderRejected(TypedDict):
     userId: str
     reason: RejectionReason
     productIds: list[str]  # the lines that could not be reserved
+
+
+class ReviewSubmitted(TypedDict):
+    reviewId: str
+    productId: str
+    userId: str  # the reviewer's sub; their e-mail is read from the user pool when needed
+    rating: int
+
+
+class SentimentScores(TypedDict):
+    positive: Number
+    negative: Number
+    neutral: Number
+    mixed: Number
+
+
+class ReviewAnalysed(TypedDict):
+    reviewId: str
+    productId: str
+    sentiment: Sentiment
+    scores: SentimentScores
+
+
+class CaseOpened(TypedDict):
+    caseId: str
+    reviewId: str
+    productId: str
+
+
+class CaseResolved(TypedDict):
+    caseId: str
+    reviewId: str
+    productId: str
 
 
 # --- the order workflow's input (workflows/order_workflow.py) ------------------------------

@@ -12,33 +12,33 @@ from shop_common.routes import IDEMPOTENCY_KEY_HEADER
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def tap(shop) -> str:
-    """A queue that a rule of the test's own fills with every shop.products event: what
-    the bus carried, each delivery as it came (the audit would merge duplicates)."""
+def tap_on(shop, source: str) -> str:
+    """A queue that a rule of the test's own fills with every event of `source`: what the
+    bus carried, each delivery as it came (the audit would merge duplicates)."""
     sqs, events = shop.aws("sqs"), shop.aws("events")
-    url = sqs.create_queue(QueueName=f"outbox-tap-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    url = sqs.create_queue(QueueName=f"tap-{uuid.uuid4().hex[:8]}")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
     ]
-    bus = shop.outputs["eventBusName"]
-    events.put_rule(
-        Name="outbox-tap",
-        EventBusName=bus,
-        EventPattern=json.dumps({"source": ["shop.products"]}),
-    )
-    events.put_targets(Rule="outbox-tap", EventBusName=bus, Targets=[{"Id": "tap", "Arn": arn}])
+    bus, rule = shop.outputs["eventBusName"], f"tap-{source}"
+    events.put_rule(Name=rule, EventBusName=bus, EventPattern=json.dumps({"source": [source]}))
+    events.put_targets(Rule=rule, EventBusName=bus, Targets=[{"Id": "tap", "Arn": arn}])
     return url
 
 
-def bus_events(shop, tap: str, product_id: str, seen: list[dict]) -> list[dict]:
-    """The events about this product the bus has carried so far."""
+@pytest.fixture(scope="module")
+def tap(shop) -> str:
+    return tap_on(shop, "shop.products")
+
+
+def bus_events(shop, tap: str, correlation_id: str, seen: list[dict]) -> list[dict]:
+    """The events of this correlation (a product's, a review's) the bus has carried so far."""
     sqs = shop.aws("sqs")
     while messages := sqs.receive_message(QueueUrl=tap, MaxNumberOfMessages=10).get("Messages", []):
         for message in messages:
             seen.append(json.loads(message["Body"]))
             sqs.delete_message(QueueUrl=tap, ReceiptHandle=message["ReceiptHandle"])
-    return [e for e in seen if e["detail"]["metadata"]["correlationId"] == product_id]
+    return [e for e in seen if e["detail"]["metadata"]["correlationId"] == correlation_id]
 
 
 def test_a_product_create_arrives_on_the_bus_once_through_the_played_pipe(shop, tap):

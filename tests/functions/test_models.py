@@ -50,6 +50,10 @@ EVENT_DATA_TYPES: dict[DetailType, Any] = {
     DetailType.PRODUCT_CREATED: models.Product,
     DetailType.PRODUCT_UPDATED: models.Product,
     DetailType.PRODUCT_DELETED: models.Product,
+    DetailType.REVIEW_SUBMITTED: models.ReviewSubmitted,
+    DetailType.REVIEW_ANALYSED: models.ReviewAnalysed,
+    DetailType.CASE_OPENED: models.CaseOpened,
+    DetailType.CASE_RESOLVED: models.CaseResolved,
 }
 SCALARS: dict[Any, tuple[Any, ...]] = {
     "string": (str,),

@@ -120,6 +120,13 @@ def _outputs(args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]
             return f"{api_id}-{source}", {
                 "arn": arn.format("appsync", f"apis/{api_id}/datasources/{source}")
             }
+        case "aws:appsync/function:Function":
+            api_id = args.inputs["apiId"]
+            function_id = uuid.uuid5(uuid.NAMESPACE_URL, args.name).hex[:26]  # AppSync's form
+            return f"{api_id}-{function_id}", {
+                "functionId": function_id,
+                "arn": arn.format("appsync", f"apis/{api_id}/functions/{function_id}"),
+            }
         case "aws:kms/key:Key":
             key_id = str(uuid.uuid5(uuid.NAMESPACE_URL, args.name))  # one per key, as on AWS
             return key_id, {"keyId": key_id, "arn": arn.format("kms", f"key/{key_id}")}

@@ -18,6 +18,7 @@ from components.notifications import Notifications, NotificationsArgs
 from components.operations import Operations, OperationsArgs
 from components.order_workflow import OrderWorkflow, OrderWorkflowArgs
 from components.queue_consumer import QueueConsumer, QueueConsumerArgs
+from components.reviews import ReviewPipeline, ReviewPipelineArgs
 from components.tables import TableArgs, TableIndex
 from shop_common.routes import Access, Route, served_by
 from tests.infra.mocks import ShopMocks, start
@@ -547,3 +548,63 @@ def test_the_sweepers_hook_alarms_on_the_stale_orders_its_function_reports(mocks
         alarm.statistic,
         assertion=assertion,
     )
+
+
+REVIEW_ARGS = {
+    "name_prefix": "p",
+    "bus": None,
+    "outbox_table_arn": "arn:aws:dynamodb:us-east-1:123456789012:table/outbox",
+    "user_pool_id": "us-east-1_pool",
+    "user_pool_arn": "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_pool",
+    "sender": "hello@mail.example.org",
+    "configuration_set_name": "set",
+    "configuration_set_arn": "arn:aws:ses:us-east-1:123456789012:configuration-set/set",
+    "identity_arn": "arn:aws:ses:us-east-1:123456789012:identity/mail.example.org",
+    "support_topic_arn": "arn:aws:sns:us-east-1:123456789012:support",
+    "ops_topic_arn": "arn:aws:sns:us-east-1:123456789012:ops",
+    "ops_key_arn": "arn:aws:kms:us-east-1:123456789012:key/k",
+}
+
+
+@pulumi.runtime.test
+def test_reviews_read_in_their_language_wait_their_times_and_protect_their_table(mocks):
+    pipeline = ReviewPipeline(
+        "r",
+        ReviewPipelineArgs(
+            **(REVIEW_ARGS | {"bus": EventBus("r-bus", EventBusArgs(bus_name="b"))}),
+            language="de",
+            escalation_seconds=60,
+            timeout_seconds=90,
+            deletion_protection=True,
+        ),
+    )
+
+    def assertion(analysis, service, protected):
+        detect = json.loads(analysis)["States"]["DetectSentiment"]
+        assert detect["Parameters"]["LanguageCode"] == "de"
+        states = json.loads(service)["States"]
+        assert states["WaitForAgent"]["HeartbeatSeconds"] == 60
+        assert states["WaitForAgent"]["TimeoutSeconds"] == 90
+        assert states["WaitAfterEscalation"]["TimeoutSeconds"] == 30
+        assert protected is True
+
+    return check(
+        pipeline.analysis.state_machine.definition,
+        pipeline.customer_service.state_machine.definition,
+        pipeline.table.deletion_protection_enabled,
+        assertion=assertion,
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "says"),
+    [
+        ("language", "english", "language"),
+        ("escalation_seconds", 0, "escalation_seconds"),
+        ("escalation_seconds", 90, "escalates before it closes"),
+        ("timeout_seconds", 400 * 24 * 60 * 60, "year"),
+    ],
+)
+def test_reviews_refuse_a_language_comprehend_lacks_and_waits_out_of_order(field, value, says):
+    with pytest.raises(ValueError, match=says):
+        ReviewPipelineArgs(**(REVIEW_ARGS | {"timeout_seconds": 90, field: value}))

@@ -80,6 +80,13 @@ BAD_VALUES = [
     ("monthlyBudgetUsd", "ten", "not an integer"),
     ("traceSampleRate", "1.5", "must be >= 0 and <= 1"),
     ("traceSampleRate", "5%", "not a decimal number"),
+    ("reviewsPerDay", "0", "must be >= 1 and <= 1000"),
+    ("reviewsPerDay", "many", "not an integer"),
+    ("comprehendLanguage", "english", "must be one of ar, hi, ko, zh-TW"),
+    ("caseEscalationSeconds", "0", "must be >= 1 and <= 31536000"),
+    ("caseEscalationSeconds", "604800", "must be less than shop:caseTimeoutSeconds"),
+    ("caseTimeoutSeconds", "31536001", "must be >= 2 and <= 31536000"),
+    ("supportEmail", "support", "e-mail address"),
 ]
 
 

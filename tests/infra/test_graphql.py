@@ -3,6 +3,7 @@ modes, a resolver per field of the fields table with its code, least-privilege d
 sources, and the rule that pushes order events to subscribers through AppSync."""
 
 import json
+import re
 
 import pytest
 from graphql import parse
@@ -32,6 +33,7 @@ from tests.infra.mocks import ACCOUNT, REGION
 API = "aws:appsync/graphQLApi:GraphQLApi"
 DATA_SOURCE = "aws:appsync/dataSource:DataSource"
 RESOLVER = "aws:appsync/resolver:Resolver"
+FUNCTION = "aws:appsync/function:Function"
 DOCUMENT = parse(SCHEMA_FILE.read_text(encoding="utf-8"))
 DEFINITIONS = {d.name.value: d for d in DOCUMENT.definitions if hasattr(d, "name")}
 ROOT_TYPES = ("Query", "Mutation", "Subscription")
@@ -99,6 +101,11 @@ def test_every_root_field_of_the_schema_has_exactly_one_resolver(dev):
     assert sorted(resolved) == sorted(in_schema)
 
 
+def without_settings(code: str) -> str:
+    """Resolver code as committed: the stack settings block without what was filled in."""
+    return re.sub(r"(// settings: [^\n]*\n).*?(// END stack settings)", r"\1\2", code, flags=re.S)
+
+
 @pytest.mark.parametrize("field", FIELDS, ids=lambda f: f"{f.type}.{f.name}")
 def test_each_resolver_runs_its_file_on_its_data_source(dev, field):
     [resolver] = [
@@ -106,11 +113,49 @@ def test_each_resolver_runs_its_file_on_its_data_source(dev, field):
         for r in dev.of_type(RESOLVER)
         if (r.inputs["type"], r.inputs["field"]) == (field.type, field.name)
     ]
+    committed = (RESOLVER_DIR / field.code).read_text(encoding="utf-8")
 
-    assert resolver.inputs["kind"] == "UNIT"
     assert resolver.inputs["runtime"] == {"name": "APPSYNC_JS", "runtimeVersion": "1.0.0"}
-    assert resolver.inputs["code"] == (RESOLVER_DIR / field.code).read_text(encoding="utf-8")
-    assert resolver.inputs["dataSource"] == field.data_source.value
+    assert without_settings(resolver.inputs["code"]) == committed
+    if not field.pipeline:
+        assert resolver.inputs["kind"] == "UNIT"
+        assert resolver.inputs["dataSource"] == field.data_source.value
+        return
+    # A pipeline: its functions in order, each its file on its data source.
+    assert resolver.inputs["kind"] == "PIPELINE"
+    assert "dataSource" not in resolver.inputs
+    functions = [
+        dev.with_output("functionId", function_id, FUNCTION)
+        for function_id in resolver.inputs["pipelineConfig"]["functions"]
+    ]
+    assert [f.inputs["name"] for f in functions] == [step.name for step in field.pipeline]
+    for made, step in zip(functions, field.pipeline, strict=True):
+        assert made.inputs["dataSource"] == step.data_source.value
+        assert made.inputs["runtime"] == {"name": "APPSYNC_JS", "runtimeVersion": "1.0.0"}
+        assert without_settings(made.inputs["code"]) == (RESOLVER_DIR / step.code).read_text(
+            encoding="utf-8"
+        )
+
+
+def test_the_stack_settings_blocks_get_the_stacks_values(deployment, request):
+    """Each resolver's stack settings block declares what it names, with this stack's
+    value: the reviews' table names and their daily limit."""
+    stack = request.node.callspec.params["deployment"]
+    limits = {"dev": 5, "prod": 5}  # Pulumi.yaml's default; neither stack changes it
+    expected = {
+        "REVIEWS_TABLE": deployment.outputs["reviewsTableName"],
+        "REVIEWS_OUTBOX_TABLE": deployment.outputs["reviewsOutboxTableName"],
+        "REVIEWS_PER_DAY": limits[stack],
+    }
+    codes = [r.inputs["code"] for r in deployment.of_type(RESOLVER)] + [
+        f.inputs["code"] for f in deployment.of_type(FUNCTION)
+    ]
+    declared = {}
+    for code in codes:
+        for name, value in re.findall(r"^const ([A-Z_]+) = (.*);$", code, flags=re.M):
+            if name in expected:
+                declared.setdefault(name, set()).add(json.loads(value))
+    assert declared == {name: {value} for name, value in expected.items()}
 
 
 # What the JS resolvers read: appsync/resolvers/product(s).js, order(s).js and
@@ -215,11 +260,15 @@ def test_only_the_systems_mutation_is_iam_and_it_is_iam_only():
         ("OrderTimeline", "OrderTimeline"),
         ("AuditEvent", "AuditEvent"),
         ("AuditEventPage", "AuditEventPage"),
+        ("Review", "Review"),
+        ("ReviewPage", "ReviewPage"),
+        ("Case", "Case"),
+        ("CasePage", "CasePage"),
     ],
 )
 def test_each_type_has_exactly_its_contract_models_fields(type_name, model):
     node = DEFINITIONS[type_name]
-    schema = contracts.MODELS[model]
+    schema = (contracts.MODELS | contracts.GRAPHQL_MODELS)[model]
     required = {f.name.value for f in node.fields if f.type.kind == "non_null_type"}
 
     assert isinstance(node, ObjectTypeDefinitionNode)
@@ -247,6 +296,8 @@ def test_each_input_has_exactly_its_request_schemas_fields(type_name, schema):
         ("BasketStatus", contracts.BASKET_STATUSES),
         ("PaymentFailureReason", contracts.PAYMENT_FAILURE_REASONS),
         ("RejectionReason", contracts.REJECTION_REASONS),
+        ("Sentiment", contracts.SENTIMENTS),
+        ("CaseStatus", contracts.CASE_STATUSES),
     ],
 )
 def test_each_enum_has_the_contracts_values(enum, values):

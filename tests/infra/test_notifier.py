@@ -159,10 +159,17 @@ def test_the_machine_is_express_reads_claims_emails_and_publishes_and_nothing_el
             assert all(a.startswith(("logs:", "xray:")) for a in statement["Action"])
 
 
-def test_only_the_notifier_and_the_audit_recorder_are_started_by_rules(deployment):
+def test_only_the_notifier_the_audit_recorder_and_the_reviews_rules_target_a_state_machine(
+    deployment,
+):
     machines = {m.outputs["arn"] for m in deployment.of_type("aws:sfn/stateMachine:StateMachine")}
     targets = [t for t in deployment.of_type(TARGET) if t.inputs["arn"] in machines]
+    # the reviews' four: tests/infra/test_reviews.py
     assert sorted(deployment.with_output("name", t.inputs["rule"], RULE).name for t in targets) == [
         "audit-recorder-rule",
         "customer-notifier-rule",
+        "reviews-analysis-rule",
+        "reviews-customer-service-rule",
+        "reviews-resumer-rule",
+        "reviews-thanks-rule",
     ]

@@ -33,14 +33,15 @@ def test_each_consumer_outbox_and_rule_has_its_queues_dlqs_and_targets(deploymen
 
     assert len(work_queues) == consumers(deployment)  # a queue per consumer, no other
     # per consumer its queue's DLQ and its rule target's DLQ, per outbox its pipe's, the
-    # audit recorder's target's, the customer notifier's target's and the order-status push's
-    assert len(dlqs) == 2 * consumers(deployment) + outboxes(deployment) + 3
+    # audit recorder's target's, the customer notifier's target's, the order-status push's and
+    # the reviews' four machines' targets'
+    assert len(dlqs) == 2 * consumers(deployment) + outboxes(deployment) + 3 + 4
     assert len(deployment.of_type(ESM)) == consumers(deployment)
-    # a rule per consumer, the audit recorder's, the customer notifier's and the order-status
-    # push's
+    # a rule per consumer, the audit recorder's, the customer notifier's, the order-status
+    # push's and one per review state machine
     assert (
         len(deployment.of_type(TARGET))
         == len(deployment.of_type(RULE))
-        == consumers(deployment) + 3
+        == consumers(deployment) + 3 + 4
     )
     assert len(deployment.of_type(PIPE)) == outboxes(deployment) >= 1

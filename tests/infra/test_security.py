@@ -29,9 +29,9 @@ def test_one_function_per_http_service_and_consumer(deployment):
 def test_every_log_group_keeps_the_stacks_retention(deployment, request):
     stack = request.node.callspec.params["deployment"]
     groups = deployment.of_type(LOG_GROUP)
-    # the functions', the API's access log, and the four state machines' (the order and
-    # refund workflows, the customer notifier, the audit recorder)
-    assert len(groups) == len(deployment.of_type(FUNCTION)) + 5
+    # the functions', the API's access log, and the eight state machines' (the order and
+    # refund workflows, the customer notifier, the audit recorder, the reviews' four)
+    assert len(groups) == len(deployment.of_type(FUNCTION)) + 9
     for group in groups:
         assert group.inputs["retentionInDays"] == EXPECTED[stack]["retention"], group.name
 
@@ -39,23 +39,26 @@ def test_every_log_group_keeps_the_stacks_retention(deployment, request):
 def test_the_tables_are_counted_and_protected_in_prod_only(deployment, request):
     stack = request.node.callspec.params["deployment"]
     tables = deployment.of_type(TABLE)
-    # products, baskets, orders, stock reservations, the audit; the products, basket and
-    # orders outboxes; the products and basket services' idempotency records
-    assert len(tables) == 10
+    # products, baskets, orders, stock reservations, the audit, reviews; the products, basket,
+    # orders and reviews outboxes; the products and basket services' idempotency records
+    assert len(tables) == 12
     for table in tables:
         assert table.inputs["deletionProtectionEnabled"] is EXPECTED[stack]["protect"]
 
 
 def test_notifications_use_the_aws_managed_key_and_feedback_a_key_ses_may_use(deployment):
     notifications = deployment.named("notifications-topic")
+    customer_service = deployment.named("customer-service-topic")
     feedback = deployment.named("customer-notifier-feedback")
     ops = deployment.named("operations-topic")  # its key: tests/infra/test_operations.py
     assert {t.name for t in deployment.of_type("aws:sns/topic:Topic")} == {
         notifications.name,
+        customer_service.name,
         feedback.name,
         ops.name,
     }
     assert notifications.inputs["kmsMasterKeyId"] == "alias/aws/sns"
+    assert customer_service.inputs["kmsMasterKeyId"] == "alias/aws/sns"
     # SES publishes bounces and complaints with its service principal, which cannot use
     # the AWS-managed key: the feedback topic has a key of its own that SES may use.
     key = deployment.with_output("arn", feedback.inputs["kmsMasterKeyId"], "aws:kms/key:Key")

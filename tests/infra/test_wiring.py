@@ -6,7 +6,17 @@ import re
 
 import pytest
 
-from shop_common.contracts import EVENTS, ORDER_WORKFLOW, REFUND_WORKFLOW, STOCK_KEEPER, produced_by
+from shop_common.contracts import (
+    CUSTOMER_SERVICE,
+    EVENTS,
+    ORDER_WORKFLOW,
+    REFUND_WORKFLOW,
+    REVIEW_ANALYSIS,
+    REVIEWS_GRAPHQL,
+    STOCK_KEEPER,
+    produced_by,
+)
+from shop_common.graphql_fields import DataSource
 from shop_common.routes import ROUTES
 from tests.infra.helpers import (
     ESM,
@@ -180,24 +190,47 @@ def test_only_the_basket_function_reads_the_products_table_besides_products(dev)
     assert not grants(statements(dev, basket), "dynamodb:PutItem", products)
 
 
-# The events table's names for the state machines.
+# The events table's names for the state machines that publish.
 MACHINE_PRODUCERS = {
     "order-workflow-state-machine": ORDER_WORKFLOW,
     "order-workflow-refund-state-machine": REFUND_WORKFLOW,
+    "reviews-analysis-state-machine": REVIEW_ANALYSIS,
+    "reviews-customer-service-state-machine": CUSTOMER_SERVICE,
 }
+# ... and for the GraphQL data sources that write an outbox (the reviews' resolvers).
+DATA_SOURCE_PRODUCERS = {DataSource.REVIEWS_TABLE: REVIEWS_GRAPHQL}
+DATA_SOURCE = "aws:appsync/dataSource:DataSource"
 
 
 def outbox_writer(dev, pipe) -> str:
-    """The handler module that writes the outbox table whose stream the pipe reads."""
+    """The producer that writes the outbox table whose stream the pipe reads: a handler
+    module, or the GraphQL data source whose role may put items in it."""
     [outbox] = [
         t for t in dev.of_type(TABLE) if t.outputs.get("streamArn") == pipe.inputs["source"]
     ]
-    [writer] = [
-        f
+    writers = [
+        f.inputs["handler"].removesuffix(".lambda_handler")
         for f in dev.of_type(FUNCTION)
         if f.inputs["environment"]["variables"].get("OUTBOX_TABLE_NAME") == outbox.outputs["name"]
+    ] + [
+        DATA_SOURCE_PRODUCERS[DataSource(source.inputs["name"])]
+        for source in dev.of_type(DATA_SOURCE)
+        if "serviceRoleArn" in source.inputs
+        and grants(
+            role_statements(dev, source.inputs["serviceRoleArn"]),
+            "dynamodb:PutItem",
+            outbox.outputs["arn"],
+        )
     ]
-    return writer.inputs["handler"].removesuffix(".lambda_handler")
+    [writer] = writers
+    return writer
+
+
+def role_statements(dev, role_arn: str) -> list[dict]:
+    """The statements of the role's one inline policy."""
+    role = dev.with_output("arn", role_arn, ROLE)
+    [policy] = [p for p in dev.of_type(ROLE_POLICY) if p.inputs["role"] == role.outputs["name"]]
+    return json.loads(policy.inputs["policy"])["Statement"]
 
 
 def producers_of_role(dev, role_name: str) -> set[str]:
@@ -356,11 +389,12 @@ def test_component_type_tokens(dev):
         "shop:index:AuditRecorder",
         "shop:index:Operations",
         "shop:index:Dashboard",
+        "shop:index:ReviewPipeline",
     }
     consumers = [r for r in dev.resources if r.typ == "shop:index:QueueConsumer"]
     assert len(consumers) == 3
     outboxes = [r for r in dev.resources if r.typ == "shop:index:Outbox"]
-    assert len(outboxes) == 3  # the products, basket and orders APIs'
+    assert len(outboxes) == 4  # the products, basket and orders APIs', the reviews' resolvers'
 
 
 def test_the_stock_keeper_writes_its_reservations_and_only_the_products_stock(dev):

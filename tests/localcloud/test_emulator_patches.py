@@ -493,3 +493,141 @@ def test_a_replay_sends_the_windows_events_to_the_rules_asked_for_only():
         assert events.describe_replay(ReplayName="r")["State"] == "COMPLETED"
         assert drain("asked") == [2]
         assert drain("other") == []
+
+
+# --- Step Functions' AWS SDK integrations, a missed heartbeat, the sentiment stand-in ----
+
+
+def test_sdk_parameters_take_the_apis_own_member_names_at_every_level():
+    import botocore.session  # noqa: PLC0415
+
+    session = botocore.session.get_session()
+    succeed = session.get_service_model("stepfunctions").operation_model("SendTaskSuccess")
+    assert emulator_patches.api_names({"TaskToken": "t", "Output": "{}"}, succeed.input_shape) == {
+        "taskToken": "t",
+        "output": "{}",
+    }
+    # PascalCase APIs are left as they are: attribute names (map keys) and types too.
+    update = session.get_service_model("dynamodb").operation_model("UpdateItem")
+    parameters = {
+        "TableName": "t",
+        "Key": {"pk": {"S": "a"}},
+        "ExpressionAttributeValues": {":items": {"L": [{"M": {"Name": {"S": "x"}}}]}},
+    }
+    assert emulator_patches.api_names(parameters, update.input_shape) == parameters
+
+
+def _run(sfn, definition: dict, name: str, given: dict | None = None) -> dict:
+    machine = sfn.create_state_machine(
+        name=name, definition=json.dumps(definition), roleArn="arn:aws:iam::123456789012:role/x"
+    )["stateMachineArn"]
+    execution = sfn.start_execution(
+        stateMachineArn=machine, name=name, input=json.dumps(given or {})
+    )["executionArn"]
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        described = sfn.describe_execution(executionArn=execution)
+        if described["status"] != "RUNNING":
+            return described
+        time.sleep(0.05)
+    raise AssertionError(f"{name} still running")
+
+
+@pytest.fixture
+def in_process():
+    from moto import mock_aws  # noqa: PLC0415
+
+    emulator_patches.apply_fidelity()
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        yield
+
+
+def test_a_state_calls_cognito_by_step_functions_name_for_it(in_process):
+    idp, sfn = boto3.client("cognito-idp"), boto3.client("stepfunctions")
+    pool = idp.create_user_pool(PoolName="pool", UsernameAttributes=["email"])["UserPool"]["Id"]
+    user = idp.admin_create_user(
+        UserPoolId=pool,
+        Username="ada@example.com",
+        UserAttributes=[{"Name": "email", "Value": "ada@example.com"}],
+    )["User"]
+    read = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::aws-sdk:cognitoidentityprovider:adminGetUser",
+        "Parameters": {"UserPoolId": pool, "Username.$": "$.sub"},
+        "ResultSelector": {"to.$": "$.UserAttributes[?(@.Name=='email')].Value"},
+        "End": True,
+    }
+
+    done = _run(
+        sfn, {"StartAt": "Read", "States": {"Read": read}}, "read", {"sub": user["Username"]}
+    )
+
+    assert done["status"] == "SUCCEEDED", done
+    assert json.loads(done["output"]) == {"to": ["ada@example.com"]}
+
+
+def _waiting(heartbeat: int, catchers: list[str]) -> dict:
+    """A task that waits for a token no one sends, and ends in the state named after the
+    first of `catchers` that matched its timeout."""
+    return {
+        "StartAt": "Wait",
+        "States": {
+            "Wait": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::aws-sdk:sfn:listActivities.waitForTaskToken",
+                "Parameters": {},
+                "HeartbeatSeconds": heartbeat,
+                "TimeoutSeconds": 30,
+                "Catch": [
+                    {"ErrorEquals": [name], "ResultPath": "$.error", "Next": name.split(".")[1]}
+                    for name in catchers
+                ],
+                "End": True,
+            },
+            **{name.split(".")[1]: {"Type": "Succeed"} for name in catchers},
+        },
+    }
+
+
+def test_a_missed_heartbeat_is_a_heartbeat_timeout_that_timeout_catchers_catch_too(in_process):
+    sfn = boto3.client("stepfunctions")
+
+    named = _run(sfn, _waiting(1, ["States.HeartbeatTimeout", "States.Timeout"]), "named")
+    timeout = _run(sfn, _waiting(1, ["States.Timeout"]), "timeout")
+
+    assert json.loads(named["output"])["error"]["Error"] == "States.HeartbeatTimeout"
+    history = sfn.get_execution_history(executionArn=timeout["executionArn"])["events"]
+    assert [e["type"] for e in history][-3:] == [
+        "SucceedStateEntered",
+        "SucceedStateExited",
+        "ExecutionSucceeded",
+    ]
+    [entered] = [e for e in history if e["type"] == "SucceedStateEntered"]
+    assert entered["stateEnteredEventDetails"]["name"] == "Timeout"
+
+
+@pytest.mark.parametrize(
+    ("text", "sentiment"),
+    [
+        ("Great lamp, I love it", "POSITIVE"),
+        ("It arrived broken. Terrible.", "NEGATIVE"),
+        ("Great colour but the switch is broken", "MIXED"),
+        ("A lamp with a switch", "NEUTRAL"),
+    ],
+)
+def test_the_sentiment_stand_in_answers_from_its_word_lists(in_process, text, sentiment):
+    answer = boto3.client("comprehend").detect_sentiment(Text=text, LanguageCode="en")
+
+    assert answer["Sentiment"] == sentiment
+    scores = answer["SentimentScore"]
+    assert max(scores, key=scores.get) == sentiment.capitalize()
+    assert sum(scores.values()) == pytest.approx(1, abs=0.01)
+
+
+def test_the_sentiment_stand_in_keeps_motos_checks_of_the_language_and_the_size(in_process):
+    comprehend = boto3.client("comprehend")
+
+    with pytest.raises(comprehend.exceptions.ClientError, match="languageCode"):
+        comprehend.detect_sentiment(Text="great", LanguageCode="xx")
+    with pytest.raises(comprehend.exceptions.TextSizeLimitExceededException):
+        comprehend.detect_sentiment(Text="a" * 5001, LanguageCode="en")

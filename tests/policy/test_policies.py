@@ -536,6 +536,12 @@ def test_the_tagged_pipelines_are_tagged_where_the_policy_looks(dev):
         "graphql-order-status-rule": "graphql-order-status",
         "audit-recorder-state-machine": "audit-recorder",
         "audit-recorder-rule": "audit-recorder",
+        "reviews-outbox-pipe": "reviews-outbox",
+        **{
+            f"reviews-{machine}-{kind}": "reviews"
+            for machine in ("analysis", "thanks", "customer-service", "resumer")
+            for kind in ("state-machine", "rule")
+        },
     }
     assert not [f.name for f in dev.of_type("aws:lambda/function:Function") if "tags" in f.inputs]
     assert "tags" not in dev.named("graphql-api").inputs  # its Lambda fields are no pipeline
