@@ -20,11 +20,9 @@ preview" note.
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import datetime
 from functools import partial
 from typing import Any
 
-from aws_croniter import AwsCroniter  # type: ignore[import-untyped]  # ships no type hints
 from pulumi_policy import (
     EnforcementLevel,
     Policy,
@@ -41,6 +39,7 @@ from components.function import ARCHITECTURE, POWERTOOLS_LAYER_ACCOUNT, RUNTIME
 from components.pipeline import PIPELINE_TAG
 from components.queue_consumer import MAPPING_CONCURRENCY
 from components.queues import DLQ_RETENTION_SECONDS
+from components.schedule_expressions import problem as schedule_problem
 from components.stack_settings import LOG_RETENTION_DAYS
 from shop_common.metric_names import NAMESPACE
 
@@ -111,8 +110,6 @@ POWERTOOLS_LAYER = re.compile(
     rf"arn:aws[a-z-]*:lambda:[a-z0-9-]+:{POWERTOOLS_LAYER_ACCOUNT}:layer:"
     rf"AWSLambdaPowertoolsPythonV3-{RUNTIME.replace('.', '')}-{ARCHITECTURE}:\d+"
 )
-RATE = re.compile(r"rate\((?P<value>\d+) (?P<unit>minutes?|hours?|days?)\)")
-AT_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
 
 Props = Mapping[str, Any]
 Check = Callable[[Props], Iterator[str]]
@@ -563,55 +560,12 @@ def _express_does_not_wait(props: Props) -> Iterator[str]:
             )
 
 
-def _rate_problem(expression: str, at_allowed: bool) -> str | None:
-    rate = RATE.fullmatch(expression)
-    if rate is None:
-        return "a rate is rate(<value> <minute(s)|hour(s)|day(s)>)"
-    value, unit = rate["value"], rate["unit"]
-    if int(value) < 1 or value.startswith("0"):
-        return "a rate's value is a whole number from 1"
-    if unit.endswith("s") == (int(value) == 1):
-        return f"the unit is singular for a value of 1 and plural otherwise, not {unit!r}"
-    return None
-
-
-def _cron_problem(expression: str, at_allowed: bool) -> str | None:
-    try:
-        AwsCroniter(expression.removeprefix("cron(").removesuffix(")"))
-    except ValueError as error:
-        return f"not an AWS cron expression (6 fields, ? in day-of-month or day-of-week): {error}"
-    return None
-
-
-def _at_problem(expression: str, at_allowed: bool) -> str | None:
-    if not at_allowed:
-        return "at(...) is for EventBridge Scheduler schedules, not rules"
-    moment = expression.removeprefix("at(").removesuffix(")")
-    try:
-        datetime.strptime(moment, "%Y-%m-%dT%H:%M:%S")  # a time in the schedule's zone
-    except ValueError:
-        moment = ""
-    return None if AT_TIME.fullmatch(moment) else "at() takes yyyy-mm-ddThh:mm:ss"
-
-
-SCHEDULE_FORMS = {"rate(": _rate_problem, "cron(": _cron_problem, "at(": _at_problem}
-
-
-def schedule_problem(expression: str, at_allowed: bool) -> str | None:
-    """What is wrong with an EventBridge schedule expression, or None.
-    https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html"""
-    for opening, problem in SCHEDULE_FORMS.items():
-        if expression.startswith(opening) and expression.endswith(")"):
-            return problem(expression, at_allowed)
-    return "not rate(...), cron(...) or at(...)"
-
-
 def _schedule_valid(at_allowed: bool) -> Check:
     def check(props: Props) -> Iterator[str]:
         expression = props.get("scheduleExpression")
         if expression is None:
             return
-        problem = schedule_problem(str(expression), at_allowed)
+        problem = schedule_problem(str(expression), at_allowed=at_allowed)
         if problem:
             yield f"scheduleExpression {expression!r}: {problem}"
 
