@@ -27,6 +27,7 @@ from components.order_workflow import OrderWorkflow, OrderWorkflowArgs
 from components.outbox import Outbox, OutboxArgs
 from components.queue_consumer import QueueConsumer, QueueConsumerArgs
 from components.stack_settings import StackSettings
+from components.sweeper import Sweeper, SweeperArgs
 from components.tables import TableArgs, TableIndex
 from ordering import repository as orders_repository
 from ordering import status_index
@@ -169,6 +170,12 @@ baskets = HttpService(
         deletion_protection=deletion_protection,
         table=TableArgs(
             hash_key=baskets_repository.KEY,
+            # sparse: only checked-out baskets are in it, for the sweeper
+            indexes=[
+                TableIndex(
+                    baskets_repository.CHECKOUT_INDEX, *baskets_repository.CHECKOUT_INDEX_KEY
+                )
+            ],
             actions=[
                 "dynamodb:GetItem",
                 "dynamodb:PutItem",
@@ -180,6 +187,7 @@ baskets = HttpService(
             **basket_env,
             Env.PRODUCTS_TABLE_NAME: products.table_name,
             Env.CURRENCY: currency,
+            Env.STALE_ORDER_MINUTES: str(stack.staleOrderMinutes),
         },
         policy_statements=[
             basket_write_outbox,
@@ -327,6 +335,7 @@ ordering = QueueConsumer(
             Env.BASKETS_TABLE_NAME: baskets.table_name,
             Env.STATE_MACHINE_ARN: workflow.arn,
             Env.REFUND_STATE_MACHINE_ARN: workflow.refund_arn,
+            Env.STALE_ORDER_MINUTES: str(stack.staleOrderMinutes),
         },
         policy_statements=[
             *ordering_consumer_publish,
@@ -362,6 +371,21 @@ basket_events = QueueConsumer(
     ),
 )
 
+# --- scheduled work ----------------------------------------------------------------------
+sweeper = Sweeper(
+    "sweeper",
+    SweeperArgs(
+        name_prefix=prefix,
+        schedule_expression=stack.sweeperSchedule,
+        orders_table_name=orders.table_name,
+        orders_table_arn=orders.table_arn,
+        baskets_table_name=baskets.table_name,
+        baskets_table_arn=baskets.table_arn,
+        bus=bus,
+        log_retention_days=log_retention_days,
+    ),
+)
+
 # --- one page that shows the system ----------------------------------------------------
 consumers = (ordering, basket_events, stock_keeper)
 ordering_service = ordering.consumer.service_name
@@ -375,6 +399,7 @@ dashboard = Dashboard(
             ServiceMetric(Metric.ORDERS_PAID, ordering_service),
             ServiceMetric(Metric.ORDERS_PAYMENT_FAILED, basket_events.consumer.service_name),
             ServiceMetric(Metric.ORDERS_REJECTED, ordering_service),
+            ServiceMetric(Metric.STALE_ORDERS_FOUND, sweeper.service_name),
         ],
         api_id=api.api_id,
         stage_name=api.stage_name,
@@ -386,8 +411,9 @@ dashboard = Dashboard(
             bus.audit_dlq.name,
             customer_notifier.target_dlq.name,
             graphql.status_dlq.name,
+            sweeper.schedule_dlq.name,
         ],
-        state_machines=[workflow.arn, workflow.refund_arn, customer_notifier.arn],
+        state_machines=[workflow.arn, workflow.refund_arn, customer_notifier.arn, sweeper.arn],
         functions=[
             *(service.function.function_name for service in http_services),
             *(consumer.function_name for consumer in consumers),
@@ -425,6 +451,9 @@ pulumi.export("customerNotifierArn", customer_notifier.arn)
 pulumi.export("customerNotifierTargetDlqUrl", customer_notifier.target_dlq_url)
 pulumi.export("emailFeedbackTopicArn", customer_notifier.feedback_topic_arn)
 pulumi.export("emailDkimTokens", customer_notifier.dkim_tokens)
+pulumi.export("sweeperArn", sweeper.arn)
+pulumi.export("sweeperScheduleName", sweeper.schedule_name)
+pulumi.export("sweeperScheduleDlqUrl", sweeper.schedule_dlq_url)
 for key, consumer in (
     ("ordering", ordering),
     ("basketEvents", basket_events),

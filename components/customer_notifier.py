@@ -21,10 +21,10 @@ import pulumi
 import pulumi_aws as aws
 
 from components.event_bus import EventBus
-from components.iam import allow, assume_role_policy, policy_document, state_machine_delivery
+from components.iam import allow, assume_role_policy, policy_document
 from components.pipeline import pipeline_options
 from components.queues import guarded_target
-from components.state_machines import logged_state_machine
+from components.state_machines import express_machine
 from workflows.customer_notifier import definition
 
 SUPPRESSED_REASONS = ["BOUNCE", "COMPLAINT"]  # the configuration set's suppression list
@@ -147,40 +147,24 @@ class CustomerNotifier(pulumi.ComponentResource):
         )
 
         # --- the state machine --------------------------------------------------------------
-        self.role = aws.iam.Role(
-            f"{name}-role",
-            assume_role_policy=assume_role_policy("states.amazonaws.com"),
-            description=f"Runs {machine_name}",
-            opts=child,
-        )
-        self.policy = aws.iam.RolePolicy(
-            f"{name}-policy",
-            role=self.role.id,
-            policy=policy_document(
-                [
-                    allow(
-                        "ReadOrdersAndClaimNotifications",
-                        ["dynamodb:GetItem", "dynamodb:UpdateItem"],
-                        args.orders_table_arn,
-                    ),
-                    # SendEmail is authorised on the identity and the configuration set.
-                    allow(
-                        "EmailCustomers",
-                        ["ses:SendEmail"],
-                        [self.identity.arn, self.configuration_set.arn],
-                    ),
-                    allow("PublishOutcomes", ["sns:Publish"], args.topic_arn),
-                    *state_machine_delivery(),
-                ]
-            ),
-            opts=child,
-        )
-        built = logged_state_machine(
+        machine = express_machine(
             name,
             self,
             state_machine_name=machine_name,
-            workflow_type="EXPRESS",
-            role_arn=self.role.arn,
+            statements=[
+                allow(
+                    "ReadOrdersAndClaimNotifications",
+                    ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+                    args.orders_table_arn,
+                ),
+                # SendEmail is authorised on the identity and the configuration set.
+                allow(
+                    "EmailCustomers",
+                    ["ses:SendEmail"],
+                    [self.identity.arn, self.configuration_set.arn],
+                ),
+                allow("PublishOutcomes", ["sns:Publish"], args.topic_arn),
+            ],
             definition=pulumi.Output.all(
                 args.orders_table_name,
                 args.topic_arn,
@@ -200,8 +184,9 @@ class CustomerNotifier(pulumi.ComponentResource):
             alarm_description=(
                 "Customer notifier executions failed: a customer may not have been told"
             ),
-            depends_on=[self.policy, self.identity],
+            depends_on=[self.identity],
         )
+        self.role, self.policy, built = machine.role, machine.policy, machine.built
         self.log_group = built.log_group
         self.state_machine = built.state_machine
         self.failures_alarm = built.failures_alarm

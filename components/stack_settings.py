@@ -16,6 +16,7 @@ from typing import Any
 
 import pycountry
 
+from components import schedule_expressions
 from components.order_workflow import WORKFLOW_TYPES
 from components.queue_consumer import MAPPING_CONCURRENCY
 
@@ -102,6 +103,12 @@ def _sender(address: str) -> None:
         )
 
 
+def _schedule(expression: str) -> None:
+    wrong = schedule_expressions.problem(expression)
+    if wrong:
+        raise ValueError(f"is not a schedule expression EventBridge Scheduler accepts: {wrong}")
+
+
 Rule = tuple[Callable[[Any], Any] | None, Callable[[Any], None] | None]  # (convert, check)
 
 
@@ -128,6 +135,8 @@ class StackSettings:
     opsEmail: str  # subscribed to the ops topic (alarms, budget alerts) when not empty
     monthlyBudgetUsd: int
     traceSampleRate: Decimal  # X-Ray's fixed rate after 1 trace a second (the sampling rule)
+    staleOrderMinutes: int  # a PENDING order or CHECKED_OUT basket is stale this long after
+    sweeperSchedule: str  # rate(…) or cron(…) (components/schedule_expressions.py)
 
     @classmethod
     def names(cls) -> list[str]:
@@ -172,4 +181,6 @@ RULES: dict[str, Rule] = {
     "opsEmail": (None, _email),
     "monthlyBudgetUsd": (_integer, _within(1, None)),
     "traceSampleRate": (_decimal, _within(Decimal(0), Decimal(1))),
+    "staleOrderMinutes": (_integer, _within(1, 24 * 60)),
+    "sweeperSchedule": (None, _schedule),
 }

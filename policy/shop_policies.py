@@ -92,6 +92,7 @@ RESOURCELESS_ACTIONS = frozenset(
         "logs:DescribeResourcePolicies",
         "logs:DescribeLogGroups",
         "dynamodb:ListStreams",  # a pipe's: lists stream ARNs, reads no records
+        "cloudwatch:PutMetricData",  # a state machine's metrics (the sweeper's): by namespace
     }
 )
 ACCESS_LOG_FIELDS = frozenset({"requestId", "status", "routeKey", "ip"})
@@ -251,8 +252,8 @@ class Stack:
     def dead_letter_references(
         self,
     ) -> tuple[list[tuple[PolicyResource, str]], UnknownValueError | None]:
-        """(referrer, DLQ ARN) for each queue's redrive, target and stream pipe that
-        names a DLQ, and the first unknown that hid one."""
+        """(referrer, DLQ ARN) for each queue's redrive, target, stream pipe and schedule
+        that names a DLQ, and the first unknown that hid one."""
         references: list[tuple[PolicyResource, str]] = []
         unknown: UnknownValueError | None = None
         for resource in self.resources:
@@ -284,6 +285,8 @@ def _dead_letter_arns(resource: PolicyResource) -> list[str]:
             _dig(props, "sourceParameters", kind, "deadLetterConfig", "arn")
             for kind in STREAM_SOURCES
         ]
+    elif resource.resource_type == SCHEDULE:
+        arns = [_dig(props, "target", "deadLetterConfig", "arn")]
     else:
         return []
     return [arn for arn in arns if arn]
@@ -369,6 +372,17 @@ def _target_retries_explicitly(props: Props) -> Iterator[str]:
         yield "retryPolicy.maximumRetryAttempts is not above 0: a failed delivery is not retried"
     if not (retry.get("maximumEventAgeInSeconds") or 0) >= 60:
         yield "retryPolicy.maximumEventAgeInSeconds is under 60 (EventBridge's minimum)"
+
+
+def _schedule_target(check: Check) -> Check:
+    """A target check on a schedule's `target` (Scheduler retries and dead-letters the
+    invocation of its target as EventBridge does an event's delivery)."""
+
+    def on_target(props: Props) -> Iterator[str]:
+        for message in check(props.get("target") or {}):
+            yield f"target.{message}"
+
+    return on_target
 
 
 def _stream_pipe_retries_then_dead_letters(props: Props) -> Iterator[str]:
@@ -878,9 +892,9 @@ POLICIES: list[Policy] = [
     ),
     _stack_policy(
         "sqs-dead-letter-queues",
-        "Every DLQ (of a queue, an EventBridge target or a pipe) is a queue of the stack, "
-        "used by one referrer only, keeps messages 14 days and has an alarm.",
-        ([QUEUE, TARGET, PIPE], _dead_letter_queue_exists),
+        "Every DLQ (of a queue, an EventBridge target, a pipe or a schedule) is a queue of "
+        "the stack, used by one referrer only, keeps messages 14 days and has an alarm.",
+        ([QUEUE, TARGET, PIPE, SCHEDULE], _dead_letter_queue_exists),
         ([QUEUE], _dead_letter_queue_keeps_and_alarms),
     ),
     _resource_policy(
@@ -903,6 +917,13 @@ POLICIES: list[Policy] = [
         [TARGET],
         _target_has_dlq,
         _target_retries_explicitly,
+    ),
+    _resource_policy(
+        "scheduler-schedule-dlq-and-retry",
+        "Every EventBridge Scheduler schedule's target has a DLQ and an explicit retry policy.",
+        [SCHEDULE],
+        _schedule_target(_target_has_dlq),
+        _schedule_target(_target_retries_explicitly),
     ),
     _stack_policy(
         "sqs-queue-policy-only-its-rule",

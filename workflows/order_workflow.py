@@ -3,7 +3,9 @@
 Direct service integrations only (DynamoDB, EventBridge): no Lambda. The payment
 provider is reached through the seam in workflows/payment.py.
 Input: {orderId, userId, email, totalPrice, currency, paymentToken, shard}
-(shop_common.models.OrderWorkflowInput; `shard` is the order's byStatus shard).
+(shop_common.models.OrderWorkflowInput; `shard` is the order's byStatus shard), or, to
+end a stale order the sweeper re-drove in vain, {orderId, userId, shard, expire: true}
+(OrderExpiryInput): LoadOrder → OrderExpired → MarkPaymentFailed (`expired`).
 
     LoadOrder → CheckOrderStatus → AuthorizePayment (provider) → approved | declined
       approved → MarkOrderPaid → CapturePayment → PublishOrderPaid → Paid
@@ -96,12 +98,27 @@ def _validation(orders_table: str) -> dict[str, Any]:
             "Choices": [
                 {"Variable": "$.stored.Item", "IsPresent": False, "Next": "OrderNotFound"},
                 {
+                    "And": [
+                        {"Variable": "$.stored.Item.status.S", "StringEquals": "PENDING"},
+                        {"Variable": "$.expire", "IsPresent": True},
+                    ],
+                    "Next": "OrderExpired",
+                },
+                {
                     "Variable": "$.stored.Item.status.S",
                     "StringEquals": "PENDING",
                     "Next": "AuthorizePayment",
                 },
             ],
             "Default": "OrderNoLongerPending",
+        },
+        "OrderExpired": {
+            "Type": "Pass",
+            "Comment": "A stale order the sweeper re-drove in vain (ordering/service.py "
+            "redrive): end it as a failed payment, so its stock and basket are given back.",
+            "Result": {"approved": False, "reason": "expired"},
+            "ResultPath": "$.payment",
+            "Next": "MarkPaymentFailed",
         },
     }
 

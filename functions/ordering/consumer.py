@@ -1,6 +1,6 @@
 """SQS consumer of the ordering service: CheckoutBasket → an order (PENDING);
 StockReserved → its payment; OrderRejected → REJECTED; OrderPaid → fulfilment;
-OrderCancelled → the refund of a paid order."""
+OrderCancelled → the refund of a paid order; OrderStalled (the sweeper) → a re-drive."""
 
 from typing import TYPE_CHECKING, Any, cast
 
@@ -15,7 +15,7 @@ from ordering import service
 from shop_common.contracts import DetailType
 from shop_common.inbound import read_event
 from shop_common.metric_names import Metric
-from shop_common.models import CheckoutBasket, OrderRejected
+from shop_common.models import CheckoutBasket, OrderRejected, OrderStalled
 from shop_common.observability import logger, metrics
 
 if TYPE_CHECKING:  # not imported at run time: each import is paid on a cold start
@@ -46,11 +46,15 @@ def handle_record(record: SQSRecord) -> None:
         elif detail_type is DetailType.ORDER_CANCELLED:
             refunding = service.start_refund(str(data["orderId"]))
             logger.info("refund started" if refunding else "no refund due")
-        else:
+        elif detail_type is DetailType.ORDER_STALLED:
+            logger.info(f"stale order: {service.redrive(cast(OrderStalled, data))}")
+        elif detail_type is DetailType.ORDER_REJECTED:
             rejected = service.reject(cast(OrderRejected, data))
             if rejected:
                 metrics.add_metric(name=Metric.ORDERS_REJECTED, unit="Count", value=1)
             logger.info("order rejected" if rejected else "order no longer pending")
+        else:  # read_event accepts only what the events table gives this consumer
+            raise AssertionError(f"{detail_type} has no handler here")
     finally:  # a failed record must not lend its order id to the next one's logs
         logger.remove_keys(["orderId"])
 

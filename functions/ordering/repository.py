@@ -15,12 +15,12 @@ from shop_common.dynamo import (
     encode_page_positions,
     encode_page_token,
     from_item,
-    now,
     to_item,
 )
 from shop_common.events import stable_event_id
 from shop_common.models import Order, OrderCancelled, OrderChanges, OrderShipped, ShipmentInput
 from shop_common.settings import Env, once, variable
+from shop_common.times import STALE_AFTER, now, stale_after
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import QueryInputTypeDef, UpdateTypeDef
@@ -54,8 +54,13 @@ def _status_shard(order_id: str, status: str) -> dict[str, str]:
 
 
 def create(order: Order) -> Order | None:
-    """Store a new order; if it already exists, store nothing and return the existing one."""
-    stored = {**order, **_status_shard(order["orderId"], order["status"])}
+    """Store a new order; if it already exists, store nothing and return the existing one.
+    It is stale (for the sweeper) if it is still PENDING after `staleAfter`."""
+    stored = {
+        **order,
+        **_status_shard(order["orderId"], order["status"]),
+        STALE_AFTER: stale_after(),
+    }
     try:
         clients.dynamodb().put_item(
             TableName=_table(),
@@ -85,6 +90,32 @@ def pending(order_id: str) -> Order | None:
         return None
     order = _order(response["Item"])
     return order if order["status"] == PENDING else None
+
+
+def redrives(order: Order) -> int:
+    """How often the sweeper re-drove the order (a stored attribute, not the API's)."""
+    stored: Mapping[str, object] = order
+    return int(str(stored.get("redrives", 0)))
+
+
+def claim_redrive(order_id: str, swept_at: str) -> int | None:
+    """Count one more re-drive of a PENDING order the sweep at `swept_at` found stale:
+    the re-drive's number, or None if the order is no longer PENDING or this sweep's
+    finding was handled already (a repeated delivery; a later sweep counts again)."""
+    try:
+        response = clients.dynamodb().update_item(
+            TableName=_table(),
+            Key={"orderId": {"S": order_id}},
+            UpdateExpression="SET lastSweptAt = :swept ADD redrives :one",
+            ConditionExpression="#status = :pending AND "
+            "(attribute_not_exists(lastSweptAt) OR lastSweptAt < :swept)",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues=to_item({":swept": swept_at, ":one": 1, ":pending": PENDING}),
+            ReturnValues="UPDATED_NEW",
+        )
+    except conditional_check_failed():
+        return None
+    return int(str(response["Attributes"]["redrives"]["N"]))
 
 
 def reject(order_id: str, reason: str, product_ids: list[str]) -> bool:

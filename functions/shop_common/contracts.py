@@ -301,6 +301,8 @@ class DetailType(StrEnum):
     ORDER_SHIPPED = "OrderShipped"
     STOCK_RESERVED = "StockReserved"
     ORDER_REJECTED = "OrderRejected"
+    ORDER_STALLED = "OrderStalled"
+    CHECKOUT_STALLED = "CheckoutStalled"
     PRODUCT_CREATED = "ProductCreated"
     PRODUCT_UPDATED = "ProductUpdated"
     PRODUCT_DELETED = "ProductDeleted"
@@ -316,6 +318,9 @@ CUSTOMER_NOTIFIER = "customer-notifier"
 # Pushes each order event to the order's GraphQL subscribers (components/graphql_api.py:
 # a rule whose AppSync target calls publishOrderStatus).
 ORDER_STATUS_PUSH = "graphql-order-status"
+# Finds orders left PENDING and baskets left CHECKED_OUT past their time, on a schedule
+# (workflows/sweeper.py): the ordering service's, so it speaks as shop.ordering.
+SWEEPER = "sweeper"
 
 
 @dataclass(frozen=True)
@@ -454,6 +459,23 @@ EVENTS: dict[DetailType, Event] = {
                 ORDER_STATUS_PUSH,
             ),
             order_status="REJECTED",
+        ),
+        # The sweeper's findings: an order PENDING past its time (re-driven, or ended once
+        # re-driven too often), a basket CHECKED_OUT past its time with no order (reopened).
+        # `sweptAt` names the sweep, so a repeated delivery is recognised.
+        Event(
+            DetailType.ORDER_STALLED,
+            Source.ORDERING,
+            _object("OrderStalled", {"orderId": _ID, "userId": _ID, "sweptAt": _TIMESTAMP}),
+            producer=SWEEPER,
+            consumers=("ordering.consumer",),
+        ),
+        Event(
+            DetailType.CHECKOUT_STALLED,
+            Source.ORDERING,
+            _object("CheckoutStalled", {"orderId": _ID, "userId": _ID, "sweptAt": _TIMESTAMP}),
+            producer=SWEEPER,
+            consumers=("basket.consumer",),
         ),
         Event(DetailType.PRODUCT_CREATED, Source.PRODUCTS, ref("Product"), producer="products.api"),
         Event(DetailType.PRODUCT_UPDATED, Source.PRODUCTS, ref("Product"), producer="products.api"),

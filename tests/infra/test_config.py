@@ -78,6 +78,11 @@ BAD_VALUES = [
     ("monthlyBudgetUsd", "ten", "not an integer"),
     ("traceSampleRate", "1.5", "must be >= 0 and <= 1"),
     ("traceSampleRate", "5%", "not a decimal number"),
+    ("staleOrderMinutes", "0", "must be >= 1 and <= 1440"),
+    ("staleOrderMinutes", "1441", "must be >= 1 and <= 1440"),
+    ("sweeperSchedule", "rate(1 minutes)", "singular for a value of 1"),
+    ("sweeperSchedule", "cron(*/15 * * * *)", "6 required"),
+    ("sweeperSchedule", "every 15 minutes", "not rate(...), cron(...) or at(...)"),
 ]
 
 

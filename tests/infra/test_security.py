@@ -9,7 +9,7 @@ import json
 import pytest
 
 from shop_common.routes import ROUTES
-from tests.infra.helpers import FUNCTION, LOG_GROUP, ROUTE, TABLE
+from tests.infra.helpers import FUNCTION, LOG_GROUP, MACHINE, ROUTE, TABLE
 from tests.infra.mocks import ACCOUNT
 
 PUBLIC_ROUTES = {"GET /products", "GET /products/{productId}", "GET /openapi.json"}
@@ -29,8 +29,9 @@ def test_one_function_per_http_service_and_consumer(deployment):
 def test_every_log_group_keeps_the_stacks_retention(deployment, request):
     stack = request.node.callspec.params["deployment"]
     groups = deployment.of_type(LOG_GROUP)
-    # the functions', the API's access log, the three state machines' and the audit trail's
-    assert len(groups) == len(deployment.of_type(FUNCTION)) + 5
+    # the functions', the API's access log, the state machines' and the audit trail's
+    machines = deployment.of_type(MACHINE)
+    assert len(groups) == len(deployment.of_type(FUNCTION)) + 1 + len(machines) + 1
     for group in groups:
         assert group.inputs["retentionInDays"] == EXPECTED[stack]["retention"], group.name
 

@@ -6,7 +6,14 @@ import re
 
 import pytest
 
-from shop_common.contracts import EVENTS, ORDER_WORKFLOW, REFUND_WORKFLOW, STOCK_KEEPER, produced_by
+from shop_common.contracts import (
+    EVENTS,
+    ORDER_WORKFLOW,
+    REFUND_WORKFLOW,
+    STOCK_KEEPER,
+    SWEEPER,
+    produced_by,
+)
 from shop_common.routes import ROUTES
 from tests.infra.helpers import (
     ESM,
@@ -53,14 +60,27 @@ def table(dev, output_key):
         (
             "ordering",
             ["shop.basket", "shop.ordering", "shop.products"],
-            ["CheckoutBasket", "OrderPaid", "OrderCancelled", "StockReserved", "OrderRejected"],
+            [
+                "CheckoutBasket",
+                "OrderPaid",
+                "OrderCancelled",
+                "StockReserved",
+                "OrderRejected",
+                "OrderStalled",
+            ],
             "ordering.consumer",
             "orderingQueueUrl",
         ),
         (
             "basket-events",
             ["shop.ordering", "shop.products"],
-            ["OrderPaid", "OrderPaymentFailed", "OrderCancelled", "OrderRejected"],
+            [
+                "OrderPaid",
+                "OrderPaymentFailed",
+                "OrderCancelled",
+                "OrderRejected",
+                "CheckoutStalled",
+            ],
             "basket.consumer",
             "basketEventsQueueUrl",
         ),
@@ -188,6 +208,7 @@ def test_only_the_basket_function_reads_the_products_table_besides_products(dev)
 MACHINE_PRODUCERS = {
     "order-workflow-state-machine": ORDER_WORKFLOW,
     "order-workflow-refund-state-machine": REFUND_WORKFLOW,
+    "sweeper-state-machine": SWEEPER,
 }
 
 
@@ -359,6 +380,7 @@ def test_component_type_tokens(dev):
         "shop:index:GraphqlApi",
         "shop:index:Operations",
         "shop:index:Dashboard",
+        "shop:index:Sweeper",
     }
     consumers = [r for r in dev.resources if r.typ == "shop:index:QueueConsumer"]
     assert len(consumers) == 3
