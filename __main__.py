@@ -26,6 +26,7 @@ from components.operations import Operations, OperationsArgs
 from components.order_workflow import OrderWorkflow, OrderWorkflowArgs
 from components.outbox import Outbox, OutboxArgs
 from components.queue_consumer import QueueConsumer, QueueConsumerArgs
+from components.sales_report import SalesReport, SalesReportArgs
 from components.stack_settings import StackSettings
 from components.sweeper import Sweeper, SweeperArgs
 from components.tables import TableArgs, TableIndex
@@ -288,6 +289,21 @@ customer_notifier = CustomerNotifier(
     ),
 )
 
+# The day's sales: counted by the status changes (the ordering consumer), reported nightly.
+sales_report = SalesReport(
+    "sales-report",
+    SalesReportArgs(
+        name_prefix=prefix,
+        schedule_expression=stack.salesReportSchedule,
+        timezone=stack.salesReportTimezone,
+        topic_arn=operations.topic_arn,
+        topic_key_arn=operations.key_arn,
+        currency=currency,
+        deletion_protection=deletion_protection,
+        log_retention_days=log_retention_days,
+    ),
+)
+
 max_concurrency = stack.consumerMaxConcurrency
 stock_env, stock_publish = publisher(STOCK_KEEPER)
 stock_keeper = QueueConsumer(
@@ -336,9 +352,11 @@ ordering = QueueConsumer(
             Env.STATE_MACHINE_ARN: workflow.arn,
             Env.REFUND_STATE_MACHINE_ARN: workflow.refund_arn,
             Env.STALE_ORDER_MINUTES: str(stack.staleOrderMinutes),
+            Env.SALES_TABLE_NAME: sales_report.table_name,
         },
         policy_statements=[
             *ordering_consumer_publish,
+            sales_report.counting(),
             allow(
                 "PlaceAndRejectOrders",
                 ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"],
@@ -412,8 +430,15 @@ dashboard = Dashboard(
             customer_notifier.target_dlq.name,
             graphql.status_dlq.name,
             sweeper.schedule_dlq.name,
+            sales_report.schedule_dlq.name,
         ],
-        state_machines=[workflow.arn, workflow.refund_arn, customer_notifier.arn, sweeper.arn],
+        state_machines=[
+            workflow.arn,
+            workflow.refund_arn,
+            customer_notifier.arn,
+            sweeper.arn,
+            sales_report.arn,
+        ],
         functions=[
             *(service.function.function_name for service in http_services),
             *(consumer.function_name for consumer in consumers),
@@ -454,6 +479,10 @@ pulumi.export("emailDkimTokens", customer_notifier.dkim_tokens)
 pulumi.export("sweeperArn", sweeper.arn)
 pulumi.export("sweeperScheduleName", sweeper.schedule_name)
 pulumi.export("sweeperScheduleDlqUrl", sweeper.schedule_dlq_url)
+pulumi.export("salesTableName", sales_report.table_name)
+pulumi.export("salesReportArn", sales_report.arn)
+pulumi.export("salesReportScheduleName", sales_report.schedule_name)
+pulumi.export("salesReportScheduleDlqUrl", sales_report.schedule_dlq_url)
 for key, consumer in (
     ("ordering", ordering),
     ("basketEvents", basket_events),

@@ -109,6 +109,12 @@ def _schedule(expression: str) -> None:
         raise ValueError(f"is not a schedule expression EventBridge Scheduler accepts: {wrong}")
 
 
+def _timezone(name: str) -> None:
+    wrong = schedule_expressions.timezone_problem(name)
+    if wrong:
+        raise ValueError(f"is {wrong}")
+
+
 Rule = tuple[Callable[[Any], Any] | None, Callable[[Any], None] | None]  # (convert, check)
 
 
@@ -137,6 +143,8 @@ class StackSettings:
     traceSampleRate: Decimal  # X-Ray's fixed rate after 1 trace a second (the sampling rule)
     staleOrderMinutes: int  # a PENDING order or CHECKED_OUT basket is stale this long after
     sweeperSchedule: str  # rate(…) or cron(…) (components/schedule_expressions.py)
+    salesReportSchedule: str  # cron(…), in salesReportTimezone
+    salesReportTimezone: str  # an IANA time zone name
 
     @classmethod
     def names(cls) -> list[str]:
@@ -183,4 +191,6 @@ RULES: dict[str, Rule] = {
     "traceSampleRate": (_decimal, _within(Decimal(0), Decimal(1))),
     "staleOrderMinutes": (_integer, _within(1, 24 * 60)),
     "sweeperSchedule": (None, _schedule),
+    "salesReportSchedule": (None, _schedule),
+    "salesReportTimezone": (None, _timezone),
 }

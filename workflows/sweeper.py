@@ -33,12 +33,18 @@ from ordering.status_index import INDEX, PARTITION_KEY, SEPARATOR, SHARDS
 from shop_common.contracts import DetailType
 from shop_common.metric_names import NAMESPACE, SERVICE_DIMENSION, Metric
 from shop_common.times import STALE_AFTER
-from workflows.asl import DYNAMODB_TRANSIENT, State, catch_all, machine, publish, retry
+from workflows.asl import (
+    DYNAMODB_SDK_TRANSIENT,
+    DYNAMODB_TRANSIENT,
+    State,
+    catch_all,
+    machine,
+    map_processor,
+    publish,
+    retry,
+)
 
 SWEEP_LIMIT = 100  # of each kind per shard and sweep; the oldest first, the rest next time
-# The same transient errors as DYNAMODB_TRANSIENT, named as the AWS SDK integration names
-# them (DynamoDb.…, not the optimized integration's DynamoDB.…).
-DYNAMODB_SDK_TRANSIENT = [name.replace("DynamoDB.", "DynamoDb.") for name in DYNAMODB_TRANSIENT]
 _PENDING = "PENDING"
 
 
@@ -77,7 +83,7 @@ def _finding(
             "sweptAt.$": "$.sweptAt",
         },
         "MaxConcurrency": 10,
-        "ItemProcessor": _processor(
+        "ItemProcessor": map_processor(
             first,
             before
             | {
@@ -98,12 +104,6 @@ def _finding(
         ),
         "ResultPath": None,
     }
-
-
-def _processor(start_at: str, states: dict[str, State]) -> dict[str, Any]:
-    """A Map's inline states, checked as a machine is (asl.machine)."""
-    checked = machine("", start_at, states)
-    return {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": start_at, "States": checked["States"]}
 
 
 def _shard(orders_table: str, baskets_table: str, bus: str, service: str) -> dict[str, State]:
@@ -213,7 +213,7 @@ def definition(
                 "ItemsPath": "$.shards",
                 "ItemSelector": {"shard.$": "$$.Map.Item.Value", "sweptAt.$": "$.sweptAt"},
                 "MaxConcurrency": SHARDS,
-                "ItemProcessor": _processor(
+                "ItemProcessor": map_processor(
                     "FindStaleOrders", _shard(orders_table, baskets_table, event_bus, service)
                 ),
                 "ResultPath": None,

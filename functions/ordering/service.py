@@ -16,6 +16,9 @@ from shop_common.models import (
     CheckoutBasket,
     Order,
     OrderPage,
+    OrderPaid,
+    OrderPaymentFailed,
+    OrderRefunded,
     OrderRejected,
     OrderShipped,
     OrderStalled,
@@ -246,10 +249,21 @@ def ship(order_id: str, shipment: ShipmentInput) -> Order:
     raise BusyOrder(order_id)
 
 
-def request_fulfilment(order_id: str) -> bool:
+def request_fulfilment(paid: OrderPaid) -> bool:
     """Fulfilment, on OrderPaid: hand the order to the carrier, once (the simulated
-    carrier then confirms shipping through the admin route). True if handed over now."""
-    return repository.request_fulfilment(order_id)
+    carrier then confirms shipping through the admin route), counting the sale. True if
+    handed over now."""
+    return repository.request_fulfilment(paid["orderId"], paid["totalPrice"])
+
+
+def count_payment_failure(failed: OrderPaymentFailed) -> bool:
+    """On OrderPaymentFailed: count it in the day's sales, once. True if counted now."""
+    return repository.count_payment_failure(failed["orderId"], failed["reason"])
+
+
+def count_refund(refunded: OrderRefunded) -> bool:
+    """On OrderRefunded: count it in the day's sales, once. True if counted now."""
+    return repository.count_refund(refunded["orderId"], refunded["refundedAmount"])
 
 
 def start_refund(order_id: str) -> bool:

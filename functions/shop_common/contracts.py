@@ -384,7 +384,14 @@ EVENTS: dict[DetailType, Event] = {
                 {"orderId": _ID, "userId": _ID, "reason": {"enum": PAYMENT_FAILURE_REASONS}},
             ),
             producer=ORDER_WORKFLOW,
-            consumers=("basket.consumer", STOCK_KEEPER, CUSTOMER_NOTIFIER, ORDER_STATUS_PUSH),
+            # the basket reopens, the stock is given back, the day's sales count it
+            consumers=(
+                "basket.consumer",
+                STOCK_KEEPER,
+                "ordering.consumer",
+                CUSTOMER_NOTIFIER,
+                ORDER_STATUS_PUSH,
+            ),
             order_status="PAYMENT_FAILED",
         ),
         Event(
@@ -410,8 +417,9 @@ EVENTS: dict[DetailType, Event] = {
                 {"orderId": _ID, "userId": _ID, "refundedAmount": _MONEY, "currency": _CURRENCY},
             ),
             producer=REFUND_WORKFLOW,
-            # the stock keeper gives back what is still reserved (once)
-            consumers=(STOCK_KEEPER, CUSTOMER_NOTIFIER, ORDER_STATUS_PUSH),
+            # the stock keeper gives back what is still reserved (once); the day's sales
+            # count it
+            consumers=(STOCK_KEEPER, "ordering.consumer", CUSTOMER_NOTIFIER, ORDER_STATUS_PUSH),
             order_status="CANCELLED",
         ),
         Event(

@@ -208,7 +208,48 @@ def scheduled_sweeps(shop) -> int:
 def test_schedule_list_and_an_unknown_name(shop):
     listed = localcloud(shop, "schedule", "list")
     assert "shop-local-sweeper rate(1 minute) UTC" in listed.stdout
+    assert "shop-local-sales-report cron(5 0 * * ? *) Europe/London" in listed.stdout
 
     unknown = localcloud(shop, "schedule", "fire", "nightly-nothing")
     assert unknown.returncode == 2
     assert "shop-local-sweeper" in unknown.stdout
+
+
+def sales_reports(shop) -> list[dict]:
+    """The sales reports the ops topic received (the outbox records every SNS message)."""
+    return [
+        json.loads(n["message"])
+        for n in shop.notifications()
+        if n["topicArn"] == shop.outputs["opsTopicArn"] and n["subject"].startswith("Sales report")
+    ]
+
+
+def fire_report(shop) -> dict:
+    before = len(sales_reports(shop))
+    fired = localcloud(shop, "schedule", "fire", "sales-report", "--wait")
+    assert fired.returncode == 0, fired.stdout + fired.stderr
+    return shop.wait_for(lambda: sales_reports(shop)[before:])[0]
+
+
+def test_the_nightly_report_lands_in_the_outbox_and_is_kept(shop, customer):
+    first = fire_report(shop)  # whatever was counted before this test
+    lamp = shop.create_product("Night lamp", 17)
+    shop.call("PUT", f"/basket/items/{lamp}", customer, json={"quantity": 1})
+    order_id = shop.checkout(customer).json()["orderId"]
+    shop.order_status(customer, order_id, until={"PAID"})
+    # counted when the ordering consumer hands the paid order over (its fulfilment)
+    shop.wait_for(
+        lambda: "fulfilmentRequestedAt" in shop.call("GET", f"/orders/{order_id}", customer).json()
+    )
+
+    second = fire_report(shop)
+
+    assert second["since"] == first["until"]  # each report starts where the last ended
+    assert second["ordersPlaced"] >= 1
+    assert second["ordersPaid"] >= 1
+    assert second["revenueCents"] >= 1700
+    assert second["currency"] == "USD"
+    assert set(second["paymentFailures"]) >= {"card_declined", "expired"}
+    stored = table(shop, "salesTableName").get_item(Key={"period": f"report#{second['until']}"})
+    assert stored["Item"]["paid"] == second["ordersPaid"]
+    assert stored["Item"]["publishedAt"] >= second["until"]

@@ -17,7 +17,7 @@ from shop_common.times import STALE_AFTER
 from tests.functions.conftest import TABLES, assert_valid_event
 from tests.functions.test_basket import CHECKOUT, add_product, basket, put_item
 from tests.functions.test_stock import restock, stock_of
-from workflows.sweeper import DYNAMODB_SDK_TRANSIENT
+from workflows.asl import DYNAMODB_SDK_TRANSIENT
 
 # The consumers' queues, as the rules of the events table feed them.
 QUEUES = {
@@ -69,11 +69,13 @@ def sweeping(shop):
     return shop
 
 
-def check_out(shop, user="ada", units=5) -> str:
+def check_out(shop, user="ada", units=5, token="tok_visa") -> str:
+    """Two of a new product (10.50 each, `units` in stock) checked out by `user`."""
     product_id = add_product(shop, price=10.5)
     restock(shop, product_id, units)
     put_item(shop, product_id, 2, user=user)
-    response = shop.request("basket", "POST", "/basket/checkout", user=user, body=CHECKOUT)
+    body = {**CHECKOUT, "paymentToken": token}
+    response = shop.request("basket", "POST", "/basket/checkout", user=user, body=body)
     assert response.status == 202
     shop.product_id = product_id
     return response.json["orderId"]

@@ -83,6 +83,8 @@ BAD_VALUES = [
     ("sweeperSchedule", "rate(1 minutes)", "singular for a value of 1"),
     ("sweeperSchedule", "cron(*/15 * * * *)", "6 required"),
     ("sweeperSchedule", "every 15 minutes", "not rate(...), cron(...) or at(...)"),
+    ("salesReportSchedule", "cron(5 0 * * * *)", "? in day-of-month or day-of-week"),
+    ("salesReportTimezone", "London", "IANA database"),
 ]
 
 

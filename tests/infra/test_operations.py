@@ -138,7 +138,7 @@ def test_every_work_queue_alarms_when_a_message_outlives_its_retries(deployment)
 
 def test_every_state_machine_alarms_on_failed_and_timed_out_executions(deployment):
     machines = {m.outputs["arn"] for m in deployment.of_type("aws:sfn/stateMachine:StateMachine")}
-    assert len(machines) == 4  # order, refund, customer notifier, sweeper
+    assert len(machines) == 5  # order, refund, customer notifier, sweeper, sales report
     for metric in ("ExecutionsFailed", "ExecutionsTimedOut"):
         alarms = alarms_on(deployment, "AWS/States", metric)
         assert sorted(a.inputs["dimensions"]["StateMachineArn"] for a in alarms) == sorted(machines)

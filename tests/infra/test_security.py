@@ -40,8 +40,8 @@ def test_the_tables_are_counted_and_protected_in_prod_only(deployment, request):
     stack = request.node.callspec.params["deployment"]
     tables = deployment.of_type(TABLE)
     # products, baskets, orders, stock reservations; the products, basket and orders
-    # outboxes; the products and basket services' idempotency records
-    assert len(tables) == 9
+    # outboxes; the products and basket services' idempotency records; the sales counters
+    assert len(tables) == 10
     for table in tables:
         assert table.inputs["deletionProtectionEnabled"] is EXPECTED[stack]["protect"]
 

@@ -63,7 +63,9 @@ def table(dev, output_key):
             [
                 "CheckoutBasket",
                 "OrderPaid",
+                "OrderPaymentFailed",
                 "OrderCancelled",
+                "OrderRefunded",
                 "StockReserved",
                 "OrderRejected",
                 "OrderStalled",
@@ -381,6 +383,7 @@ def test_component_type_tokens(dev):
         "shop:index:Operations",
         "shop:index:Dashboard",
         "shop:index:Sweeper",
+        "shop:index:SalesReport",
     }
     consumers = [r for r in dev.resources if r.typ == "shop:index:QueueConsumer"]
     assert len(consumers) == 3

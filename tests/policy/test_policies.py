@@ -551,6 +551,7 @@ def test_the_tagged_pipelines_are_tagged_where_the_policy_looks(dev):
         "customer-notifier-rule": "customer-notifier",
         "graphql-order-status-rule": "graphql-order-status",
         "sweeper-state-machine": "sweeper",
+        "sales-report-state-machine": "sales-report",
     }
     assert not [f.name for f in dev.of_type("aws:lambda/function:Function") if "tags" in f.inputs]
     assert "tags" not in dev.named("graphql-api").inputs  # its Lambda fields are no pipeline
