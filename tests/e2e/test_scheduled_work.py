@@ -140,7 +140,16 @@ def died(stuck: Stuck) -> Stuck:
     arn = sfn.start_execution(
         stateMachineArn=stuck.shop.outputs["stateMachineArn"],
         name=stuck.order_id,
-        input=json.dumps({"orderId": stuck.order_id, "userId": stuck.user, "paymentToken": "x"}),
+        input=json.dumps(
+            {
+                "orderId": stuck.order_id,
+                "userId": stuck.user,
+                "email": stuck.email,
+                "totalPrice": float(stuck.charge["totalPrice"]),
+                "currency": "USD",
+                "paymentToken": "tok_visa",
+            }
+        ),
     )["executionArn"]
     stuck.shop.wait_for(lambda: sfn.describe_execution(executionArn=arn)["status"] == "FAILED")
     return stuck
