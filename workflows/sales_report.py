@@ -241,8 +241,8 @@ def definition(*, sales_table: str, topic_arn: str, currency: str) -> dict[str, 
                 "Resource": "arn:aws:states:::sns:publish",
                 "Parameters": {
                     "TopicArn": topic_arn,
-                    "Subject.$": "States.Format('Sales report: {} orders paid, until {}', "
-                    "$.summary.ordersPaid, $.closedAt)",
+                    "Subject.$": "States.Format('Sales report until {}: paid {}, placed {}', "
+                    "$.closedAt, $.summary.ordersPaid, $.summary.ordersPlaced)",
                     "Message.$": "States.JsonToString($.summary)",
                 },
                 "ResultPath": None,

@@ -171,7 +171,7 @@ def test_the_report_moves_the_counters_into_one_report_and_publishes_it(reportin
     )
     assert stored["since"] == "the start"
     assert stored["publishedAt"] >= stored["closedAt"]
-    assert published["Subject"] == f"Sales report: 1 orders paid, until {stored['closedAt']}"
+    assert published["Subject"] == f"Sales report until {stored['closedAt']}: paid 1, placed 2"
     assert json.loads(published["Message"]) == {
         "report": "sales",
         "since": "the start",
