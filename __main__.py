@@ -29,7 +29,9 @@ from components.order_workflow import OrderWorkflow, OrderWorkflowArgs
 from components.outbox import Outbox, OutboxArgs
 from components.queue_consumer import QueueConsumer, QueueConsumerArgs
 from components.reviews import ReviewPipeline, ReviewPipelineArgs
+from components.sales_report import SalesReport, SalesReportArgs
 from components.stack_settings import StackSettings
+from components.sweeper import Sweeper, SweeperArgs
 from components.tables import TableArgs, TableIndex
 from ordering import repository as orders_repository
 from ordering import status_index
@@ -169,6 +171,12 @@ baskets = HttpService(
         deletion_protection=deletion_protection,
         table=TableArgs(
             hash_key=baskets_repository.KEY,
+            # sparse: only checked-out baskets are in it, for the sweeper
+            indexes=[
+                TableIndex(
+                    baskets_repository.CHECKOUT_INDEX, *baskets_repository.CHECKOUT_INDEX_KEY
+                )
+            ],
             actions=[
                 "dynamodb:GetItem",
                 "dynamodb:PutItem",
@@ -180,6 +188,7 @@ baskets = HttpService(
             **basket_env,
             Env.PRODUCTS_TABLE_NAME: products.table_name,
             Env.CURRENCY: currency,
+            Env.STALE_ORDER_MINUTES: str(stack.staleOrderMinutes),
         },
         policy_statements=[
             basket_write_outbox,
@@ -281,7 +290,7 @@ reviews = ReviewPipeline(
         identity_arn=customer_notifier.identity.arn,
         support_topic_arn=customer_service_topic.topic_arn,
         ops_topic_arn=operations.topic_arn,
-        ops_key_arn=operations.key.arn,
+        ops_key_arn=operations.key_arn,
         language=stack.comprehendLanguage,
         escalation_seconds=stack.caseEscalationSeconds,
         timeout_seconds=stack.caseTimeoutSeconds,
@@ -363,6 +372,21 @@ workflow = OrderWorkflow(
     ),
 )
 
+# The day's sales: counted by the status changes (the ordering consumer), reported nightly.
+sales_report = SalesReport(
+    "sales-report",
+    SalesReportArgs(
+        name_prefix=prefix,
+        schedule_expression=stack.salesReportSchedule,
+        timezone=stack.salesReportTimezone,
+        topic_arn=operations.topic_arn,
+        topic_key_arn=operations.key_arn,
+        currency=currency,
+        deletion_protection=deletion_protection,
+        log_retention_days=log_retention_days,
+    ),
+)
+
 max_concurrency = stack.consumerMaxConcurrency
 stock_env, stock_publish = publisher(STOCK_KEEPER)
 stock_keeper = QueueConsumer(
@@ -410,9 +434,12 @@ ordering = QueueConsumer(
             Env.BASKETS_TABLE_NAME: baskets.table_name,
             Env.STATE_MACHINE_ARN: workflow.arn,
             Env.REFUND_STATE_MACHINE_ARN: workflow.refund_arn,
+            Env.STALE_ORDER_MINUTES: str(stack.staleOrderMinutes),
+            Env.SALES_TABLE_NAME: sales_report.table_name,
         },
         policy_statements=[
             *ordering_consumer_publish,
+            sales_report.counting(),
             allow(
                 "PlaceAndRejectOrders",
                 ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"],
@@ -445,6 +472,21 @@ basket_events = QueueConsumer(
     ),
 )
 
+# --- scheduled work ----------------------------------------------------------------------
+sweeper = Sweeper(
+    "sweeper",
+    SweeperArgs(
+        name_prefix=prefix,
+        schedule_expression=stack.sweeperSchedule,
+        orders_table_name=orders.table_name,
+        orders_table_arn=orders.table_arn,
+        baskets_table_name=baskets.table_name,
+        baskets_table_arn=baskets.table_arn,
+        bus=bus,
+        log_retention_days=log_retention_days,
+    ),
+)
+
 # --- one page that shows the system ----------------------------------------------------
 consumers = (ordering, basket_events, stock_keeper)
 ordering_service = ordering.consumer.service_name
@@ -458,6 +500,7 @@ dashboard = Dashboard(
             ServiceMetric(Metric.ORDERS_PAID, ordering_service),
             ServiceMetric(Metric.ORDERS_PAYMENT_FAILED, basket_events.consumer.service_name),
             ServiceMetric(Metric.ORDERS_REJECTED, ordering_service),
+            ServiceMetric(Metric.STALE_ORDERS_FOUND, sweeper.service_name),
         ],
         api_id=api.api_id,
         stage_name=api.stage_name,
@@ -471,6 +514,8 @@ dashboard = Dashboard(
             graphql.status_dlq.name,
             reviews_outbox.dlq.name,
             *(machine.target_dlq.name for machine in reviews.machines),
+            sweeper.schedule_dlq.name,
+            sales_report.schedule_dlq.name,
         ],
         state_machines=[
             workflow.arn,
@@ -478,6 +523,8 @@ dashboard = Dashboard(
             customer_notifier.arn,
             audit_recorder.arn,
             *(machine.arn for machine in reviews.machines),
+            sweeper.arn,
+            sales_report.arn,
         ],
         functions=[
             *(service.function.function_name for service in http_services),
@@ -524,6 +571,13 @@ pulumi.export("customerServiceTopicArn", customer_service_topic.topic_arn)
 for key, machine in reviews.by_output.items():
     pulumi.export(f"{key}Arn", machine.arn)
     pulumi.export(f"{key}TargetDlqUrl", machine.target_dlq.url)
+pulumi.export("sweeperArn", sweeper.arn)
+pulumi.export("sweeperScheduleName", sweeper.schedule_name)
+pulumi.export("sweeperScheduleDlqUrl", sweeper.schedule_dlq_url)
+pulumi.export("salesTableName", sales_report.table_name)
+pulumi.export("salesReportArn", sales_report.arn)
+pulumi.export("salesReportScheduleName", sales_report.schedule_name)
+pulumi.export("salesReportScheduleDlqUrl", sales_report.schedule_dlq_url)
 for key, consumer in (
     ("ordering", ordering),
     ("basketEvents", basket_events),

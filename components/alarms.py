@@ -76,14 +76,15 @@ def above(
 def stale_orders(
     name: str, parent: pulumi.Resource, service: pulumi.Input[str]
 ) -> aws.cloudwatch.MetricAlarm:
-    """The hook for the stale-order sweeper (not built yet): its component calls this with
-    its function's service name (`Function.service_name`), and its code emits
-    `Metric.STALE_ORDERS_FOUND` (EMF, the shop's namespace) for every PENDING order it
-    finds too old. One is enough to alarm: an order stuck PENDING holds its stock."""
+    """The sweeper's alarm (components/sweeper.py): its state machine puts
+    `Metric.STALE_ORDERS_FOUND` in the shop's namespace, with `service` its own name,
+    counting the PENDING orders and CHECKED_OUT baskets it found past their time
+    (PutMetricData from the workflow: EMF needs a function). One is enough to alarm: an
+    order stuck PENDING holds its stock, a stuck basket its customer."""
     return at_least_one(
         name,
         parent,
-        description="The sweeper found orders left PENDING: their stock is held",
+        description="The sweeper found orders left PENDING or baskets left CHECKED_OUT",
         namespace=NAMESPACE,
         metric_name=Metric.STALE_ORDERS_FOUND,
         dimensions={SERVICE_DIMENSION: service},

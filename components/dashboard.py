@@ -55,7 +55,7 @@ class Dashboard(pulumi.ComponentResource):
         stage = ["ApiId", args.api_id, "Stage", args.stage_name]
         graphs: list[tuple[str, list[list[Any]], str]] = [
             (
-                "Orders (placed, paid, failed)",
+                "Orders (placed, paid, failed, found stale)",
                 [[NAMESPACE, o.metric, SERVICE_DIMENSION, o.service] for o in args.orders],
                 "Sum",
             ),

@@ -55,6 +55,7 @@ class OperationsArgs:
 
 class Operations(pulumi.ComponentResource):
     topic_arn: pulumi.Output[str]
+    key_arn: pulumi.Output[str]  # a publisher of this account needs kms:GenerateDataKey on it
 
     def __init__(self, name: str, args: OperationsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("shop:index:Operations", name, None, opts)
@@ -131,7 +132,8 @@ class Operations(pulumi.ComponentResource):
         )
 
         self.topic_arn = self.topic.arn
-        self.register_outputs({"topic_arn": self.topic_arn})
+        self.key_arn = self.key.arn
+        self.register_outputs({"topic_arn": self.topic_arn, "key_arn": self.key_arn})
 
     def notify_on_every_alarm(self) -> pulumi.ResourceTransformation:
         """A stack transformation: every CloudWatch alarm created after it is registered

@@ -17,6 +17,7 @@ from typing import Any
 
 import pycountry
 
+from components import schedule_expressions
 from components.order_workflow import WORKFLOW_TYPES
 from components.queue_consumer import MAPPING_CONCURRENCY
 from components.reviews import COMPREHEND_LANGUAGES, MAX_CASE_SECONDS
@@ -104,6 +105,18 @@ def _sender(address: str) -> None:
         )
 
 
+def _schedule(expression: str) -> None:
+    wrong = schedule_expressions.problem(expression)
+    if wrong:
+        raise ValueError(f"is not a schedule expression EventBridge Scheduler accepts: {wrong}")
+
+
+def _timezone(name: str) -> None:
+    wrong = schedule_expressions.timezone_problem(name)
+    if wrong:
+        raise ValueError(f"is {wrong}")
+
+
 Rule = tuple[Callable[[Any], Any] | None, Callable[[Any], None] | None]  # (convert, check)
 
 
@@ -136,6 +149,10 @@ class StackSettings:
     caseEscalationSeconds: int  # the case workflow's HeartbeatSeconds
     caseTimeoutSeconds: int  # from opening to closing an unresolved case
     supportEmail: str  # subscribed to the customer-service topic when not empty
+    staleOrderMinutes: int  # a PENDING order or CHECKED_OUT basket is stale this long after
+    sweeperSchedule: str  # rate(…) or cron(…) (components/schedule_expressions.py)
+    salesReportSchedule: str  # cron(…), in salesReportTimezone
+    salesReportTimezone: str  # an IANA time zone name
 
     @classmethod
     def names(cls) -> list[str]:
@@ -189,6 +206,10 @@ RULES: dict[str, Rule] = {
     "caseEscalationSeconds": (_integer, _within(1, MAX_CASE_SECONDS)),
     "caseTimeoutSeconds": (_integer, _within(2, MAX_CASE_SECONDS)),
     "supportEmail": (None, _email),
+    "staleOrderMinutes": (_integer, _within(1, 24 * 60)),
+    "sweeperSchedule": (None, _schedule),
+    "salesReportSchedule": (None, _schedule),
+    "salesReportTimezone": (None, _timezone),
 }
 # Settings checked against another, once each is valid on its own:
 # (setting, the other, the relation that must hold, what it accepts).

@@ -1,7 +1,7 @@
 """State machines (helpers, not components): every state machine of the shop is built by
 logged_state_machine, under its owner (its log group, tracing, alarms on failed and on
-timed-out executions); machine_role gives one its role, and started_by_rule has a rule
-start it."""
+timed-out executions); machine_role gives one its role, express_machine is both for an
+EXPRESS machine, and started_by_rule has a rule start it."""
 
 import json
 from collections.abc import Mapping, Sequence
@@ -160,6 +160,42 @@ def logged_state_machine(
 
 
 @dataclass
+class ExpressMachine:
+    """An EXPRESS state machine and the role it runs with."""
+
+    role: MachineRole
+    built: LoggedStateMachine
+
+
+def express_machine(
+    name: str,
+    owner: pulumi.Resource,
+    *,
+    state_machine_name: str,
+    statements: Sequence[dict[str, Any]],
+    definition: pulumi.Input[str],
+    log_retention_days: int,
+    alarm_description: str,
+    depends_on: Sequence[pulumi.Resource] = (),
+) -> ExpressMachine:
+    """machine_role, then logged_state_machine (EXPRESS): the shape of every EXPRESS machine
+    of the shop, whether a rule or a schedule starts it."""
+    runs = machine_role(name, owner, state_machine_name, statements)
+    built = logged_state_machine(
+        name,
+        owner,
+        state_machine_name=state_machine_name,
+        workflow_type="EXPRESS",
+        role_arn=runs.role.arn,
+        definition=definition,
+        log_retention_days=log_retention_days,
+        alarm_description=alarm_description,
+        depends_on=[runs.policy, *depends_on],
+    )
+    return ExpressMachine(runs, built)
+
+
+@dataclass
 class StartedMachine:
     """An EXPRESS state machine that a rule starts, and everything it is built with."""
 
@@ -182,20 +218,19 @@ def express_machine_started_by_rule(
     rule_description: str,
     depends_on: Sequence[pulumi.Resource] = (),
 ) -> StartedMachine:
-    """machine_role, logged_state_machine (EXPRESS) and started_by_rule, in that order: the
-    shape of the customer notifier and the audit recorder."""
-    runs = machine_role(name, owner, machine_name, statements)
-    machine = logged_state_machine(
+    """express_machine, then started_by_rule: the shape of the customer notifier and the
+    audit recorder."""
+    express = express_machine(
         name,
         owner,
         state_machine_name=machine_name,
-        workflow_type="EXPRESS",
-        role_arn=runs.role.arn,
+        statements=statements,
         definition=definition,
         log_retention_days=log_retention_days,
         alarm_description=alarm_description,
-        depends_on=[runs.policy, *depends_on],
+        depends_on=depends_on,
     )
+    runs, machine = express.role, express.built
     start = started_by_rule(
         name,
         owner,

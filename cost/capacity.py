@@ -18,6 +18,8 @@ from cost.program import Program
 from ordering.status_index import INDEX as STATUS_INDEX
 from ordering.status_index import SHARDS
 
+SALES_TABLE = "sales-report-table"  # the SalesReport component's counters (ordering/sales.py)
+
 RATES = (100, 1_000, 10_000)
 PATHS = (
     "browse",
@@ -241,6 +243,16 @@ def limits(program: Program, measured: dict[str, Any], catalogue: Catalogue) -> 
         status,
         "ordering/status_index.py SHARDS (re-shard the stored orders)",
     )
+    counters = _units(measured, SALES_TABLE, "write") / SHARDS
+    if counters:
+        add(
+            checkout,
+            f"DynamoDB: the day's sales counters, one of {SHARDS} shards",
+            "dynamodb_partition_write",
+            counters,  # each order's changes count on its own shard's item, in transactions
+            "more shards (ordering/sales.py open_period); concurrent counts conflict and are "
+            "retried well before the item's limit",
+        )
     busiest = max(
         ("orders-table", "products-table", "stock-table", "basket-table"),
         key=lambda t: _units(measured, t, "write"),

@@ -1,4 +1,5 @@
-"""`python -m localcloud` (what `make local` runs) and `python -m localcloud token`."""
+"""`python -m localcloud` (what `make local` runs), `python -m localcloud token` and
+`python -m localcloud schedule fire|list`."""
 
 import time
 
@@ -10,8 +11,9 @@ import os  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
 from collections.abc import Callable  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
-from typing import TYPE_CHECKING  # noqa: E402
+from typing import TYPE_CHECKING, Any  # noqa: E402
 
 if TYPE_CHECKING:
     from localcloud.cloud import LocalCloud
@@ -66,18 +68,23 @@ def _catch_stop_signals() -> Callable[[], object]:
     return lambda: os.read(read_end, 1)
 
 
-def _token(args: argparse.Namespace) -> int:
-    import boto3  # noqa: PLC0415
+def _emulator_client(outputs: dict[str, str], service: str) -> Any:
+    """A client of the running local cloud's emulator (its outputs say where)."""
+    import boto3  # noqa: PLC0415 - only these commands need it
 
-    outputs = json.loads((args.state_dir / "outputs.json").read_text())
-    username = outputs["demoUsers"].get(args.user, args.user)
-    cognito = boto3.client(
-        "cognito-idp",
+    return boto3.client(
+        service,  # type: ignore[call-overload]  # one of the services the local cloud runs
         endpoint_url=outputs["awsEndpointUrl"],
         region_name=outputs["region"],
         aws_access_key_id="local",
         aws_secret_access_key="local",  # noqa: S106
     )
+
+
+def _token(args: argparse.Namespace) -> int:
+    outputs = json.loads((args.state_dir / "outputs.json").read_text())
+    username = outputs["demoUsers"].get(args.user, args.user)
+    cognito = _emulator_client(outputs, "cognito-idp")
     result = cognito.initiate_auth(
         ClientId=outputs["userPoolClientId"],
         AuthFlow="USER_PASSWORD_AUTH",
@@ -85,6 +92,40 @@ def _token(args: argparse.Namespace) -> int:
     )
     print(result["AuthenticationResult"]["AccessToken"])
     return 0
+
+
+def _schedule(args: argparse.Namespace) -> int:
+    """The running local cloud's schedules, read from its emulator: list them, or fire one
+    now (the start the local scheduler makes at its time), optionally waiting for the end."""
+    from localcloud.scheduler import Schedule, fire  # noqa: PLC0415
+
+    outputs = json.loads((args.state_dir / "outputs.json").read_text())
+    scheduler = _emulator_client(outputs, "scheduler")
+    names = [s["Name"] for s in scheduler.list_schedules()["Schedules"]]
+    if args.action == "list":
+        for name in names:
+            described = scheduler.get_schedule(Name=name)
+            print(name, described["ScheduleExpression"], described["ScheduleExpressionTimezone"])
+        return 0
+    # A name, or the end of one that only one schedule has ("sweeper").
+    matches = [n for n in names if n == args.name] or [
+        n for n in names if n.endswith(f"-{args.name}")
+    ]
+    if len(matches) != 1:
+        print(f"no one schedule is called {args.name!r}; the schedules: {', '.join(names)}")
+        return 2
+    schedule = Schedule.from_description(scheduler.get_schedule(Name=matches[0]))
+    stepfunctions = _emulator_client(outputs, "stepfunctions")
+    execution = fire(schedule, stepfunctions, datetime.now(UTC))
+    print(execution, flush=True)
+    if not args.wait:
+        return 0
+    while (
+        status := stepfunctions.describe_execution(executionArn=execution)["status"]
+    ) == "RUNNING":
+        time.sleep(0.2)
+    print(status)
+    return 0 if status == "SUCCEEDED" else 1
 
 
 def main() -> int:
@@ -125,11 +166,22 @@ def main() -> int:
     )
     token.add_argument("user", help="customer, admin, or an e-mail address")
     token.add_argument("--password")
+    schedule = commands.add_parser(
+        "schedule", help="the running local cloud's schedules: list, fire now"
+    )
+    actions = schedule.add_subparsers(dest="action", required=True)
+    actions.add_parser("list", parents=[common], help="every schedule, its expression and zone")
+    fire_now = actions.add_parser(
+        "fire", parents=[common], help="start a schedule's target now, as at its time"
+    )
+    fire_now.add_argument("name", help="the schedule's name, or its end (sweeper)")
+    fire_now.add_argument("--wait", action="store_true", help="until the execution ends")
     argv = sys.argv[1:]
-    if not argv or argv[0] not in {"up", "token", "-h", "--help"}:
+    if not argv or argv[0] not in {"up", "token", "schedule", "-h", "--help"}:
         argv = ["up", *argv]
     args = parser.parse_args(argv)
-    return _token(args) if args.command == "token" else _up(args)
+    run = {"token": _token, "schedule": _schedule}.get(args.command, _up)
+    return run(args)
 
 
 if __name__ == "__main__":

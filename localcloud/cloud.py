@@ -1,5 +1,5 @@
-"""The local cloud: emulator, provisioning, workers, gateway, pollers, relay, pipe
-players, outbox, seed data, demo users; started in that order and stopped in reverse.
+"""The local cloud: emulator, provisioning, workers, gateway, pollers, relay, scheduler,
+pipe players, outbox, seed data, demo users; started in that order and stopped in reverse.
 
 The emulator's process is spawned first, before this process imports boto3 and
 Pulumi: it boots while the program is evaluated, and the first resource waits
@@ -26,6 +26,8 @@ from localcloud.pipes import description as pipes_description
 from localcloud.pollers import Mapping, Poller
 from localcloud.relay import Relayer
 from localcloud.relay import description as relay_description
+from localcloud.scheduler import Schedule, Scheduler
+from localcloud.scheduler import description as schedules_description
 from localcloud.sentiment import PATCH as SENTIMENT_STAND_IN
 from localcloud.sentiment import WORDS_FILE
 from localcloud.workers import DEFAULT_CONCURRENCY, Console, Invocation, Workers
@@ -95,6 +97,7 @@ class LocalCloud:
         self.pipes: list[PipePlayer] = []
         self.outbox: Outbox | None = None
         self.relayer: Relayer | None = None
+        self.scheduler: Scheduler | None = None
         self.deployment: Deployment | None = None
         self._stopping = threading.Lock()
         # The provisioning's mocks: their boto3 session makes the clients.
@@ -185,6 +188,7 @@ class LocalCloud:
                 else None,
             )
             self.relayer.start()
+            self.start_scheduler(sqs)
             self.pipes = pipes.result()
             for player in self.pipes:
                 player.start()
@@ -285,6 +289,21 @@ class LocalCloud:
             console=self.console,
         )
 
+    def start_scheduler(self, sqs: Any) -> None:
+        self.scheduler = Scheduler(
+            self.schedules(), self.client("stepfunctions"), sqs, self.console
+        )
+        self.scheduler.start()
+
+    def schedules(self) -> list[Schedule]:
+        """The program's schedules, as the emulator stores them (GetSchedule)."""
+        assert self.deployment is not None, "start() first"
+        scheduler = self.client("scheduler")
+        return [
+            Schedule.from_description(scheduler.get_schedule(Name=schedule.outputs["name"]))
+            for schedule in self.deployment.of_type("aws:scheduler/schedule:Schedule")
+        ]
+
     def pipe_players(self, sqs: Any) -> list[PipePlayer]:
         """A player per pipe, from the pipe's definition as the emulator stores it."""
         assert self.deployment is not None, "start() first"
@@ -380,6 +399,8 @@ class LocalCloud:
             player.stop()
         if self.relayer:
             self.relayer.stop()
+        if self.scheduler:
+            self.scheduler.stop()
         if self.outbox:
             self.outbox.stop()
         if self.gateway:
@@ -481,6 +502,9 @@ mapping's
   SES sends nothing (identities need no DNS or DKIM): the outbox records each e-mail;
   EventBridge pipes (moto moves nothing) are played from their DynamoDB streams:
   {pipes_description(self.pipes)}.
+  EventBridge Scheduler schedules (moto stores them, fires none) are fired by the local
+  scheduler, on time in their time zones (fire one now: python -m localcloud schedule fire <name>):
+    {schedules_description(self.scheduler) if self.scheduler else "none"}
   {self._patches_line()}
   Not emulated (recorded only): {unemulated}
   Stored but not enforced locally: {"; ".join(NOT_ENFORCED)}

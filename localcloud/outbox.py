@@ -85,11 +85,11 @@ class Outbox:
             "attributes": attributes,
         }
         self._append(entry)
-        self.console.line(
-            "notification",
-            f"{attributes.get('eventType', '?')} → "
-            f"{attributes.get('email', '?')}: {entry['message']}",
-        )
+        if "eventType" in attributes:  # an order outcome (the customer notifier's feed)
+            said = f"{attributes['eventType']} → {attributes.get('email', '?')}: {entry['message']}"
+        else:  # an alarm, a budget alert, a report: its subject
+            said = f"{str(entry['topicArn']).rsplit(':', 1)[-1]}: {entry['subject']}"
+        self.console.line("notification", said)
 
     def _record_email(self, email: "SentEmail") -> None:
         self._append(

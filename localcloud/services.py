@@ -24,6 +24,7 @@ Service = Literal[
     "dynamodbstreams",
     "appsync",
     "budgets",
+    "scheduler",
 ]
 
 BOTO3_TO_MOTO: dict[Service, str] = {
@@ -46,6 +47,7 @@ BOTO3_TO_MOTO: dict[Service, str] = {
     "dynamodbstreams": "dynamodbstreams",
     "appsync": "appsync",
     "budgets": "budgets",
+    "scheduler": "scheduler",
 }
 
 # The name a service's requests are signed with, where it is not the boto3 name:
@@ -88,4 +90,5 @@ WARM_UP_REQUESTS: dict[str, dict[str, str]] = {
         "target": "DynamoDBStreams_20120810.ListStreams",
     },
     "appsync": {"method": "GET", "path": "/v1/apis"},
+    "scheduler": {"method": "GET", "path": "/schedules"},
 }

@@ -20,11 +20,9 @@ preview" note.
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import datetime
 from functools import partial
 from typing import Any
 
-from aws_croniter import AwsCroniter  # type: ignore[import-untyped]  # ships no type hints
 from pulumi_policy import (
     EnforcementLevel,
     Policy,
@@ -42,6 +40,7 @@ from components.iam import LOG_DELIVERY_ACTIONS, TRACING_ACTIONS
 from components.pipeline import PIPELINE_TAG
 from components.queue_consumer import MAPPING_CONCURRENCY
 from components.queues import DLQ_RETENTION_SECONDS
+from components.schedule_expressions import problem as schedule_problem
 from components.stack_settings import LOG_RETENTION_DAYS
 from shop_common.metric_names import NAMESPACE
 
@@ -86,6 +85,7 @@ RESOURCELESS_ACTIONS = frozenset(
         "dynamodb:ListStreams",  # a pipe's: lists stream ARNs, reads no records
         "comprehend:DetectSentiment",  # the review analysis': a synchronous call on text
         "states:SendTaskSuccess",  # the case resumer's: a callback task token names no ARN
+        "cloudwatch:PutMetricData",  # a state machine's metrics (the sweeper's): by namespace
     }
 )
 ACCESS_LOG_FIELDS = frozenset({"requestId", "status", "routeKey", "ip"})
@@ -104,8 +104,6 @@ POWERTOOLS_LAYER = re.compile(
     rf"arn:aws[a-z-]*:lambda:[a-z0-9-]+:{POWERTOOLS_LAYER_ACCOUNT}:layer:"
     rf"AWSLambdaPowertoolsPythonV3-{RUNTIME.replace('.', '')}-{ARCHITECTURE}:\d+"
 )
-RATE = re.compile(r"rate\((?P<value>\d+) (?P<unit>minutes?|hours?|days?)\)")
-AT_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
 
 Props = Mapping[str, Any]
 Check = Callable[[Props], Iterator[str]]
@@ -247,8 +245,8 @@ class Stack:
     def dead_letter_references(
         self,
     ) -> tuple[list[tuple[PolicyResource, str]], UnknownValueError | None]:
-        """(referrer, DLQ ARN) for each queue's redrive, target and stream pipe that
-        names a DLQ, and the first unknown that hid one."""
+        """(referrer, DLQ ARN) for each queue's redrive, target, stream pipe and schedule
+        that names a DLQ, and the first unknown that hid one."""
         references: list[tuple[PolicyResource, str]] = []
         unknown: UnknownValueError | None = None
         for resource in self.resources:
@@ -280,6 +278,8 @@ def _dead_letter_arns(resource: PolicyResource) -> list[str]:
             _dig(props, "sourceParameters", kind, "deadLetterConfig", "arn")
             for kind in STREAM_SOURCES
         ]
+    elif resource.resource_type == SCHEDULE:
+        arns = [_dig(props, "target", "deadLetterConfig", "arn")]
     else:
         return []
     return [arn for arn in arns if arn]
@@ -365,6 +365,17 @@ def _target_retries_explicitly(props: Props) -> Iterator[str]:
         yield "retryPolicy.maximumRetryAttempts is not above 0: a failed delivery is not retried"
     if not (retry.get("maximumEventAgeInSeconds") or 0) >= 60:
         yield "retryPolicy.maximumEventAgeInSeconds is under 60 (EventBridge's minimum)"
+
+
+def _schedule_target(check: Check) -> Check:
+    """A target check on a schedule's `target` (Scheduler retries and dead-letters the
+    invocation of its target as EventBridge does an event's delivery)."""
+
+    def on_target(props: Props) -> Iterator[str]:
+        for message in check(props.get("target") or {}):
+            yield f"target.{message}"
+
+    return on_target
 
 
 def _stream_pipe_retries_then_dead_letters(props: Props) -> Iterator[str]:
@@ -556,55 +567,12 @@ def _express_does_not_wait(props: Props) -> Iterator[str]:
             )
 
 
-def _rate_problem(expression: str, at_allowed: bool) -> str | None:
-    rate = RATE.fullmatch(expression)
-    if rate is None:
-        return "a rate is rate(<value> <minute(s)|hour(s)|day(s)>)"
-    value, unit = rate["value"], rate["unit"]
-    if int(value) < 1 or value.startswith("0"):
-        return "a rate's value is a whole number from 1"
-    if unit.endswith("s") == (int(value) == 1):
-        return f"the unit is singular for a value of 1 and plural otherwise, not {unit!r}"
-    return None
-
-
-def _cron_problem(expression: str, at_allowed: bool) -> str | None:
-    try:
-        AwsCroniter(expression.removeprefix("cron(").removesuffix(")"))
-    except ValueError as error:
-        return f"not an AWS cron expression (6 fields, ? in day-of-month or day-of-week): {error}"
-    return None
-
-
-def _at_problem(expression: str, at_allowed: bool) -> str | None:
-    if not at_allowed:
-        return "at(...) is for EventBridge Scheduler schedules, not rules"
-    moment = expression.removeprefix("at(").removesuffix(")")
-    try:
-        datetime.strptime(moment, "%Y-%m-%dT%H:%M:%S")  # a time in the schedule's zone
-    except ValueError:
-        moment = ""
-    return None if AT_TIME.fullmatch(moment) else "at() takes yyyy-mm-ddThh:mm:ss"
-
-
-SCHEDULE_FORMS = {"rate(": _rate_problem, "cron(": _cron_problem, "at(": _at_problem}
-
-
-def schedule_problem(expression: str, at_allowed: bool) -> str | None:
-    """What is wrong with an EventBridge schedule expression, or None.
-    https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html"""
-    for opening, problem in SCHEDULE_FORMS.items():
-        if expression.startswith(opening) and expression.endswith(")"):
-            return problem(expression, at_allowed)
-    return "not rate(...), cron(...) or at(...)"
-
-
 def _schedule_valid(at_allowed: bool) -> Check:
     def check(props: Props) -> Iterator[str]:
         expression = props.get("scheduleExpression")
         if expression is None:
             return
-        problem = schedule_problem(str(expression), at_allowed)
+        problem = schedule_problem(str(expression), at_allowed=at_allowed)
         if problem:
             yield f"scheduleExpression {expression!r}: {problem}"
 
@@ -917,9 +885,9 @@ POLICIES: list[Policy] = [
     ),
     _stack_policy(
         "sqs-dead-letter-queues",
-        "Every DLQ (of a queue, an EventBridge target or a pipe) is a queue of the stack, "
-        "used by one referrer only, keeps messages 14 days and has an alarm.",
-        ([QUEUE, TARGET, PIPE], _dead_letter_queue_exists),
+        "Every DLQ (of a queue, an EventBridge target, a pipe or a schedule) is a queue of "
+        "the stack, used by one referrer only, keeps messages 14 days and has an alarm.",
+        ([QUEUE, TARGET, PIPE, SCHEDULE], _dead_letter_queue_exists),
         ([QUEUE], _dead_letter_queue_keeps_and_alarms),
     ),
     _resource_policy(
@@ -942,6 +910,13 @@ POLICIES: list[Policy] = [
         [TARGET],
         _target_has_dlq,
         _target_retries_explicitly,
+    ),
+    _resource_policy(
+        "scheduler-schedule-dlq-and-retry",
+        "Every EventBridge Scheduler schedule's target has a DLQ and an explicit retry policy.",
+        [SCHEDULE],
+        _schedule_target(_target_has_dlq),
+        _schedule_target(_target_retries_explicitly),
     ),
     _stack_policy(
         "sqs-queue-policy-only-its-rule",

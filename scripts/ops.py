@@ -23,6 +23,9 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 
+import components  # noqa: F401 - first: it makes the functions' declarations importable
+from ordering.workflow import REFUND_SUFFIX, execution_name
+
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_events import EventBridgeClient
@@ -263,14 +266,23 @@ def story(stack: Stack, order_id: str, say: Say = print) -> list[dict[str, Any]]
     for event in found:
         say(f"  {event['time']}  {event['detailType']}  ({event['eventId']})")
     sfn = stack.stepfunctions()
-    for output, suffix in (("stateMachineArn", ""), ("refundStateMachineArn", "-refund")):
-        machine = stack.output(output)
-        execution = f"{machine.replace(':stateMachine:', ':execution:')}:{order_id}{suffix}"
+
+    def show(output: str, name: str) -> bool:
+        execution = f"{stack.output(output).replace(':stateMachine:', ':execution:')}:{name}"
         try:
             described = sfn.describe_execution(executionArn=execution)
         except sfn.exceptions.ExecutionDoesNotExist:
-            continue
-        say(f"execution {order_id}{suffix}: {described['status']} ({execution})")
+            return False
+        say(f"execution {name}: {described['status']} ({execution})")
+        return True
+
+    # The order's execution, its re-drives' ({orderId}-r1, -r2, …: the sweeper's) until one
+    # is missing, and its refund's.
+    show("stateMachineArn", order_id)
+    redrive = 1
+    while show("stateMachineArn", execution_name(order_id, redrive)):
+        redrive += 1
+    show("refundStateMachineArn", f"{order_id}{REFUND_SUFFIX}")
     say(
         "function log lines: CloudWatch Logs Insights over /aws/lambda/<prefix>-*, "
         f"filter correlation_id = '{order_id}' (docs/runbooks.md)"

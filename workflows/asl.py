@@ -29,6 +29,9 @@ SNS_TRANSIENT = [
 # AWS SDK integrations name errors <Service>.<Exception> (Step Functions' guide).
 SES_TRANSIENT = ["SesV2.TooManyRequestsException"]
 CONDITION_FAILED = "DynamoDB.ConditionalCheckFailedException"
+# The same transient errors, as the AWS SDK integrations name them (DynamoDb.…, not the
+# optimized integration's DynamoDB.…): Query and TransactWriteItems have no optimized one.
+DYNAMODB_SDK_TRANSIENT = [name.replace("DynamoDB.", "DynamoDb.") for name in DYNAMODB_TRANSIENT]
 
 
 @dataclass(frozen=True)
@@ -165,3 +168,9 @@ def machine(comment: str, start_at: str, states: dict[str, State]) -> dict[str, 
         "StartAt": start_at,
         "States": {name: state for name, state in states.items() if name in reached},
     }
+
+
+def map_processor(start_at: str, states: dict[str, State]) -> dict[str, Any]:
+    """An inline Map's states, checked as a machine's are."""
+    checked = machine("", start_at, states)
+    return {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": start_at, "States": checked["States"]}

@@ -4,7 +4,10 @@ Direct service integrations only (DynamoDB, EventBridge): no Lambda. The payment
 provider is reached through the seam in workflows/payment.py.
 Input: {orderId, userId, email, totalPrice, currency, paymentToken, shard, stockReservedAt}
 (shop_common.models.OrderWorkflowInput; `shard` is the order's byStatus shard,
-`stockReservedAt` when the ordering consumer started payment).
+`stockReservedAt` when the ordering consumer started payment), or, to end a stale order
+the sweeper re-drove in vain, {orderId, userId, shard, expire: true} (OrderExpiryInput):
+LoadOrder → OrderExpired → MarkExpired (PAYMENT_FAILED, `expired`; no stockReservedAt:
+whether its stock was reserved is not known).
 
     LoadOrder → CheckOrderStatus → AuthorizePayment (provider) → approved | declined
       approved → MarkOrderPaid → CapturePayment → PublishOrderPaid → Paid
@@ -101,12 +104,27 @@ def _validation(orders_table: str) -> dict[str, Any]:
             "Choices": [
                 {"Variable": "$.stored.Item", "IsPresent": False, "Next": "OrderNotFound"},
                 {
+                    "And": [
+                        {"Variable": "$.stored.Item.status.S", "StringEquals": "PENDING"},
+                        {"Variable": "$.expire", "IsPresent": True},
+                    ],
+                    "Next": "OrderExpired",
+                },
+                {
                     "Variable": "$.stored.Item.status.S",
                     "StringEquals": "PENDING",
                     "Next": "AuthorizePayment",
                 },
             ],
             "Default": "OrderNoLongerPending",
+        },
+        "OrderExpired": {
+            "Type": "Pass",
+            "Comment": "A stale order the sweeper re-drove in vain (ordering/service.py "
+            "redrive): end it as a failed payment, so its stock and basket are given back.",
+            "Result": {"approved": False, "reason": "expired"},
+            "ResultPath": "$.payment",
+            "Next": "MarkExpired",
         },
     }
 
@@ -167,6 +185,14 @@ def _payment_failed(orders_table: str, event_bus: str) -> dict[str, Any]:
                 "paymentFailedAt": "$$.State.EnteredTime",
                 **_STOCK_RESERVED,
             },
+        )
+        | {"Catch": _settled_once("OrderLeftPending")},
+        # An expired order's input has no stockReservedAt: its timeline shows no reservation.
+        "MarkExpired": _set_status(
+            orders_table,
+            "PAYMENT_FAILED",
+            "PublishOrderPaymentFailed",
+            {"paymentFailureReason": "$.payment.reason", "paymentFailedAt": "$$.State.EnteredTime"},
         )
         | {"Catch": _settled_once("OrderLeftPending")},
         "PublishOrderPaymentFailed": publish(

@@ -1,13 +1,19 @@
-"""Baskets table access. Key: userId. Writes are optimistic: `version` must match."""
+"""Baskets table access. Key: userId. Writes are optimistic: `version` must match.
+
+GSI byCheckout (checkoutShard, staleAfter): sparse, only checked-out baskets carry its
+keys (set at checkout, removed when the basket reopens; an emptied basket is deleted),
+so the sweeper (workflows/sweeper.py) finds the ones checked out too long ago. Its
+shards are the orders' byStatus shards (ordering.status_index), of the basket's order."""
 
 import contextlib
 from typing import TYPE_CHECKING, Final, cast
 
 from shop_common import clients, events, outbox
 from shop_common.contracts import DetailType
-from shop_common.dynamo import conditional_check_failed, from_item, now, to_attribute, to_item
+from shop_common.dynamo import conditional_check_failed, from_item, to_attribute, to_item
 from shop_common.models import CheckoutBasket, StoredBasket
 from shop_common.settings import Env, once, variable
+from shop_common.times import STALE_AFTER, now
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import PutTypeDef, UpdateTypeDef
@@ -21,6 +27,8 @@ class ConcurrentUpdate(RuntimeError):
 
 
 KEY = "userId"  # the table's key (the program builds the table from it)
+CHECKOUT_INDEX = "byCheckout"
+CHECKOUT_INDEX_KEY = ("checkoutShard", STALE_AFTER)
 _table = once(lambda: variable(Env.TABLE_NAME))
 
 
@@ -138,7 +146,8 @@ def unlock_for_order(user_id: str, order_id: str) -> bool:
             Key={"userId": {"S": user_id}},
             UpdateExpression=(
                 "SET #status = :active, version = version + :one, updatedAt = :now "
-                "REMOVE orderId, charge, pendingCheckout, paymentToken"
+                "REMOVE orderId, charge, pendingCheckout, paymentToken, "
+                f"{', '.join(CHECKOUT_INDEX_KEY)}"
             ),
             ConditionExpression="orderId = :orderId",
             ExpressionAttributeNames={"#status": "status"},

@@ -7,8 +7,8 @@ from typing import overload
 
 from basket import catalog, repository
 from basket.repository import ACTIVE, CHECKED_OUT, ConcurrentUpdate
+from ordering.status_index import shard_of
 from shop_common.contracts import DetailType
-from shop_common.dynamo import now
 from shop_common.errors import Conflict, NotFound
 from shop_common.limits import TRANSACT_WRITE_MAX_ITEMS
 from shop_common.models import (
@@ -23,6 +23,7 @@ from shop_common.models import (
     StoredBasket,
 )
 from shop_common.settings import Env, once, variable
+from shop_common.times import now, stale_after
 
 _ATTEMPTS = 3
 # A basket becomes an order whose lines the stock keeper reserves in one DynamoDB
@@ -209,6 +210,9 @@ def checkout(user_id: str, request: CheckoutInput) -> CheckoutAccepted:
             },
             # Never in an event: the ordering service reads it when payment starts.
             "paymentToken": request["paymentToken"],
+            # In the byCheckout index until it reopens: the sweeper finds it if it stays.
+            "checkoutShard": str(shard_of(data["orderId"])),
+            "staleAfter": stale_after(),
         }
         try:
             written = repository.check_out(locked, data)  # with CheckoutBasket

@@ -1,29 +1,48 @@
 """Orders table access. Key: orderId; GSI byUser (userId, createdAt) for "my orders";
-GSI byStatus (statusShard, createdAt) for every order of a status (ordering.status_index)."""
+GSI byStatus (statusShard, createdAt) for every order of a status (ordering.status_index).
+The status changes the ordering consumer makes are counted in the day's sales
+(ordering/sales.py) in the same transaction."""
 
+import random
+import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Final, cast
 
+from ordering import sales
 from ordering.status_index import INDEX, PARTITION_KEY, SHARDS, SORT_KEY, shard_of, status_shard
 from shop_common import clients, outbox
 from shop_common.contracts import DetailType
 from shop_common.dynamo import (
     Item,
+    cancellation_codes,
     conditional_check_failed,
     decode_page_positions,
     decode_page_token,
     encode_page_positions,
     encode_page_token,
     from_item,
-    now,
     to_item,
 )
 from shop_common.events import stable_event_id
-from shop_common.models import Order, OrderCancelled, OrderChanges, OrderShipped, ShipmentInput
+from shop_common.models import (
+    Number,
+    Order,
+    OrderCancelled,
+    OrderChanges,
+    OrderShipped,
+    PaymentFailureReason,
+    RejectionReason,
+    ShipmentInput,
+)
 from shop_common.settings import Env, once, variable
+from shop_common.times import STALE_AFTER, now, stale_after
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.type_defs import QueryInputTypeDef, UpdateTypeDef
+    from mypy_boto3_dynamodb.type_defs import (
+        QueryInputTypeDef,
+        TransactWriteItemTypeDef,
+        UpdateTypeDef,
+    )
 
 # The table's key and its indexes' (the program builds the table from these).
 KEY = "orderId"
@@ -41,6 +60,10 @@ _STATUS_PAGE_KEYS = {"orderId", PARTITION_KEY, SORT_KEY}
 
 
 _table = once(lambda: variable(Env.TABLE_NAME))
+_sales = once(lambda: variable(Env.SALES_TABLE_NAME))
+_COUNTING_ATTEMPTS = 3  # a counting transaction that met another on the same counters
+PAYMENT_FAILED: Final = "PAYMENT_FAILED"
+REFUNDED: Final = "REFUNDED"  # a counted outcome (the order stays CANCELLED)
 
 
 # The table holds the orders that create() wrote, as the workflow and update_if_open changed them.
@@ -53,20 +76,63 @@ def _status_shard(order_id: str, status: str) -> dict[str, str]:
     return {PARTITION_KEY: status_shard(status, shard_of(order_id))}
 
 
+def _count(order_id: str, counts: Mapping[str, int]) -> "TransactWriteItemTypeDef":
+    """ADD `counts` to the open sales counters of the order's shard (ordering/sales.py)."""
+    names = {f"#c{n}": counter for n, counter in enumerate(counts)}
+    return {
+        "Update": {
+            "TableName": _sales(),
+            "Key": {sales.KEY: {"S": sales.open_period(shard_of(order_id))}},
+            "UpdateExpression": "ADD " + ", ".join(f"{name} :{name[1:]}" for name in names),
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": {
+                f":c{n}": {"N": str(value)} for n, value in enumerate(counts.values())
+            },
+        }
+    }
+
+
+def _counted(order_id: str, change: "TransactWriteItemTypeDef", counts: Mapping[str, int]) -> bool:
+    """Make the change and count it in the day's sales, in one transaction: False when the
+    change's own condition refused it (then nothing is written, nothing counted). A
+    transaction that met another on the same counters (TransactionConflict) is tried again."""
+    dynamodb = clients.dynamodb()
+    for attempt in range(1, _COUNTING_ATTEMPTS + 1):
+        try:
+            dynamodb.transact_write_items(TransactItems=[change, _count(order_id, counts)])
+        except dynamodb.exceptions.TransactionCanceledException as error:
+            codes = cancellation_codes(error)
+            if codes[:1] == ["ConditionalCheckFailed"]:
+                return False
+            if "TransactionConflict" not in codes or attempt == _COUNTING_ATTEMPTS:
+                raise  # throttled, or busy for too long: the record fails and comes back
+            time.sleep(random.uniform(0.01, 0.05) * attempt)  # noqa: S311 - jitter, not a secret
+            continue
+        return True
+    raise AssertionError("unreachable")
+
+
 def create(order: Order) -> Order | None:
-    """Store a new order; if it already exists, store nothing and return the existing one."""
-    stored = {**order, **_status_shard(order["orderId"], order["status"])}
-    try:
-        clients.dynamodb().put_item(
-            TableName=_table(),
-            Item=to_item(stored),
-            ConditionExpression="attribute_not_exists(orderId)",
-            ReturnValuesOnConditionCheckFailure="ALL_OLD",
-        )
-    except conditional_check_failed() as error:
-        # ReturnValuesOnConditionCheckFailure: the stored order comes with the error.
-        return _order(cast(Item, error.response.get("Item", {})))
-    return None
+    """Store a new order and count it placed; if it already exists, store nothing and
+    return the existing one. It is stale (for the sweeper) if it is still PENDING after
+    `staleAfter`."""
+    stored = {
+        **order,
+        **_status_shard(order["orderId"], order["status"]),
+        STALE_AFTER: stale_after(),
+    }
+    put: TransactWriteItemTypeDef = {
+        "Put": {
+            "TableName": _table(),
+            "Item": to_item(stored),
+            "ConditionExpression": "attribute_not_exists(orderId)",
+        }
+    }
+    if _counted(order["orderId"], put, {sales.PLACED: 1}):
+        return None
+    existing = get(order["orderId"], consistent=True)
+    assert existing is not None  # the condition found it
+    return existing
 
 
 def get(order_id: str, consistent: bool = False) -> Order | None:
@@ -87,8 +153,34 @@ def pending(order_id: str) -> Order | None:
     return order if order["status"] == PENDING else None
 
 
-def reject(order_id: str, reason: str, product_ids: list[str]) -> bool:
-    """PENDING → REJECTED (with the lines that could not be had);
+def redrives(order: Order) -> int:
+    """How often the sweeper re-drove the order (a stored attribute, not the API's)."""
+    stored: Mapping[str, object] = order
+    return int(str(stored.get("redrives", 0)))
+
+
+def claim_redrive(order_id: str, swept_at: str) -> int | None:
+    """Count one more re-drive of a PENDING order the sweep at `swept_at` found stale:
+    the re-drive's number, or None if the order is no longer PENDING or this sweep's
+    finding was handled already (a repeated delivery; a later sweep counts again)."""
+    try:
+        response = clients.dynamodb().update_item(
+            TableName=_table(),
+            Key={"orderId": {"S": order_id}},
+            UpdateExpression="SET lastSweptAt = :swept ADD redrives :one",
+            ConditionExpression="#status = :pending AND "
+            "(attribute_not_exists(lastSweptAt) OR lastSweptAt < :swept)",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues=to_item({":swept": swept_at, ":one": 1, ":pending": PENDING}),
+            ReturnValues="UPDATED_NEW",
+        )
+    except conditional_check_failed():
+        return None
+    return int(str(response["Attributes"]["redrives"]["N"]))
+
+
+def reject(order_id: str, reason: RejectionReason, product_ids: list[str]) -> bool:
+    """PENDING → REJECTED (with the lines that could not be had), counted;
     False when the order is not PENDING any more."""
     values = to_item(
         {
@@ -100,20 +192,17 @@ def reject(order_id: str, reason: str, product_ids: list[str]) -> bool:
             ":pending": PENDING,
         }
     )
-    try:
-        clients.dynamodb().update_item(
-            TableName=_table(),
-            Key={"orderId": {"S": order_id}},
-            UpdateExpression=f"SET #status = :status, {PARTITION_KEY} = :statusShard, "
-            "rejectionReason = :reason, rejectedProductIds = :products, updatedAt = :now, "
-            "rejectedAt = :now",
-            ConditionExpression="#status = :pending",
-            ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues=values,
-        )
-    except conditional_check_failed():
-        return False
-    return True
+    update: UpdateTypeDef = {
+        "TableName": _table(),
+        "Key": {"orderId": {"S": order_id}},
+        "UpdateExpression": f"SET #status = :status, {PARTITION_KEY} = :statusShard, "
+        "rejectionReason = :reason, rejectedProductIds = :products, updatedAt = :now, "
+        "rejectedAt = :now",
+        "ConditionExpression": "#status = :pending",
+        "ExpressionAttributeNames": {"#status": "status"},
+        "ExpressionAttributeValues": values,
+    }
+    return _counted(order_id, {"Update": update}, {sales.REJECTED[reason]: 1})
 
 
 def page_for_user(user_id: str, limit: int, token: str | None) -> tuple[list[Order], str | None]:
@@ -289,12 +378,45 @@ def update_if_open(order_id: str, user_id: str, changes: OrderChanges) -> Order 
     return _update_from(order_id, changes, OPEN, " AND userId = :caller", {":caller": user_id})
 
 
-def request_fulfilment(order_id: str) -> bool:
-    """Hand a paid order to the carrier, once: False if it was cancelled (or never paid)
-    or handed over already. A SHIPPED one still counts: the carrier may confirm before
-    OrderPaid reaches fulfilment."""
+def request_fulfilment(order_id: str, total: Number) -> bool:
+    """Hand a paid order to the carrier, once, and count it paid (with its total): False
+    if it was cancelled (or never paid) or handed over already. A SHIPPED one still counts:
+    the carrier may confirm before OrderPaid reaches fulfilment."""
     changes: OrderChanges = {"fulfilmentRequestedAt": now()}
-    handed = _update_from(
+    update = _update(
         order_id, changes, (PAID, SHIPPED), " AND attribute_not_exists(fulfilmentRequestedAt)"
     )
-    return handed is not None
+    counts = {sales.PAID: 1, sales.REVENUE_CENTS: sales.cents(total)}
+    return _counted(order_id, {"Update": update}, counts)
+
+
+def _mark_counted(order_id: str, outcome: str, recorded: str) -> "TransactWriteItemTypeDef":
+    """The order's note that `outcome` is counted: only once, and only once the order
+    records it (the attribute `recorded` exists)."""
+    return {
+        "Update": {
+            "TableName": _table(),
+            "Key": {"orderId": {"S": order_id}},
+            "UpdateExpression": "ADD counted :outcomes",
+            "ConditionExpression": f"attribute_exists({recorded}) "
+            "AND NOT contains(counted, :outcome)",
+            "ExpressionAttributeValues": {
+                ":outcomes": {"SS": [outcome]},
+                ":outcome": {"S": outcome},
+            },
+        }
+    }
+
+
+def count_payment_failure(order_id: str, reason: PaymentFailureReason) -> bool:
+    """Count a failed payment in the day's sales, once (the order workflow made the
+    change, and a state machine's update cannot count it). False if counted already."""
+    marked = _mark_counted(order_id, PAYMENT_FAILED, "paymentFailureReason")
+    return _counted(order_id, marked, {sales.FAILED[reason]: 1})
+
+
+def count_refund(order_id: str, amount: Number) -> bool:
+    """Count a refund in the day's sales, once (the refund workflow made the change).
+    False if counted already."""
+    marked = _mark_counted(order_id, REFUNDED, "refundedAt")
+    return _counted(order_id, marked, {sales.REFUNDS: 1, sales.REFUNDED_CENTS: sales.cents(amount)})

@@ -10,19 +10,23 @@ from ordering.repository import CANCELLED, OPEN, PAID, PENDING, SHIPPED
 from ordering.status_index import shard_of
 from shop_common import events
 from shop_common.contracts import ORDER_TIMELINE, DetailType
-from shop_common.dynamo import now
 from shop_common.errors import Conflict, NotFound
 from shop_common.models import (
     Address,
     CheckoutBasket,
     Order,
     OrderPage,
+    OrderPaid,
+    OrderPaymentFailed,
+    OrderRefunded,
     OrderRejected,
     OrderShipped,
+    OrderStalled,
     OrderTimeline,
     ShipmentInput,
 )
 from shop_common.models import OrderCancelled as OrderCancelledData
+from shop_common.times import now
 
 _FIELDS = tuple(Order.__annotations__)  # what the API shows of a stored order, in this order
 
@@ -101,8 +105,9 @@ def place(checkout: CheckoutBasket) -> bool:
 
 
 def start_payment(order_id: str) -> bool:
-    """Every line is reserved: start the order's workflow (named after it, so once),
-    unless the order is no longer PENDING. True when started by this call."""
+    """Every line is reserved: start the order's workflow (named after it, so once; a
+    re-drive's named after its number), unless the order is no longer PENDING. True when
+    started by this call."""
     order = repository.pending(order_id)
     if order is None:
         return False  # cancelled meanwhile (its stock is given back), or settled
@@ -121,7 +126,36 @@ def start_payment(order_id: str) -> bool:
             "shard": shard_of(order_id),
             "stockReservedAt": now(),
         },
+        redrive=repository.redrives(order),
     )
+
+
+def redrive(stalled: OrderStalled) -> str:
+    """The sweeper found the order PENDING past its time: its stock decision, its payment
+    or its workflow went missing. Re-drive it: publish OrderCreated again (same event
+    id), so the stock keeper decides, or repeats its answer (StockReserved, same id), and
+    payment starts as a new execution (`{orderId}-r{n}`); each step is conditional on
+    the order still being PENDING, so a re-drive of an order that was merely slow
+    changes nothing. After REDRIVES_BEFORE_EXPIRY re-drives in vain, the next one ends
+    it: PAYMENT_FAILED (`expired`), its stock given back and its basket reopened.
+    Returns what was done."""
+    order_id = stalled["orderId"]
+    order = repository.pending(order_id)
+    if order is None:
+        return "no longer pending"
+    attempt = repository.claim_redrive(order_id, stalled["sweptAt"])
+    if attempt is None:
+        return "no longer pending, or re-driven for this sweep already"
+    if attempt > workflow.REDRIVES_BEFORE_EXPIRY:
+        workflow.start_expiry(order_id, order["userId"], shard_of(order_id), attempt)
+        return f"expired (re-drive {attempt})"
+    events.publish(
+        DetailType.ORDER_CREATED,
+        view(order),
+        correlation_id=order_id,
+        event_id=events.stable_event_id(order_id, DetailType.ORDER_CREATED),
+    )
+    return f"re-driven ({attempt})"
 
 
 def reject(rejected: OrderRejected) -> bool:
@@ -236,10 +270,21 @@ def ship(order_id: str, shipment: ShipmentInput) -> Order:
     raise BusyOrder(order_id)
 
 
-def request_fulfilment(order_id: str) -> bool:
+def request_fulfilment(paid: OrderPaid) -> bool:
     """Fulfilment, on OrderPaid: hand the order to the carrier, once (the simulated
-    carrier then confirms shipping through the admin route). True if handed over now."""
-    return repository.request_fulfilment(order_id)
+    carrier then confirms shipping through the admin route), counting the sale. True if
+    handed over now."""
+    return repository.request_fulfilment(paid["orderId"], paid["totalPrice"])
+
+
+def count_payment_failure(failed: OrderPaymentFailed) -> bool:
+    """On OrderPaymentFailed: count it in the day's sales, once. True if counted now."""
+    return repository.count_payment_failure(failed["orderId"], failed["reason"])
+
+
+def count_refund(refunded: OrderRefunded) -> bool:
+    """On OrderRefunded: count it in the day's sales, once. True if counted now."""
+    return repository.count_refund(refunded["orderId"], refunded["refundedAmount"])
 
 
 def start_refund(order_id: str) -> bool:

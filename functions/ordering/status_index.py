@@ -1,5 +1,7 @@
 """The orders table's byStatus index, declared once: every order of one status, newest
-first, for the admin listing (and, later, a stale-order sweeper and a nightly report).
+first, for the admin listing, and oldest first for the stale-order sweeper
+(workflows/sweeper.py). Its shards also shard the baskets' checkout index
+(basket/repository.py) and the day's sales counters (ordering/sales.py).
 
 A status is not one partition: an order's partition is its status and a shard,
 `statusShard` = "<status>#<shard>", where the shard is a stable hash of the orderId

@@ -5,7 +5,6 @@ import uuid
 from collections.abc import Callable
 
 from products import repository
-from shop_common.dynamo import now
 from shop_common.errors import Conflict, NotFound
 from shop_common.models import (
     Number,
@@ -15,6 +14,7 @@ from shop_common.models import (
     ProductUpdateInput,
     StockChangeInput,
 )
+from shop_common.times import now
 
 _ATTEMPTS = 5  # reads and conditional writes of one change, while reservations move stock
 

@@ -37,7 +37,7 @@ UUID_PATTERN = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 _UUID = {"type": "string", "pattern": UUID_PATTERN}
 _MONEY = {"type": "number", "minimum": 0}
 _TIMESTAMP = {"type": "string", "pattern": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$"}
-# The shop's one form (dynamo.now, the workflows' entered time): compared as text.
+# The shop's one form (times.now, the workflows' entered time): compared as text.
 _TIMESTAMP_MS = {
     "type": "string",
     "pattern": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$",
@@ -389,6 +389,8 @@ class DetailType(StrEnum):
     ORDER_SHIPPED = "OrderShipped"
     STOCK_RESERVED = "StockReserved"
     ORDER_REJECTED = "OrderRejected"
+    ORDER_STALLED = "OrderStalled"
+    CHECKOUT_STALLED = "CheckoutStalled"
     PRODUCT_CREATED = "ProductCreated"
     PRODUCT_UPDATED = "ProductUpdated"
     PRODUCT_DELETED = "ProductDeleted"
@@ -424,6 +426,9 @@ DATA_FILTERS: dict[str, dict[str, list[str]]] = {
     REVIEW_THANKS: {"sentiment": ["POSITIVE", "NEUTRAL", "MIXED"]},
     CUSTOMER_SERVICE: {"sentiment": ["NEGATIVE"]},
 }
+# Finds orders left PENDING and baskets left CHECKED_OUT past their time, on a schedule
+# (workflows/sweeper.py): the ordering service's, so it speaks as shop.ordering.
+SWEEPER = "sweeper"
 
 
 @dataclass(frozen=True)
@@ -501,7 +506,14 @@ EVENTS: dict[DetailType, Event] = {
                 {"orderId": _ID, "userId": _ID, "reason": {"enum": PAYMENT_FAILURE_REASONS}},
             ),
             producer=ORDER_WORKFLOW,
-            consumers=("basket.consumer", STOCK_KEEPER, CUSTOMER_NOTIFIER, ORDER_STATUS_PUSH),
+            # the basket reopens, the stock is given back, the day's sales count it
+            consumers=(
+                "basket.consumer",
+                STOCK_KEEPER,
+                "ordering.consumer",
+                CUSTOMER_NOTIFIER,
+                ORDER_STATUS_PUSH,
+            ),
             order_status="PAYMENT_FAILED",
             audit=(*_ORDER_IDS, "reason"),
         ),
@@ -529,8 +541,9 @@ EVENTS: dict[DetailType, Event] = {
                 {"orderId": _ID, "userId": _ID, "refundedAmount": _MONEY, "currency": _CURRENCY},
             ),
             producer=REFUND_WORKFLOW,
-            # the stock keeper gives back what is still reserved (once)
-            consumers=(STOCK_KEEPER, CUSTOMER_NOTIFIER, ORDER_STATUS_PUSH),
+            # the stock keeper gives back what is still reserved (once); the day's sales
+            # count it
+            consumers=(STOCK_KEEPER, "ordering.consumer", CUSTOMER_NOTIFIER, ORDER_STATUS_PUSH),
             order_status="CANCELLED",
             audit=(*_ORDER_IDS, "refundedAmount", "currency"),
         ),
@@ -644,6 +657,25 @@ EVENTS: dict[DetailType, Event] = {
             producer=REVIEWS_GRAPHQL,
             consumers=(CASE_RESUMER,),
             audit=_CASE_IDS,
+        ),
+        # The sweeper's findings: an order PENDING past its time (re-driven, or ended once
+        # re-driven too often), a basket CHECKED_OUT past its time with no order (reopened).
+        # `sweptAt` names the sweep, so a repeated delivery is recognised.
+        Event(
+            DetailType.ORDER_STALLED,
+            Source.ORDERING,
+            _object("OrderStalled", {"orderId": _ID, "userId": _ID, "sweptAt": _TIMESTAMP}),
+            producer=SWEEPER,
+            consumers=("ordering.consumer",),
+            audit=(*_ORDER_IDS, "sweptAt"),
+        ),
+        Event(
+            DetailType.CHECKOUT_STALLED,
+            Source.ORDERING,
+            _object("CheckoutStalled", {"orderId": _ID, "userId": _ID, "sweptAt": _TIMESTAMP}),
+            producer=SWEEPER,
+            consumers=("basket.consumer",),
+            audit=(*_ORDER_IDS, "sweptAt"),
         ),
     )
 }

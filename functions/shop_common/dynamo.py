@@ -4,7 +4,6 @@ import base64
 import binascii
 import json
 from collections.abc import Collection, Mapping
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -23,11 +22,6 @@ Item = dict[str, "AttributeValueTypeDef"]  # an item or key in DynamoDB's JSON
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
-
-
-def now() -> str:
-    """The timestamp format of every createdAt/updatedAt: UTC, milliseconds, Z."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def conditional_check_failed() -> type["ClientError"]:

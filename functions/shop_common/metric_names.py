@@ -2,9 +2,11 @@
 what the dashboard and alarms read (components/dashboard.py, components/alarms.py).
 
 Every function's POWERTOOLS_METRICS_NAMESPACE is NAMESPACE (components/function.py), and
-Powertools adds the dimension `service` (its POWERTOOLS_SERVICE_NAME) to each metric.
+Powertools adds the dimension `service` (its POWERTOOLS_SERVICE_NAME) to each metric. A
+state machine puts its own with PutMetricData, in NAMESPACE, `service` its name.
 tests/infra/test_observability.py reads the `add_metric` calls of each function's code and
-fails when the dashboard or an alarm names a metric no function emits.
+the PutMetricData tasks of each state machine, and fails when the dashboard or an alarm
+names a metric nothing emits.
 """
 
 from enum import StrEnum
@@ -21,4 +23,5 @@ class Metric(StrEnum):
     ORDERS_PAID = "OrdersPaid"
     ORDERS_PAYMENT_FAILED = "OrdersPaymentFailed"
     STOCK_DECISIONS = "StockDecisions"
-    STALE_ORDERS_FOUND = "StaleOrdersFound"  # for the sweeper (not built yet)
+    # Put by the sweeper's state machine (workflows/sweeper.py), not EMF: no function.
+    STALE_ORDERS_FOUND = "StaleOrdersFound"

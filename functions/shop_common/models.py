@@ -24,6 +24,7 @@ PaymentFailureReason = Literal[
     "amount_limit_exceeded",
     "issuer_declined",
     "processing_error",
+    "expired",  # left PENDING past its time, re-driven in vain: ended by the sweeper's re-drive
 ]
 BasketStatus = Literal["ACTIVE", "CHECKED_OUT"]
 RejectionReason = Literal["out_of_stock"]
@@ -125,6 +126,9 @@ class StoredBasket(TypedDict):
     # While checked out: the customer's payment token, for the payment step only (read
     # by the ordering service; gone when the basket is emptied or reopened).
     paymentToken: NotRequired[str]
+    # While checked out: its byCheckout partition and when it is stale (basket/repository.py)
+    checkoutShard: NotRequired[str]
+    staleAfter: NotRequired[str]
 
 
 class BasketLine(TypedDict):
@@ -348,6 +352,18 @@ class StockReserved(TypedDict):
     userId: str
 
 
+class OrderStalled(TypedDict):
+    orderId: str
+    userId: str
+    sweptAt: str  # the sweep that found it
+
+
+class CheckoutStalled(TypedDict):
+    orderId: str
+    userId: str
+    sweptAt: str
+
+
 class OrderRejected(TypedDict):
     orderId: str
     userId: str
@@ -400,6 +416,15 @@ class OrderWorkflowInput(TypedDict):
     paymentToken: str
     shard: int  # the order's byStatus shard (ordering.status_index), for its status updates
     stockReservedAt: str  # when payment started: the status update stamps it on the order
+
+
+class OrderExpiryInput(TypedDict):
+    """The order workflow's input when it ends a stale order (ordering/workflow.py)."""
+
+    orderId: str
+    userId: str
+    shard: int
+    expire: Literal[True]
 
 
 class RefundWorkflowInput(TypedDict):

@@ -25,12 +25,13 @@ from typing import TYPE_CHECKING
 
 from shop_common import clients
 from shop_common.contracts import DetailType
-from shop_common.dynamo import cancellation_codes, now
+from shop_common.dynamo import cancellation_codes
 from shop_common.events import envelope
 from shop_common.limits import TRANSACT_WRITE_MAX_ITEMS
 from shop_common.models import EventDetail
 from shop_common.serialization import dumps
 from shop_common.settings import Env, once, variable
+from shop_common.times import now
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef

@@ -36,6 +36,9 @@ class Env(StrEnum):
     STATE_MACHINE_ARN = "STATE_MACHINE_ARN"
     REFUND_STATE_MACHINE_ARN = "REFUND_STATE_MACHINE_ARN"
     CURRENCY = "CURRENCY"
+    # A pending order or a checked-out basket is stale this long after (shop_common/times.py)
+    STALE_ORDER_MINUTES = "STALE_ORDER_MINUTES"
+    SALES_TABLE_NAME = "SALES_TABLE_NAME"  # the day's sales counters (ordering/sales.py)
 
 
 def variable(name: Env) -> str:

@@ -16,6 +16,7 @@ from localcloud.provisioning import (  # noqa: F401 - each registers its handler
     kms,
     lambda_,
     pipes,
+    scheduler,
     ses,
     sns,
     sqs,

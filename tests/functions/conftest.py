@@ -6,6 +6,7 @@ import importlib
 import json
 import os
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ TABLES = {
 BUS = PROGRAM.outputs["eventBusName"]
 STATE_MACHINE_NAME = PROGRAM.outputs["stateMachineArn"].rsplit(":", 1)[-1]
 REFUND_STATE_MACHINE_NAME = PROGRAM.outputs["refundStateMachineArn"].rsplit(":", 1)[-1]
+MACHINE = "aws:sfn/stateMachine:StateMachine"
 # The tests' names for the functions, and the handler module each one runs.
 HANDLERS = {
     "products": "products.api",
@@ -347,6 +349,26 @@ class Shop:
             definition=json.dumps(order_workflow.definition(**settings)),
         )["stateMachineArn"]
         return self.state_machine_arn
+
+    def create_machine(self, output: str) -> str:
+        """The program's state machine whose ARN is the stack output `output`, as the
+        program defines it (name, type, definition: its tables are this moto's)."""
+        declared = PROGRAM.with_output("arn", PROGRAM.outputs[output], MACHINE)
+        return self.sfn.create_state_machine(
+            name=declared.inputs["name"],
+            type=declared.inputs["type"],
+            roleArn="arn:aws:iam::123456789012:role/scheduled",
+            definition=declared.inputs["definition"],
+        )["stateMachineArn"]
+
+    def run(self, machine_arn: str, execution_input: dict | None = None) -> dict:
+        """Start an execution of the machine, as its schedule would, and wait for its end."""
+        arn = self.sfn.start_execution(
+            stateMachineArn=machine_arn,
+            name=str(uuid.uuid4()),  # moto needs one (a schedule names each execution too)
+            input=json.dumps(execution_input or {}),
+        )["executionArn"]
+        return self.finished(arn)
 
     def _queue_arn(self, url: str) -> str:
         return self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[

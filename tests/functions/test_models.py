@@ -47,6 +47,8 @@ EVENT_DATA_TYPES: dict[DetailType, Any] = {
     DetailType.ORDER_SHIPPED: models.OrderShipped,
     DetailType.STOCK_RESERVED: models.StockReserved,
     DetailType.ORDER_REJECTED: models.OrderRejected,
+    DetailType.ORDER_STALLED: models.OrderStalled,
+    DetailType.CHECKOUT_STALLED: models.CheckoutStalled,
     DetailType.PRODUCT_CREATED: models.Product,
     DetailType.PRODUCT_UPDATED: models.Product,
     DetailType.PRODUCT_DELETED: models.Product,

@@ -184,14 +184,15 @@ def test_the_definition_uses_no_lambda_and_every_task_retries_and_catches():
     )["States"]
     tasks = {name: s for name, s in states.items() if s["Type"] == "Task"}
 
-    # LoadOrder, the two status updates and the two publications: no notification
-    assert len(tasks) == 5
+    # LoadOrder, the three status updates (paid, failed, expired) and the two publications:
+    # no notification
+    assert len(tasks) == 6
     for name, task in tasks.items():
         assert "lambda" not in task["Resource"], name
         assert task["Resource"].startswith("arn:aws:states:::"), name
         assert task["Retry"][0]["MaxAttempts"] >= 2, name
         assert any("States.ALL" in c["ErrorEquals"] for c in task["Catch"]), name
-    for update in ("MarkOrderPaid", "MarkPaymentFailed"):
+    for update in ("MarkOrderPaid", "MarkPaymentFailed", "MarkExpired"):
         assert states[update]["Parameters"]["ConditionExpression"] == "#status = :pending"
 
 

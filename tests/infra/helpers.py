@@ -16,6 +16,8 @@ LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 ROUTE = "aws:apigatewayv2/route:Route"
 INTEGRATION = "aws:apigatewayv2/integration:Integration"
 PIPE = "aws:pipes/pipe:Pipe"
+SCHEDULE = "aws:scheduler/schedule:Schedule"
+MACHINE = "aws:sfn/stateMachine:StateMachine"
 
 
 def function(deployment: Deployment, handler_module: str) -> Registered:

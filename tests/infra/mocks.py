@@ -71,6 +71,9 @@ def _outputs(args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]
             return name, {"name": name, "arn": arn.format("events", f"rule/{bus}/{name}")}
         case "aws:cloudwatch/eventArchive:EventArchive":
             return name, {"name": name, "arn": arn.format("events", f"archive/{name}")}
+        case "aws:scheduler/schedule:Schedule":
+            group = args.inputs.get("groupName", "default")
+            return name, {"name": name, "arn": arn.format("scheduler", f"schedule/{group}/{name}")}
         case "aws:sfn/stateMachine:StateMachine":
             return name, {"name": name, "arn": arn.format("states", f"stateMachine:{name}")}
         case "aws:sns/topic:Topic":

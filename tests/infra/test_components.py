@@ -2,11 +2,12 @@
 the resources' Outputs (returned from @pulumi.runtime.test so they are awaited)."""
 
 import json
+import re
 
 import pulumi
 import pytest
 
-from components.alarms import at_least_one, stale_orders
+from components.alarms import at_least_one
 from components.audit_recorder import AuditRecorder, AuditRecorderArgs
 from components.customer_notifier import CustomerNotifier, CustomerNotifierArgs
 from components.event_bus import EventBus, EventBusArgs
@@ -19,6 +20,8 @@ from components.operations import Operations, OperationsArgs
 from components.order_workflow import OrderWorkflow, OrderWorkflowArgs
 from components.queue_consumer import QueueConsumer, QueueConsumerArgs
 from components.reviews import ReviewPipeline, ReviewPipelineArgs
+from components.schedules import SCHEDULE_RETRY_POLICY
+from components.sweeper import Sweeper, SweeperArgs
 from components.tables import TableArgs, TableIndex
 from shop_common.routes import Access, Route, served_by
 from tests.infra.mocks import ShopMocks, start
@@ -530,22 +533,41 @@ def test_operations_refuses_bad_settings(field, value):
 
 
 @pulumi.runtime.test
-def test_the_sweepers_hook_alarms_on_the_stale_orders_its_function_reports(mocks):
-    """Not called by the program yet: the stale-order sweeper's component will call it."""
-    sweeper = pulumi.ComponentResource("test:index:Sweeper", "sweeper")
-    alarm = stale_orders("sweeper-stale-alarm", sweeper, service="sweeper-job")
+def test_the_sweeper_runs_on_its_schedule_and_alarms_on_what_it_finds(mocks):
+    bus = EventBus("bus", EventBusArgs(bus_name="b"))
+    sweeper = Sweeper(
+        "sweeper",
+        SweeperArgs(
+            name_prefix="shop-x",
+            schedule_expression="cron(0/5 8-18 ? * MON-FRI *)",
+            orders_table_name="orders",
+            orders_table_arn="arn:aws:dynamodb:us-east-1:123456789012:table/orders",
+            baskets_table_name="baskets",
+            baskets_table_arn="arn:aws:dynamodb:us-east-1:123456789012:table/baskets",
+            bus=bus,
+            log_retention_days=3,
+        ),
+    )
 
-    def assertion(namespace, metric, dimensions, threshold, statistic):
-        assert (namespace, metric) == ("shop", "StaleOrdersFound")
-        assert dimensions == {"service": "sweeper-job"}  # Powertools' service dimension
-        assert (threshold, statistic) == (1, "Sum")
+    def assertion(expression, timezone, window, target, machine_arn, dlq_arn, dimensions, days):
+        assert (expression, timezone) == ("cron(0/5 8-18 ? * MON-FRI *)", "UTC")
+        assert window == {"mode": "OFF"}
+        assert target["arn"] == machine_arn
+        assert target["dead_letter_config"] == {"arn": dlq_arn}
+        assert target["retry_policy"] == SCHEDULE_RETRY_POLICY
+        assert json.loads(target["input"]) == {"scheduledTime": "<aws.scheduler.scheduled-time>"}
+        assert dimensions == {"service": "shop-x-sweeper"}  # the metric the machine puts
+        assert days == 3
 
     return check(
-        alarm.namespace,
-        alarm.metric_name,
-        alarm.dimensions,
-        alarm.threshold,
-        alarm.statistic,
+        sweeper.schedule.schedule_expression,
+        sweeper.schedule.schedule_expression_timezone,
+        sweeper.schedule.flexible_time_window,
+        sweeper.schedule.target,
+        sweeper.arn,
+        sweeper.schedule_dlq.arn,
+        sweeper.stale_alarm.dimensions,
+        sweeper.log_group.retention_in_days,
         assertion=assertion,
     )
 
@@ -608,3 +630,20 @@ def test_reviews_read_in_their_language_wait_their_times_and_protect_their_table
 def test_reviews_refuse_a_language_comprehend_lacks_and_waits_out_of_order(field, value, says):
     with pytest.raises(ValueError, match=says):
         ReviewPipelineArgs(**(REVIEW_ARGS | {"timeout_seconds": 90, field: value}))
+
+
+@pytest.mark.parametrize(
+    ("expression", "says"),
+    [("rate(15 minute)", "singular"), ("cron(*/15 * * * *)", "6 required"), ("15m", "rate")],
+)
+def test_the_sweeper_refuses_a_schedule_aws_would_refuse(expression, says):
+    with pytest.raises(ValueError, match=re.escape(says)):
+        SweeperArgs(
+            name_prefix="shop-x",
+            schedule_expression=expression,
+            orders_table_name="o",
+            orders_table_arn="arn:o",
+            baskets_table_name="b",
+            baskets_table_arn="arn:b",
+            bus=None,  # refused before it is used
+        )

@@ -87,6 +87,13 @@ BAD_VALUES = [
     ("caseEscalationSeconds", "604800", "must be less than shop:caseTimeoutSeconds"),
     ("caseTimeoutSeconds", "31536001", "must be >= 2 and <= 31536000"),
     ("supportEmail", "support", "e-mail address"),
+    ("staleOrderMinutes", "0", "must be >= 1 and <= 1440"),
+    ("staleOrderMinutes", "1441", "must be >= 1 and <= 1440"),
+    ("sweeperSchedule", "rate(1 minutes)", "singular for a value of 1"),
+    ("sweeperSchedule", "cron(*/15 * * * *)", "6 required"),
+    ("sweeperSchedule", "every 15 minutes", "not rate(...), cron(...) or at(...)"),
+    ("salesReportSchedule", "cron(5 0 * * * *)", "? in day-of-month or day-of-week"),
+    ("salesReportTimezone", "London", "IANA database"),
 ]
 
 

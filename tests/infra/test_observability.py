@@ -6,7 +6,9 @@ no one emits it; the local cloud stores them without looking either.
 What emits what: AWS's services publish their documented metrics per resource (below,
 by the dimensions that name the resource); the functions publish the EMF metrics that
 the `add_metric` calls in their packaged code name, in their POWERTOOLS_METRICS_NAMESPACE,
-with Powertools' `service` dimension (their POWERTOOLS_SERVICE_NAME)."""
+with Powertools' `service` dimension (their POWERTOOLS_SERVICE_NAME); a state machine puts
+the metrics its PutMetricData tasks name (namespace, metric and dimensions written in its
+definition)."""
 
 import ast
 import json
@@ -72,6 +74,34 @@ def emf_metric_names(handler_module: str) -> set[str]:
     return names
 
 
+PUT_METRIC_DATA = "arn:aws:states:::aws-sdk:cloudwatch:putMetricData"
+
+
+def _states(states: dict) -> Iterator[dict]:
+    """Every state of a definition, those inside Map and Parallel states too."""
+    for state in states.values():
+        yield state
+        for inner in (state.get("ItemProcessor"), state.get("Iterator")):
+            if inner:
+                yield from _states(inner["States"])
+        for branch in state.get("Branches", []):
+            yield from _states(branch["States"])
+
+
+def put_metrics(definition: dict) -> set[Named]:
+    """The metrics a state machine's PutMetricData tasks put. Each name and dimension must
+    be written in the definition (not a path): otherwise this test could not read it."""
+    found = set()
+    for state in _states(definition["States"]):
+        if state.get("Resource") != PUT_METRIC_DATA:
+            continue
+        parameters = state["Parameters"]
+        for datum in parameters["MetricData"]:
+            dimensions = {(d["Name"], d["Value"]) for d in datum.get("Dimensions", [])}
+            found.add((parameters["Namespace"], datum["MetricName"], frozenset(dimensions)))
+    return found
+
+
 def emitted(deployment) -> set[Named]:
     found: set[Named] = set()
 
@@ -83,6 +113,7 @@ def emitted(deployment) -> set[Named]:
         add("AWS/SQS", SQS, QueueName=queue.outputs["name"])
     for machine in deployment.of_type(MACHINE):
         add("AWS/States", STATES, StateMachineArn=machine.outputs["arn"])
+        found |= put_metrics(json.loads(machine.inputs["definition"]))
     for function in deployment.of_type(FUNCTION):
         add("AWS/Lambda", LAMBDA, FunctionName=function.outputs["name"])
         variables = function.inputs["environment"]["variables"]
@@ -132,6 +163,19 @@ def test_the_functions_emit_the_shops_metrics():
     assert emf_metric_names("basket.api") == {"CheckoutsAccepted"}  # its GraphQL door too
     assert emf_metric_names("basket.consumer") == {"OrdersPaymentFailed"}
     assert emf_metric_names("openapi.api") == set()
+
+
+def test_the_sweeper_puts_the_stale_orders_metric(dev):
+    """The definition scan itself: the one state machine that puts a metric."""
+    by_machine = {
+        m.inputs["name"]: put_metrics(json.loads(m.inputs["definition"]))
+        for m in dev.of_type(MACHINE)
+    }
+    assert {name: found for name, found in by_machine.items() if found} == {
+        "shop-dev-sweeper": {
+            ("shop", "StaleOrdersFound", frozenset({("service", "shop-dev-sweeper")}))
+        }
+    }
 
 
 def test_every_metric_on_the_dashboard_is_emitted_by_a_resource_of_the_program(deployment):

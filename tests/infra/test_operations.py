@@ -3,7 +3,7 @@ notifying it, the budget, X-Ray sampling; in every stack."""
 
 import json
 
-from tests.infra.helpers import FUNCTION, QUEUE, redrive
+from tests.infra.helpers import FUNCTION, MACHINE, QUEUE, redrive
 from tests.infra.mocks import ACCOUNT, REGION, run_program
 from tests.infra.test_reliability import dead_letter_arns
 
@@ -138,9 +138,9 @@ def test_every_work_queue_alarms_when_a_message_outlives_its_retries(deployment)
 
 def test_every_state_machine_alarms_on_failed_and_timed_out_executions(deployment):
     machines = {m.outputs["arn"] for m in deployment.of_type("aws:sfn/stateMachine:StateMachine")}
-    # order, refund, customer notifier, audit recorder; the reviews' analysis, thanks,
-    # customer service and case resumer
-    assert len(machines) == 8
+    # order, refund, customer notifier, audit recorder, sweeper, sales report; the reviews'
+    # analysis, thanks, customer service and case resumer
+    assert len(machines) == 10
     for metric in ("ExecutionsFailed", "ExecutionsTimedOut"):
         alarms = alarms_on(deployment, "AWS/States", metric)
         assert sorted(a.inputs["dimensions"]["StateMachineArn"] for a in alarms) == sorted(machines)
@@ -182,9 +182,18 @@ def test_the_api_stage_alarms_on_its_5xx_rate_and_p99_latency(deployment):
 
 def test_the_alarms_are_these_and_no_others(deployment):
     """$0.10 per alarm metric and month: each alarm is one of the kinds above (the 5xx rate
-    reads two metrics)."""
+    reads two metrics), and the sweeper's finding stale orders."""
     queues = len(deployment.of_type(QUEUE))  # every DLQ: not empty; every work queue: age
     machines = len(deployment.of_type("aws:sfn/stateMachine:StateMachine"))
     functions = len(deployment.of_type(FUNCTION))
     stage = 2  # 5xx rate, p99 latency
-    assert len(deployment.of_type(ALARM)) == queues + 2 * machines + 2 * functions + stage
+    stale = 1  # StaleOrdersFound
+    assert len(deployment.of_type(ALARM)) == queues + 2 * machines + 2 * functions + stage + stale
+
+
+def test_the_sweeper_alarms_when_it_finds_stale_orders(deployment):
+    [alarm] = alarms_on(deployment, "shop", "StaleOrdersFound")
+    machine = deployment.with_output("arn", deployment.outputs["sweeperArn"], MACHINE)
+    assert alarm.inputs["dimensions"] == {"service": machine.inputs["name"]}
+    assert (alarm.inputs["statistic"], alarm.inputs["threshold"]) == ("Sum", 1)
+    assert alarm.inputs["comparisonOperator"] == "GreaterThanOrEqualToThreshold"

@@ -2,7 +2,7 @@
 rules (policy/shop_policies.py), which tests/infra/test_policy_pack.py evaluates on every
 stack. What stays here is what the pack cannot know: how many of each the program makes."""
 
-from tests.infra.helpers import ESM, PIPE, QUEUE, RULE, TARGET, redrive
+from tests.infra.helpers import ESM, PIPE, QUEUE, RULE, SCHEDULE, TARGET, redrive
 
 
 def dead_letter_arns(deployment) -> set[str]:
@@ -14,7 +14,10 @@ def dead_letter_arns(deployment) -> set[str]:
         p.inputs["sourceParameters"]["dynamodbStreamParameters"]["deadLetterConfig"]["arn"]
         for p in deployment.of_type(PIPE)
     }
-    return from_queues | from_targets | from_pipes
+    from_schedules = {
+        s.inputs["target"]["deadLetterConfig"]["arn"] for s in deployment.of_type(SCHEDULE)
+    }
+    return from_queues | from_targets | from_pipes | from_schedules
 
 
 def consumers(deployment) -> int:
@@ -32,10 +35,12 @@ def test_each_consumer_outbox_and_rule_has_its_queues_dlqs_and_targets(deploymen
     work_queues = [q for q in deployment.of_type(QUEUE) if q.outputs["arn"] not in dlqs]
 
     assert len(work_queues) == consumers(deployment)  # a queue per consumer, no other
-    # per consumer its queue's DLQ and its rule target's DLQ, per outbox its pipe's, the
-    # audit recorder's target's, the customer notifier's target's, the order-status push's and
-    # the reviews' four machines' targets'
-    assert len(dlqs) == 2 * consumers(deployment) + outboxes(deployment) + 3 + 4
+    # per consumer its queue's DLQ and its rule target's DLQ, per outbox its pipe's, per
+    # schedule its own, the audit recorder's target's, the customer notifier's target's, the
+    # order-status push's and the reviews' four machines' targets'
+    schedules = len(deployment.of_type(SCHEDULE))
+    assert schedules >= 1
+    assert len(dlqs) == 2 * consumers(deployment) + outboxes(deployment) + schedules + 3 + 4
     assert len(deployment.of_type(ESM)) == consumers(deployment)
     # a rule per consumer, the audit recorder's, the customer notifier's, the order-status
     # push's and one per review state machine

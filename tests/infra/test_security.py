@@ -9,7 +9,7 @@ import json
 import pytest
 
 from shop_common.routes import ROUTES
-from tests.infra.helpers import FUNCTION, LOG_GROUP, ROUTE, TABLE
+from tests.infra.helpers import FUNCTION, LOG_GROUP, MACHINE, ROUTE, TABLE
 from tests.infra.mocks import ACCOUNT
 
 PUBLIC_ROUTES = {"GET /products", "GET /products/{productId}", "GET /openapi.json"}
@@ -29,9 +29,12 @@ def test_one_function_per_http_service_and_consumer(deployment):
 def test_every_log_group_keeps_the_stacks_retention(deployment, request):
     stack = request.node.callspec.params["deployment"]
     groups = deployment.of_type(LOG_GROUP)
-    # the functions', the API's access log, and the eight state machines' (the order and
-    # refund workflows, the customer notifier, the audit recorder, the reviews' four)
-    assert len(groups) == len(deployment.of_type(FUNCTION)) + 9
+    # the functions', the API's access log, and the state machines' (the order and refund
+    # workflows, the customer notifier, the audit recorder, the reviews' four, the sweeper,
+    # the sales report)
+    machines = deployment.of_type(MACHINE)
+    assert len(machines) == 10
+    assert len(groups) == len(deployment.of_type(FUNCTION)) + 1 + len(machines)
     for group in groups:
         assert group.inputs["retentionInDays"] == EXPECTED[stack]["retention"], group.name
 
@@ -40,8 +43,9 @@ def test_the_tables_are_counted_and_protected_in_prod_only(deployment, request):
     stack = request.node.callspec.params["deployment"]
     tables = deployment.of_type(TABLE)
     # products, baskets, orders, stock reservations, the audit, reviews; the products, basket,
-    # orders and reviews outboxes; the products and basket services' idempotency records
-    assert len(tables) == 12
+    # orders and reviews outboxes; the products and basket services' idempotency records; the
+    # sales counters
+    assert len(tables) == 13
     for table in tables:
         assert table.inputs["deletionProtectionEnabled"] is EXPECTED[stack]["protect"]
 

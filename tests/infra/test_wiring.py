@@ -14,6 +14,7 @@ from shop_common.contracts import (
     REVIEW_ANALYSIS,
     REVIEWS_GRAPHQL,
     STOCK_KEEPER,
+    SWEEPER,
     produced_by,
 )
 from shop_common.graphql_fields import DataSource
@@ -63,14 +64,29 @@ def table(dev, output_key):
         (
             "ordering",
             ["shop.basket", "shop.ordering", "shop.products"],
-            ["CheckoutBasket", "OrderPaid", "OrderCancelled", "StockReserved", "OrderRejected"],
+            [
+                "CheckoutBasket",
+                "OrderPaid",
+                "OrderPaymentFailed",
+                "OrderCancelled",
+                "OrderRefunded",
+                "StockReserved",
+                "OrderRejected",
+                "OrderStalled",
+            ],
             "ordering.consumer",
             "orderingQueueUrl",
         ),
         (
             "basket-events",
             ["shop.ordering", "shop.products"],
-            ["OrderPaid", "OrderPaymentFailed", "OrderCancelled", "OrderRejected"],
+            [
+                "OrderPaid",
+                "OrderPaymentFailed",
+                "OrderCancelled",
+                "OrderRejected",
+                "CheckoutStalled",
+            ],
             "basket.consumer",
             "basketEventsQueueUrl",
         ),
@@ -196,6 +212,7 @@ MACHINE_PRODUCERS = {
     "order-workflow-refund-state-machine": REFUND_WORKFLOW,
     "reviews-analysis-state-machine": REVIEW_ANALYSIS,
     "reviews-customer-service-state-machine": CUSTOMER_SERVICE,
+    "sweeper-state-machine": SWEEPER,
 }
 # ... and for the GraphQL data sources that write an outbox (the reviews' resolvers).
 DATA_SOURCE_PRODUCERS = {DataSource.REVIEWS_TABLE: REVIEWS_GRAPHQL}
@@ -390,6 +407,8 @@ def test_component_type_tokens(dev):
         "shop:index:Operations",
         "shop:index:Dashboard",
         "shop:index:ReviewPipeline",
+        "shop:index:Sweeper",
+        "shop:index:SalesReport",
     }
     consumers = [r for r in dev.resources if r.typ == "shop:index:QueueConsumer"]
     assert len(consumers) == 3

@@ -111,6 +111,12 @@ RESOURCE_CASES = {
         (setting("retryPolicy.maximumRetryAttempts", 0), "maximumRetryAttempts"),
         (setting("retryPolicy.maximumEventAgeInSeconds", 59), "maximumEventAgeInSeconds"),
     ],
+    ("scheduler-schedule-dlq-and-retry", "sweeper-schedule"): [
+        (setting("target.deadLetterConfig", REMOVED), "target.deadLetterConfig.arn"),
+        (setting("target.retryPolicy", REMOVED), "target.retryPolicy is not set"),
+        (setting("target.retryPolicy.maximumRetryAttempts", 0), "target.retryPolicy.maximum"),
+        (setting("target.retryPolicy.maximumEventAgeInSeconds", 59), "maximumEventAgeInSeconds"),
+    ],
     ("pipe-stream-retries-and-dlq", "products-outbox-pipe"): [
         (setting(f"{STREAM}.maximumRetryAttempts", -1), "maximumRetryAttempts is -1"),
         (setting(f"{STREAM}.maximumRecordAgeInSeconds", -1), "maximumRecordAgeInSeconds is -1"),
@@ -227,6 +233,16 @@ STACK_CASES = {
             "products-outbox-pipe",
             "not a queue of this stack",
         ),
+    ],
+    ("sqs-dead-letter-queues", "sweeper-schedule"): [
+        (
+            setting("target.deadLetterConfig.arn", ELSEWHERE_QUEUE),
+            "sweeper-schedule",
+            "not a queue of this stack",
+        ),
+    ],
+    ("sqs-dead-letter-queues", "sweeper-schedule-dlq"): [
+        (setting("messageRetentionSeconds", 345600), "sweeper-schedule-dlq", "is 345600"),
     ],
     ("sqs-visibility-covers-consumer", "stock-queue"): [
         (setting("visibilityTimeoutSeconds", 30), "stock-esm", "visibilityTimeoutSeconds (30)"),
@@ -542,6 +558,8 @@ def test_the_tagged_pipelines_are_tagged_where_the_policy_looks(dev):
             for machine in ("analysis", "thanks", "customer-service", "resumer")
             for kind in ("state-machine", "rule")
         },
+        "sweeper-state-machine": "sweeper",
+        "sales-report-state-machine": "sales-report",
     }
     assert not [f.name for f in dev.of_type("aws:lambda/function:Function") if "tags" in f.inputs]
     assert "tags" not in dev.named("graphql-api").inputs  # its Lambda fields are no pipeline
