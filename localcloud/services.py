@@ -24,6 +24,8 @@ Service = Literal[
     "dynamodbstreams",
     "appsync",
     "budgets",
+    "s3",
+    "cloudfront",
 ]
 
 BOTO3_TO_MOTO: dict[Service, str] = {
@@ -46,6 +48,8 @@ BOTO3_TO_MOTO: dict[Service, str] = {
     "dynamodbstreams": "dynamodbstreams",
     "appsync": "appsync",
     "budgets": "budgets",
+    "s3": "s3",
+    "cloudfront": "cloudfront",
 }
 
 # The name a service's requests are signed with, where it is not the boto3 name:

@@ -356,6 +356,7 @@ def test_component_type_tokens(dev):
         "shop:index:AuditRecorder",
         "shop:index:Operations",
         "shop:index:Dashboard",
+        "shop:index:Storefront",
     }
     consumers = [r for r in dev.resources if r.typ == "shop:index:QueueConsumer"]
     assert len(consumers) == 3
