@@ -2,7 +2,7 @@
 `chromium` package: /usr/bin/chromium), against the local cloud of tests/local_shop.py.
 
 The fixtures here are shared by every browser test (the storefront's, and the local
-console's when it exists): `browser` (one per session), `page` (a fresh context each
+console's when it exists): `browser` (one for this folder), `page` (a fresh context each
 test), `screenshot` (writes PNGs to a temporary folder, or to $SCREENSHOTS_DIR: `make
 screenshots` sets it to docs/img). Without a Chromium, the browser tests are skipped with
 a message naming the versions that go together.
@@ -53,7 +53,9 @@ def chromium() -> str:
     return executable
 
 
-@pytest.fixture(scope="session")
+# One browser for the browser tests, closed when they are done: while Playwright's sync API
+# runs, its event loop is the thread's running loop, and later tests' asyncio.run() fails.
+@pytest.fixture(scope="package")
 def browser(chromium: str) -> Iterator[object]:
     from playwright.sync_api import sync_playwright  # noqa: PLC0415
 
