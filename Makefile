@@ -24,7 +24,7 @@ LOCK_HEADER = '\# uv.lock: the exact versions, with hashes, that `make install`,
 	'\# (`make lock UPGRADE=1` moves every package to the newest version its range allows).'
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock test test-infra test-functions test-e2e lint lint-resolvers typecheck format generate bench local clean replay redrive reput story
+.PHONY: help install lock test test-infra test-functions test-e2e test-browser screenshots lint lint-resolvers typecheck format generate bench local clean replay redrive reput story
 
 help:  ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -57,6 +57,12 @@ test-functions: $(INSTALLED)  ## only the Lambda code and workflow tests against
 
 test-e2e: $(INSTALLED)  ## only the end-to-end tests through the local cloud
 	$(PY) -m pytest tests/e2e
+
+test-browser: $(INSTALLED)  ## only the browser tests (Playwright driving Debian's chromium; skipped without one)
+	$(PY) -m pytest tests/browser
+
+screenshots: $(INSTALLED)  ## the browser tests, writing their screenshots into docs/img (shown in the README)
+	SCREENSHOTS_DIR=docs/img $(PY) -m pytest tests/browser
 
 lint: $(INSTALLED)  ## ruff, no six lines repeated (pylint duplicate-code), AppSync's ESLint rules on the resolvers
 	$(PY) -m ruff check .

@@ -5,12 +5,13 @@ What the API serves and which events flow are not declared here: the routes come
 from shop_common.routes and the rule patterns and publish grants from the events
 table in shop_common.contracts."""
 
+from collections.abc import Callable
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-import components  # noqa: F401 - first: it makes the functions' shared declarations importable
+import components  # first: it makes the functions' shared declarations importable
 from audit import repository as audit_repository
 from basket import repository as baskets_repository
 from components.audit_recorder import AuditRecorder, AuditRecorderArgs
@@ -31,6 +32,7 @@ from components.queue_consumer import QueueConsumer, QueueConsumerArgs
 from components.reviews import ReviewPipeline, ReviewPipelineArgs
 from components.sales_report import SalesReport, SalesReportArgs
 from components.stack_settings import StackSettings
+from components.storefront import Storefront, StorefrontArgs
 from components.sweeper import Sweeper, SweeperArgs
 from components.tables import TableArgs, TableIndex
 from ordering import repository as orders_repository
@@ -60,11 +62,10 @@ log_retention_days = stack.logRetentionDays
 layer_version = stack.powertoolsLayerVersion
 currency = stack.currency
 
+region = aws.get_region_output().region
 settings = FunctionSettings(
     name_prefix=prefix,
-    powertools_layer_arn=aws.get_region_output().region.apply(
-        lambda region: powertools_layer_arn(region, layer_version)
-    ),
+    powertools_layer_arn=region.apply(lambda region: powertools_layer_arn(region, layer_version)),
     log_retention_days=log_retention_days,
     memory_size=stack.lambdaMemorySize,
     timeout_seconds=stack.lambdaTimeoutSeconds,
@@ -93,13 +94,21 @@ identity = Identity(
         pool_name=prefix, admin_group=ADMIN_GROUP, deletion_protection=deletion_protection
     ),
 )
+# The storefront (below) calls the API from its distribution's origin, and its config.json
+# names the API: the origin is known once the storefront exists, and resolved there.
+storefront_origin: pulumi.Output[str]
+resolve_storefront_origin: Callable[[pulumi.Output[str]], None]
+storefront_origin, resolve_storefront_origin = pulumi.deferred_output()
+cors_allow_origins: list[pulumi.Input[str]] = list(stack.corsAllowOrigins)
+if "*" not in cors_allow_origins:  # "*" allows it already
+    cors_allow_origins.append(storefront_origin)
 api = HttpApi(
     "http",
     HttpApiArgs(
         api_name=prefix,
         jwt_issuer=identity.issuer,
         jwt_audience=identity.client_id,
-        cors_allow_origins=list(stack.corsAllowOrigins),
+        cors_allow_origins=cors_allow_origins,
         throttling_rate_limit=stack.apiThrottlingRateLimit,
         throttling_burst_limit=stack.apiThrottlingBurstLimit,
         log_retention_days=log_retention_days,
@@ -344,6 +353,26 @@ graphql = GraphqlApi(
     ),
 )
 
+# --- the storefront: the static web shop, on the HTTP API, Cognito and the GraphQL API ----
+storefront = Storefront(
+    "storefront",
+    StorefrontArgs(
+        site_dir=components.ROOT / "web" / "storefront",
+        config={
+            "apiUrl": api.url,
+            "graphqlUrl": graphql.url,
+            "graphqlRealtimeUrl": graphql.realtime_url,
+            "userPoolId": identity.user_pool_id,
+            "userPoolClientId": identity.client_id,
+            "region": region,
+            "cognitoEndpoint": pulumi.Output.concat(
+                "https://cognito-idp.", region, ".amazonaws.com/"
+            ),
+        },
+    ),
+)
+resolve_storefront_origin(storefront.origin)
+
 # --- the audit: every event on the bus, once per event id, without personal data ---------
 audit_recorder = AuditRecorder(
     "audit-recorder",
@@ -539,6 +568,8 @@ pulumi.export("openapiUrl", pulumi.Output.concat(api.url, served_by("openapi.api
 pulumi.export("graphqlUrl", graphql.url)
 pulumi.export("graphqlRealtimeUrl", graphql.realtime_url)
 pulumi.export("orderStatusDlqUrl", graphql.status_dlq.url)
+pulumi.export("storefrontUrl", storefront.url)
+pulumi.export("storefrontBucketName", storefront.bucket_name)
 pulumi.export("userPoolId", identity.user_pool_id)
 pulumi.export("userPoolClientId", identity.client_id)
 pulumi.export("eventBusName", bus.bus_name)

@@ -37,7 +37,9 @@ class HttpApiArgs:
     api_name: str
     jwt_issuer: pulumi.Input[str]
     jwt_audience: pulumi.Input[str]
-    cors_allow_origins: Sequence[str] = ("*",)
+    # Origins allowed by CORS: the stack's, and outputs such as the storefront's
+    # https://<distribution domain>.
+    cors_allow_origins: Sequence[pulumi.Input[str]] = ("*",)
     throttling_rate_limit: float = 50
     throttling_burst_limit: int = 100
     log_retention_days: int = 14

@@ -29,6 +29,7 @@ def _up(args: argparse.Namespace) -> int:
             api_port=args.api_port,
             aws_port=args.aws_port,
             graphql_port=args.graphql_port,
+            web_port=args.web_port,
             state_dir=args.state_dir,
             queue_visibility_timeout=args.queue_visibility_timeout,
             seed=not args.no_seed,
@@ -153,6 +154,12 @@ def main() -> int:
         type=int,
         default=int(os.environ.get("LOCALCLOUD_GRAPHQL_PORT", "3001")),
         help="the local AppSync (GraphQL and real-time), if the program has a GraphQL API",
+    )
+    up.add_argument(
+        "--web-port",
+        type=int,
+        default=int(os.environ.get("LOCALCLOUD_WEB_PORT", "3002")),
+        help="the storefront (web/storefront), if the program has one",
     )
     up.add_argument(
         "--queue-visibility-timeout",

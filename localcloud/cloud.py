@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from localcloud import ROOT, stack_config
 from localcloud.emulator import Emulator
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from localcloud.outbox import Outbox
     from localcloud.provisioning import Deployment, EmulatorMocks
     from localcloud.services import Service
+    from localcloud.storefront import StorefrontServer
 
 DEMO_PASSWORD = "LocalShop-2026"  # noqa: S105 - a documented demo password for the emulator
 DEMO_CUSTOMER = "customer@example.com"
@@ -59,6 +60,7 @@ class Options:
     api_port: int = 3000
     aws_port: int = 4566
     graphql_port: int = 3001  # the local AppSync: GraphQL and real-time, if the program has an API
+    web_port: int = 3002  # the storefront (web/storefront and its config.json)
     state_dir: Path = field(default_factory=lambda: ROOT / ".localcloud")
     queue_visibility_timeout: int | None = None
     seed: bool = True
@@ -84,6 +86,12 @@ def _maximum_concurrency(mapping_inputs: dict[str, Any]) -> int | None:
     return int(maximum) if maximum is not None else None
 
 
+class Stoppable(Protocol):
+    """A part of the local cloud that runs until stopped."""
+
+    def stop(self) -> None: ...
+
+
 class LocalCloud:
     def __init__(self, options: Options, console: Console | None = None):
         self.options = options
@@ -92,6 +100,7 @@ class LocalCloud:
         self.emulator: Emulator | None = None
         self.gateway: Gateway | None = None
         self.appsync: AppSyncServer | None = None
+        self.storefront: StorefrontServer | None = None
         self.workers: Workers | None = None
         self.pollers: list[Poller] = []
         self.pipes: list[PipePlayer] = []
@@ -196,17 +205,27 @@ class LocalCloud:
             self.outbox.start()
             for done in data:
                 done.result()
-        self.outputs = self.deployment.outputs | {
-            "awsEndpointUrl": self.emulator.url,
-            "region": self.region,
-            "stack": options.stack,
-            "demoUsers": self.demo_users(),
-            "adminGroup": self.admin_group(),
-            "demoPassword": DEMO_PASSWORD,
-        }
-        self.outputs.update(self.graphql_outputs())
+        self.outputs = self._outputs()
+        self.start_storefront()
         (state / "outputs.json").write_text(json.dumps(self.outputs, indent=2) + "\n")
         return self.outputs
+
+    def _outputs(self) -> dict[str, Any]:
+        """The stack's outputs, and what the local cloud adds (`.localcloud/outputs.json`)."""
+        assert self.deployment is not None, "start() first"
+        assert self.emulator is not None, "start() first"
+        return (
+            self.deployment.outputs
+            | {
+                "awsEndpointUrl": self.emulator.url,
+                "region": self.region,
+                "stack": self.options.stack,
+                "demoUsers": self.demo_users(),
+                "adminGroup": self.admin_group(),
+                "demoPassword": DEMO_PASSWORD,
+            }
+            | self.graphql_outputs()
+        )
 
     def _workers(self, mappings: list[Mapping]) -> Workers:
         assert self.deployment is not None, "start() first"
@@ -254,6 +273,21 @@ class LocalCloud:
         self.appsync = server
         if server is not None:
             server.start()
+
+    def start_storefront(self) -> None:
+        """Serve web/storefront with a config.json of the local endpoints. storefrontUrl is
+        then its address: the program's distribution is stored in the emulator, which
+        serves nothing through it."""
+        from components.storefront import CONFIG_KEYS  # noqa: PLC0415
+        from localcloud.storefront import StorefrontServer, local_config  # noqa: PLC0415
+
+        if "storefrontUrl" not in self.outputs:  # a program without a storefront
+            return
+        self.storefront = StorefrontServer(
+            self.options.host, self.options.web_port, local_config(self.outputs, CONFIG_KEYS)
+        )
+        self.storefront.start()
+        self.outputs["storefrontUrl"] = self.storefront.url
 
     def graphql_outputs(self) -> dict[str, str]:
         """The local AppSync's URLs, where the program's outputs do not already give them
@@ -397,18 +431,18 @@ class LocalCloud:
             poller.stop()
         for player in self.pipes:
             player.stop()
-        if self.relayer:
-            self.relayer.stop()
-        if self.scheduler:
-            self.scheduler.stop()
-        if self.outbox:
-            self.outbox.stop()
-        if self.gateway:
-            self.gateway.stop()
-        if self.appsync:
-            self.appsync.stop()
-        if self.workers:
-            self.workers.stop()
+        parts: tuple[Stoppable | None, ...] = (
+            self.relayer,
+            self.scheduler,
+            self.outbox,
+            self.gateway,
+            self.storefront,
+            self.appsync,
+            self.workers,
+        )
+        for part in parts:
+            if part:
+                part.stop()
         for poller in self.pollers:
             poller.thread.join(timeout=3)
         for player in self.pipes:
@@ -466,6 +500,18 @@ class LocalCloud:
             if self.appsync
             else ""
         )
+        storefront = (
+            f"  Storefront      {self.storefront.url}   (web/storefront; sign in as a demo user)\n"
+            if self.storefront
+            else ""
+        )
+        storefront_stand_in = (
+            "\n  the storefront is served from web/storefront by the local cloud (its bucket and"
+            "\n  distribution are stored in the emulator, which serves nothing through them); the"
+            "\n  browser signs in against the emulator's Cognito (moto answers CORS);"
+            if self.storefront
+            else ""
+        )
         appsync = (
             "\n  the GraphQL API by the local AppSync (APPSYNC_JS resolvers in QuickJS, pushes at"
             "\n  most once; IAM callers are presented, not verified: the access key is taken at"
@@ -477,7 +523,7 @@ class LocalCloud:
 shop is running locally (stack "{options.stack}"), ready in {ready_seconds:.1f} s
 
   API             {api}   (OpenAPI document: {api}openapi.json)
-{graphql}  AWS emulator    {emulator}   (moto)
+{graphql}{storefront}  AWS emulator    {emulator}   (moto)
   Stack outputs   {state}/outputs.json
   Notifications   {state}/outbox.jsonl   (SNS messages, and e-mails as SES would send them)
   Function logs   {state}/logs/
@@ -497,8 +543,9 @@ mapping's
   maximum concurrency, else {DEFAULT_CONCURRENCY}): {concurrency}
   Stand-ins (the local cloud does what moto does not): Lambda runs in local workers,
   SQS event source mappings are played by pollers, the HTTP API by the local gateway
-  (JWTs checked against the emulator's Cognito keys);{appsync} EventBridge targets moto cannot
-  deliver go through the local relay: {relay_description(self.deployment.relays)};
+  (JWTs checked against the emulator's Cognito keys);{appsync}{storefront_stand_in}
+  EventBridge targets moto cannot deliver go through the local relay:
+  {relay_description(self.deployment.relays)};
   SES sends nothing (identities need no DNS or DKIM): the outbox records each e-mail;
   EventBridge pipes (moto moves nothing) are played from their DynamoDB streams:
   {pipes_description(self.pipes)}.

@@ -48,6 +48,8 @@ class LocalCloudProcess:
                 str(free_port()),
                 "--graphql-port",
                 str(free_port()),
+                "--web-port",
+                str(free_port()),
                 "--state-dir",
                 str(state_dir),
                 *extra_args,

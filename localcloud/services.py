@@ -25,6 +25,8 @@ Service = Literal[
     "appsync",
     "budgets",
     "scheduler",
+    "s3",
+    "cloudfront",
 ]
 
 BOTO3_TO_MOTO: dict[Service, str] = {
@@ -48,6 +50,8 @@ BOTO3_TO_MOTO: dict[Service, str] = {
     "appsync": "appsync",
     "budgets": "budgets",
     "scheduler": "scheduler",
+    "s3": "s3",
+    "cloudfront": "cloudfront",
 }
 
 # The name a service's requests are signed with, where it is not the boto3 name:

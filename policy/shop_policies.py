@@ -70,6 +70,16 @@ GRAPHQL_API = "aws:appsync/graphQLApi:GraphQLApi"
 DATA_SOURCE = "aws:appsync/dataSource:DataSource"
 CONFIGURATION_SET = "aws:sesv2/configurationSet:ConfigurationSet"
 EMAIL_IDENTITY = "aws:sesv2/emailIdentity:EmailIdentity"
+BUCKET = "aws:s3/bucket:Bucket"
+PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+PUBLIC_ACCESS_SETTINGS = (
+    "blockPublicAcls",
+    "blockPublicPolicy",
+    "ignorePublicAcls",
+    "restrictPublicBuckets",
+)
+HTTPS_VIEWER_POLICIES = frozenset({"redirect-to-https", "https-only"})
 
 # A work queue redrives to its DLQ after at least this many receives: fewer would
 # dead-letter messages that only met a passing fault.
@@ -506,6 +516,29 @@ def _topic_encrypted(props: Props) -> Iterator[str]:
         yield "kmsMasterKeyId is not set: its messages are stored unencrypted"
 
 
+def _viewers_on_https(props: Props) -> Iterator[str]:
+    behaviors = [
+        ("defaultCacheBehavior", props.get("defaultCacheBehavior") or {}),
+        *(
+            (f"orderedCacheBehaviors[{i}]", behavior)
+            for i, behavior in enumerate(_items(props.get("orderedCacheBehaviors")))
+        ),
+    ]
+    for where, behavior in behaviors:
+        policy = behavior.get("viewerProtocolPolicy")
+        if policy not in HTTPS_VIEWER_POLICIES:
+            yield f"{where}.viewerProtocolPolicy is {policy!r}: viewers must use HTTPS"
+
+
+def _bucket_origins_use_access_control(props: Props) -> Iterator[str]:
+    for origin in _items(props.get("origins")):
+        if ".s3." in str(origin.get("domainName")) and not origin.get("originAccessControlId"):
+            yield (
+                f"origin {origin.get('originId')!r} reads a bucket without an "
+                "originAccessControlId: the bucket would have to be public"
+            )
+
+
 def _key_rotates(props: Props) -> Iterator[str]:
     spec = props.get("customerMasterKeySpec") or props.get("keySpec") or "SYMMETRIC_DEFAULT"
     if spec == "SYMMETRIC_DEFAULT" and props.get("enableKeyRotation") is not True:
@@ -603,6 +636,16 @@ def _identity_signs_and_sends_through_a_set(props: Props) -> Iterator[str]:
 
 
 # --- stack policies ----------------------------------------------------------------------
+
+
+def _bucket_blocks_public_access(stack: Stack, bucket: PolicyResource) -> Iterator[str]:
+    block = stack.find(PUBLIC_ACCESS_BLOCK, "bucket", bucket.props.get("bucket"))
+    if block is None:
+        yield "has no public access block: every public access must be blocked"
+        return
+    for setting in PUBLIC_ACCESS_SETTINGS:
+        if block.props.get(setting) is not True:
+            yield f"its public access block {block.name!r} does not set {setting}"
 
 
 def _others(found: list[PolicyResource], resource: PolicyResource) -> list[str]:
@@ -983,6 +1026,20 @@ POLICIES: list[Policy] = [
         "Every SNS topic is encrypted with a KMS key.",
         [TOPIC],
         _topic_encrypted,
+    ),
+    _stack_policy(
+        "s3-bucket-private",
+        "Every S3 bucket has a public access block of the stack that blocks all four kinds "
+        "of public access.",
+        ([BUCKET], _bucket_blocks_public_access),
+    ),
+    _resource_policy(
+        "cloudfront-https-and-origin-access",
+        "CloudFront distributions redirect viewers to HTTPS (or accept HTTPS only) and read "
+        "buckets through an origin access control.",
+        [DISTRIBUTION],
+        _viewers_on_https,
+        _bucket_origins_use_access_control,
     ),
     _resource_policy(
         "kms-key-rotation",

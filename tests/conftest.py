@@ -2,6 +2,10 @@
 
 import os
 
+# The local cloud's fixtures (shop, customer): one local cloud per session, shared by the
+# end-to-end and the browser tests.
+pytest_plugins = ["tests.local_shop"]
+
 os.environ.update(
     {
         "AWS_ACCESS_KEY_ID": "testing",

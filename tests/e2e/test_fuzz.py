@@ -25,7 +25,7 @@ from schemathesis.specs.openapi.checks import unsupported_method
 from localcloud.harness import LocalCloudProcess
 from shop_common.routes import IDEMPOTENCY_KEY_HEADER
 from tests import ROOT
-from tests.e2e.conftest import Shop
+from tests.local_shop import Shop
 
 OPENAPI_DOCUMENT = ROOT / "functions" / "openapi" / "openapi.json"
 

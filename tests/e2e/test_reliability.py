@@ -8,7 +8,7 @@ import uuid
 import jwt
 import pytest
 
-from tests.e2e.conftest import VISIBILITY_TIMEOUT
+from tests.local_shop import VISIBILITY_TIMEOUT
 from tests.samples import ADDRESS
 
 pytestmark = pytest.mark.e2e

@@ -130,6 +130,29 @@ def _outputs(args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]
                 "functionId": function_id,
                 "arn": arn.format("appsync", f"apis/{api_id}/functions/{function_id}"),
             }
+        case "aws:s3/bucket:Bucket":
+            bucket = args.inputs.get("bucket") or f"{args.name}-0a1b2c3"
+            return bucket, {
+                "bucket": bucket,
+                "arn": f"arn:aws:s3:::{bucket}",
+                "bucketDomainName": f"{bucket}.s3.amazonaws.com",
+                "bucketRegionalDomainName": f"{bucket}.s3.{REGION}.amazonaws.com",
+                "region": REGION,
+            }
+        case "aws:cloudfront/originAccessControl:OriginAccessControl":
+            return "E2OAC0EXAMPLE", {
+                "arn": f"arn:aws:cloudfront::{ACCOUNT}:origin-access-control/E2OAC0EXAMPLE",
+                "etag": "E1",
+            }
+        case "aws:cloudfront/distribution:Distribution":
+            distribution_id = "E1DIST0EXAMPLE"
+            return distribution_id, {
+                "arn": f"arn:aws:cloudfront::{ACCOUNT}:distribution/{distribution_id}",
+                "domainName": "d111111abcdef8.cloudfront.net",
+                "hostedZoneId": "Z2FDTNDATAQYW2",
+                "status": "Deployed",
+                "etag": "E1",
+            }
         case "aws:kms/key:Key":
             key_id = str(uuid.uuid5(uuid.NAMESPACE_URL, args.name))  # one per key, as on AWS
             return key_id, {"keyId": key_id, "arn": arn.format("kms", f"key/{key_id}")}

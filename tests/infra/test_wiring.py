@@ -409,6 +409,7 @@ def test_component_type_tokens(dev):
         "shop:index:ReviewPipeline",
         "shop:index:Sweeper",
         "shop:index:SalesReport",
+        "shop:index:Storefront",
     }
     consumers = [r for r in dev.resources if r.typ == "shop:index:QueueConsumer"]
     assert len(consumers) == 3

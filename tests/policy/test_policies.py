@@ -163,6 +163,13 @@ RESOURCE_CASES = {
     ("sns-topic-encrypted", "notifications-topic"): [
         (setting("kmsMasterKeyId", REMOVED), "kmsMasterKeyId"),
     ],
+    ("cloudfront-https-and-origin-access", "storefront-distribution"): [
+        (setting("defaultCacheBehavior.viewerProtocolPolicy", "allow-all"), "viewers must use"),
+        (
+            lambda props: props["origins"][0].pop("originAccessControlId"),
+            "without an originAccessControlId",
+        ),
+    ],
     ("kms-key-rotation", "customer-notifier-feedback-key"): [
         (setting("enableKeyRotation", False), "enableKeyRotation"),
     ],
@@ -214,6 +221,14 @@ def test_a_resource_policy_fires_on_a_planted_violation(dev, policy, name, chang
 
 # (policy, where the violation is planted): [(the change, the resource named, what it says)]
 STACK_CASES = {
+    ("s3-bucket-private", "storefront-public-access-block"): [
+        (
+            setting("restrictPublicBuckets", False),
+            "storefront-bucket",
+            "does not set restrictPublicBuckets",
+        ),
+        (setting("bucket", "another-bucket"), "storefront-bucket", "has no public access block"),
+    ],
     ("sqs-work-queue-redrive", "ordering-queue"): [
         (setting("redrivePolicy", REMOVED), "ordering-queue", "redrivePolicy is not set"),
         (redrive(maxReceiveCount=4), "ordering-queue", "maxReceiveCount is 4"),

@@ -1,6 +1,8 @@
-"""End-to-end tests: the local cloud started once per session (as `make local`
-starts it, on free ports, with short queue visibility timeouts), and the shop
-used through HTTP only. Tokens come from Cognito InitiateAuth, as on AWS."""
+"""The local cloud started once per test session (as `make local` starts it, on free
+ports, with short queue visibility timeouts), shared by the end-to-end tests (the shop
+used through HTTP only) and the browser tests (tests/browser): `shop` and `customer`,
+registered for every test by tests/conftest.py. Tokens come from Cognito InitiateAuth,
+as on AWS."""
 
 import json
 import time

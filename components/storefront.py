@@ -1,0 +1,215 @@
+"""Storefront: the static web shop (web/storefront/) behind CloudFront.
+
+- A private S3 bucket: every public access blocked, objects owned by the bucket
+  (BucketOwnerEnforced: no ACLs), encrypted at rest (SSE-S3).
+- A CloudFront distribution that reads it through an origin access control (SigV4, every
+  request signed); viewers are redirected to HTTPS. The bucket's policy lets this
+  distribution read objects, and no one else (`AWS:SourceArn`).
+- The site's files, one object each, with their content types; and `config.json`, the
+  object the app reads first, whose content is built from the stack's outputs (API URLs,
+  the user pool and its client): `pulumi.Output.json_dumps`, no resource made in apply().
+  Every object is served `Cache-Control: no-cache` (revalidated, never stale): the files
+  have no content hashes in their names, and there is no build step to add them.
+"""
+
+import mimetypes
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.iam import policy_document
+
+CONFIG_OBJECT = "config.json"  # what the app fetches first (web/storefront/app.js)
+# What config.json holds: the HTTP API, the GraphQL API (and its real-time endpoint), the
+# user pool and its app client, and where to sign in (Cognito's endpoint, its region).
+CONFIG_KEYS = (
+    "apiUrl",
+    "graphqlUrl",
+    "graphqlRealtimeUrl",
+    "userPoolId",
+    "userPoolClientId",
+    "region",
+    "cognitoEndpoint",
+)
+INDEX = "index.html"
+# AWS's managed cache policy "CachingOptimized": it honours the objects' Cache-Control.
+CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+CACHE_CONTROL = "no-cache"
+VIEWER_PROTOCOL_POLICY = "redirect-to-https"
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".json": "application/json",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+}
+
+
+def content_type(path: Path) -> str:
+    """The Content-Type a file is served with (the local server uses the same)."""
+    return (
+        CONTENT_TYPES.get(path.suffix)
+        or mimetypes.guess_type(path.name)[0]
+        or "application/octet-stream"
+    )
+
+
+def site_files(site_dir: Path) -> list[Path]:
+    """The site's files, relative to its folder, in a stable order (config.json excluded:
+    the stack writes its own)."""
+    return sorted(
+        path.relative_to(site_dir)
+        for path in site_dir.rglob("*")
+        if path.is_file() and path.name != CONFIG_OBJECT and not path.name.startswith(".")
+    )
+
+
+@dataclass
+class StorefrontArgs:
+    site_dir: Path  # web/storefront: uploaded as it is (no build step)
+    config: Mapping[str, pulumi.Input[Any]]  # config.json: apiUrl, graphqlUrl, userPoolId, …
+    price_class: str = "PriceClass_100"  # North America and Europe's edge locations
+
+    def __post_init__(self) -> None:
+        if not (self.site_dir / INDEX).is_file():
+            raise ValueError(f"site_dir {self.site_dir} has no {INDEX}")
+        if set(self.config) != set(CONFIG_KEYS):
+            raise ValueError(f"config must have exactly the keys {CONFIG_KEYS}")
+
+
+class Storefront(pulumi.ComponentResource):
+    bucket_name: pulumi.Output[str]
+    distribution_arn: pulumi.Output[str]
+    domain_name: pulumi.Output[str]
+    origin: pulumi.Output[str]  # https://<distribution domain>: what CORS allows
+    url: pulumi.Output[str]  # the origin and "/"
+
+    def __init__(self, name: str, args: StorefrontArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("shop:index:Storefront", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        self.bucket = aws.s3.Bucket(f"{name}-bucket", force_destroy=True, opts=child)
+        self.public_access_block = aws.s3.BucketPublicAccessBlock(
+            f"{name}-public-access-block",
+            bucket=self.bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=child,
+        )
+        self.ownership = aws.s3.BucketOwnershipControls(
+            f"{name}-ownership",
+            bucket=self.bucket.id,
+            rule={"object_ownership": "BucketOwnerEnforced"},
+            opts=child,
+        )
+        self.encryption = aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-encryption",
+            bucket=self.bucket.id,
+            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
+            opts=child,
+        )
+        self.origin_access = aws.cloudfront.OriginAccessControl(
+            f"{name}-origin-access",
+            name=self.bucket.id,  # one per bucket (names are unique in the account)
+            description="The storefront's distribution reads its bucket",
+            origin_access_control_origin_type="s3",
+            signing_behavior="always",
+            signing_protocol="sigv4",
+            opts=child,
+        )
+        origin_id = "site"
+        self.distribution = aws.cloudfront.Distribution(
+            f"{name}-distribution",
+            enabled=True,
+            comment="shop storefront",
+            default_root_object=INDEX,
+            price_class=args.price_class,
+            http_version="http2and3",
+            is_ipv6_enabled=True,
+            origins=[
+                {
+                    "origin_id": origin_id,
+                    "domain_name": self.bucket.bucket_regional_domain_name,
+                    "origin_access_control_id": self.origin_access.id,
+                }
+            ],
+            default_cache_behavior={
+                "target_origin_id": origin_id,
+                "viewer_protocol_policy": VIEWER_PROTOCOL_POLICY,
+                "allowed_methods": ["GET", "HEAD"],
+                "cached_methods": ["GET", "HEAD"],
+                "cache_policy_id": CACHING_OPTIMIZED,
+                "compress": True,
+            },
+            restrictions={"geo_restriction": {"restriction_type": "none"}},
+            viewer_certificate={
+                "cloudfront_default_certificate": True,
+                "minimum_protocol_version": "TLSv1.2_2021",
+            },
+            opts=child,
+        )
+        self.bucket_policy = aws.s3.BucketPolicy(
+            f"{name}-bucket-policy",
+            bucket=self.bucket.id,
+            policy=policy_document(
+                [
+                    {
+                        "Sid": "CloudFrontReadsTheSite",
+                        "Effect": "Allow",
+                        "Principal": {"Service": "cloudfront.amazonaws.com"},
+                        "Action": ["s3:GetObject"],
+                        "Resource": pulumi.Output.concat(self.bucket.arn, "/*"),
+                        "Condition": {"StringEquals": {"AWS:SourceArn": self.distribution.arn}},
+                    }
+                ]
+            ),
+            # A policy on a bucket whose public access block is not in place yet could be
+            # judged public and refused: the block first.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.public_access_block]),
+        )
+
+        after_ownership = pulumi.ResourceOptions(parent=self, depends_on=[self.ownership])
+        self.files = [
+            aws.s3.BucketObjectv2(
+                f"{name}-file-{path.as_posix()}",
+                bucket=self.bucket.id,
+                key=path.as_posix(),
+                source=pulumi.FileAsset(args.site_dir / path),
+                content_type=content_type(path),
+                cache_control=CACHE_CONTROL,
+                opts=after_ownership,
+            )
+            for path in site_files(args.site_dir)
+        ]
+        self.config_object = aws.s3.BucketObjectv2(
+            f"{name}-config",
+            bucket=self.bucket.id,
+            key=CONFIG_OBJECT,
+            content=pulumi.Output.json_dumps(dict(args.config)),
+            content_type=CONTENT_TYPES[".json"],
+            cache_control=CACHE_CONTROL,
+            opts=after_ownership,
+        )
+
+        self.bucket_name = self.bucket.id
+        self.distribution_arn = self.distribution.arn
+        self.domain_name = self.distribution.domain_name
+        self.origin = pulumi.Output.concat("https://", self.distribution.domain_name)
+        self.url = pulumi.Output.concat(self.origin, "/")
+        self.register_outputs(
+            {
+                "bucket_name": self.bucket_name,
+                "distribution_arn": self.distribution_arn,
+                "domain_name": self.domain_name,
+                "origin": self.origin,
+                "url": self.url,
+            }
+        )
