@@ -13,7 +13,7 @@ import sys  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
-from typing import TYPE_CHECKING, Any  # noqa: E402
+from typing import TYPE_CHECKING  # noqa: E402
 
 if TYPE_CHECKING:
     from localcloud.cloud import LocalCloud
@@ -30,6 +30,7 @@ def _up(args: argparse.Namespace) -> int:
             aws_port=args.aws_port,
             graphql_port=args.graphql_port,
             web_port=args.web_port,
+            console_port=args.console_port,
             state_dir=args.state_dir,
             queue_visibility_timeout=args.queue_visibility_timeout,
             seed=not args.no_seed,
@@ -69,29 +70,11 @@ def _catch_stop_signals() -> Callable[[], object]:
     return lambda: os.read(read_end, 1)
 
 
-def _emulator_client(outputs: dict[str, str], service: str) -> Any:
-    """A client of the running local cloud's emulator (its outputs say where)."""
-    import boto3  # noqa: PLC0415 - only these commands need it
-
-    return boto3.client(
-        service,  # type: ignore[call-overload]  # one of the services the local cloud runs
-        endpoint_url=outputs["awsEndpointUrl"],
-        region_name=outputs["region"],
-        aws_access_key_id="local",
-        aws_secret_access_key="local",  # noqa: S106
-    )
-
-
 def _token(args: argparse.Namespace) -> int:
+    from localcloud.tokens import access_token  # noqa: PLC0415 - boto3 only when asked
+
     outputs = json.loads((args.state_dir / "outputs.json").read_text())
-    username = outputs["demoUsers"].get(args.user, args.user)
-    cognito = _emulator_client(outputs, "cognito-idp")
-    result = cognito.initiate_auth(
-        ClientId=outputs["userPoolClientId"],
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": username, "PASSWORD": args.password or outputs["demoPassword"]},
-    )
-    print(result["AuthenticationResult"]["AccessToken"])
+    print(access_token(outputs, args.user, args.password))
     return 0
 
 
@@ -99,9 +82,10 @@ def _schedule(args: argparse.Namespace) -> int:
     """The running local cloud's schedules, read from its emulator: list them, or fire one
     now (the start the local scheduler makes at its time), optionally waiting for the end."""
     from localcloud.scheduler import Schedule, fire  # noqa: PLC0415
+    from localcloud.tokens import emulator_client  # noqa: PLC0415
 
     outputs = json.loads((args.state_dir / "outputs.json").read_text())
-    scheduler = _emulator_client(outputs, "scheduler")
+    scheduler = emulator_client(outputs, "scheduler")
     names = [s["Name"] for s in scheduler.list_schedules()["Schedules"]]
     if args.action == "list":
         for name in names:
@@ -116,7 +100,7 @@ def _schedule(args: argparse.Namespace) -> int:
         print(f"no one schedule is called {args.name!r}; the schedules: {', '.join(names)}")
         return 2
     schedule = Schedule.from_description(scheduler.get_schedule(Name=matches[0]))
-    stepfunctions = _emulator_client(outputs, "stepfunctions")
+    stepfunctions = emulator_client(outputs, "stepfunctions")
     execution = fire(schedule, stepfunctions, datetime.now(UTC))
     print(execution, flush=True)
     if not args.wait:
@@ -160,6 +144,12 @@ def main() -> int:
         type=int,
         default=int(os.environ.get("LOCALCLOUD_WEB_PORT", "3002")),
         help="the storefront (web/storefront), if the program has one",
+    )
+    up.add_argument(
+        "--console-port",
+        type=int,
+        default=int(os.environ.get("LOCALCLOUD_CONSOLE_PORT", "3003")),
+        help="the local console (architecture, event stream, orders, queues, explorers)",
     )
     up.add_argument(
         "--queue-visibility-timeout",

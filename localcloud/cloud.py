@@ -1,5 +1,6 @@
 """The local cloud: emulator, provisioning, workers, gateway, pollers, relay, scheduler,
-pipe players, outbox, seed data, demo users; started in that order and stopped in reverse.
+pipe players, outbox, seed data, demo users, storefront, console; started in that order and
+stopped in reverse.
 
 The emulator's process is spawned first, before this process imports boto3 and
 Pulumi: it boots while the program is evaluated, and the first resource waits
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from localcloud import ROOT, stack_config
+from localcloud.console.deliveries import Deliveries
 from localcloud.emulator import Emulator
 from localcloud.pipes import PipeDefinition, PipePlayer
 from localcloud.pipes import description as pipes_description
@@ -41,6 +43,8 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import WriteRequestTypeDef, WriteRequestUnionTypeDef
 
     from localcloud.appsync.server import AppSyncServer
+    from localcloud.console.server import ConsoleServer
+    from localcloud.console.stream import EventStream
     from localcloud.gateway import Gateway
     from localcloud.outbox import Outbox
     from localcloud.provisioning import Deployment, EmulatorMocks
@@ -61,6 +65,7 @@ class Options:
     aws_port: int = 4566
     graphql_port: int = 3001  # the local AppSync: GraphQL and real-time, if the program has an API
     web_port: int = 3002  # the storefront (web/storefront and its config.json)
+    console_port: int = 3003  # the local console
     state_dir: Path = field(default_factory=lambda: ROOT / ".localcloud")
     queue_visibility_timeout: int | None = None
     seed: bool = True
@@ -108,6 +113,10 @@ class LocalCloud:
         self.relayer: Relayer | None = None
         self.scheduler: Scheduler | None = None
         self.deployment: Deployment | None = None
+        self.deliveries = Deliveries()  # what the pollers and the relay delivered (the console)
+        self.taps: dict[str, str] = {}  # bus → the console's tap queue
+        self.stream: EventStream | None = None
+        self.console_server: ConsoleServer | None = None
         self._stopping = threading.Lock()
         # The provisioning's mocks: their boto3 session makes the clients.
         self._mocks: EmulatorMocks | None = None
@@ -133,6 +142,7 @@ class LocalCloud:
         from localcloud.gateway import Api, Gateway  # noqa: PLC0415
         from localcloud.outbox import Outbox  # noqa: PLC0415
         from localcloud.provisioning import EmulatorMocks, provision  # noqa: PLC0415
+        from localcloud.provisioning.events import tap  # noqa: PLC0415
 
         gateway_url = f"http://{options.host}:{options.api_port}/"
         mocks = EmulatorMocks(
@@ -153,6 +163,8 @@ class LocalCloud:
             raise
 
         self._mocks = mocks
+        # Before anything can publish: every event on each bus, for the console.
+        self.taps = {bus: tap(mocks, bus) for bus in self.buses()}
         # The rest only reads back what was created, or adds data: at once.
         with ThreadPoolExecutor(4, thread_name_prefix="start") as pool:
             sqs = self.client("sqs")
@@ -181,10 +193,7 @@ class LocalCloud:
                 options.host, options.api_port, routes.result(), self.workers.invoke, self.console
             )
             self.gateway.start()
-            for mapping in mappings:
-                poller = Poller(mapping, sqs, self.workers.invoke, self.console)
-                poller.start()
-                self.pollers.append(poller)
+            self.start_pollers(mappings, sqs)
             self.start_appsync(appsync.result())
             self.relayer = Relayer(
                 self.deployment.relays,
@@ -195,6 +204,7 @@ class LocalCloud:
                 sts=self.client("sts")  # to assume the roles of AppSync targets
                 if any(r.service == "appsync" for r in self.deployment.relays)
                 else None,
+                observe=self.deliveries.record,
             )
             self.relayer.start()
             self.start_scheduler(sqs)
@@ -206,7 +216,7 @@ class LocalCloud:
             for done in data:
                 done.result()
         self.outputs = self._outputs()
-        self.start_storefront()
+        self.start_browser_parts(mappings)
         (state / "outputs.json").write_text(json.dumps(self.outputs, indent=2) + "\n")
         return self.outputs
 
@@ -268,6 +278,65 @@ class LocalCloud:
             )
             for m in self.deployment.of_type("aws:lambda/eventSourceMapping:EventSourceMapping")
         ]
+
+    def start_pollers(self, mappings: list[Mapping], sqs: Any) -> None:
+        """A poller per mapping; each tells the console's deliveries what it received."""
+        assert self.workers is not None, "start() first"
+        for mapping in mappings:
+            poller = Poller(mapping, sqs, self.workers.invoke, self.console, self.deliveries.record)
+            poller.start()
+            self.pollers.append(poller)
+
+    def buses(self) -> list[str]:
+        assert self.deployment is not None, "start() first"
+        return [
+            b.outputs["name"] for b in self.deployment.of_type("aws:cloudwatch/eventBus:EventBus")
+        ]
+
+    def start_console(self, mappings: list[Mapping]) -> None:
+        """The event stream from the taps, and the console's server (its URL in the outputs)."""
+        from localcloud.console.model import Architecture  # noqa: PLC0415
+        from localcloud.console.panels import Context  # noqa: PLC0415
+        from localcloud.console.server import ConsoleServer  # noqa: PLC0415
+        from localcloud.console.stream import EventStream  # noqa: PLC0415
+        from scripts.ops import Stack  # noqa: PLC0415
+
+        assert self.deployment is not None, "start() first"
+        workers = self.workers
+        assert workers is not None, "start() first"
+        architecture = Architecture.from_deployment(self.deployment)
+        watched = {m.queue_arn for m in mappings} | {r.target_arn for r in self.deployment.relays}
+        self.stream = EventStream(
+            self.taps,
+            architecture.rules,
+            self.client("events"),
+            self.client("sqs"),
+            self.deliveries,
+            watched,
+            self.console,
+        )
+        self.stream.start()
+        context = Context(
+            outputs=self.outputs,
+            architecture=architecture,
+            stream=self.stream,
+            stack=Stack(self.outputs),
+            sqs=self.client("sqs"),
+            stepfunctions=self.client("stepfunctions"),
+            state_dir=self.options.state_dir,
+            invocations=lambda: {n: w.invocations for n, w in workers.by_name.items()},
+            scheduler=self.scheduler,
+        )
+        self.console_server = ConsoleServer(
+            self.options.host, self.options.console_port, context, console=self.console
+        )
+        self.console_server.start()
+        self.outputs["consoleUrl"] = self.console_server.url
+
+    def start_browser_parts(self, mappings: list[Mapping]) -> None:
+        """What a browser opens, once the outputs are known: the storefront, the console."""
+        self.start_storefront()
+        self.start_console(mappings)
 
     def start_appsync(self, server: AppSyncServer | None) -> None:
         self.appsync = server
@@ -434,6 +503,8 @@ class LocalCloud:
         parts: tuple[Stoppable | None, ...] = (
             self.relayer,
             self.scheduler,
+            self.stream,
+            self.console_server,
             self.outbox,
             self.gateway,
             self.storefront,
@@ -474,6 +545,7 @@ class LocalCloud:
 
     def summary(self, ready_seconds: float) -> str:
         from localcloud.provisioning import NOT_ENFORCED  # noqa: PLC0415
+        from localcloud.provisioning.events import TAP_PREFIX  # noqa: PLC0415
 
         assert self.deployment is not None, "start() first"
         assert self.workers is not None, "start() first"
@@ -505,6 +577,12 @@ class LocalCloud:
             if self.storefront
             else ""
         )
+        console = (
+            f"  Console         {self.console_server.url}   "
+            "(architecture, events, orders, queues, explorers)\n"
+            if self.console_server
+            else ""
+        )
         storefront_stand_in = (
             "\n  the storefront is served from web/storefront by the local cloud (its bucket and"
             "\n  distribution are stored in the emulator, which serves nothing through them); the"
@@ -523,7 +601,7 @@ class LocalCloud:
 shop is running locally (stack "{options.stack}"), ready in {ready_seconds:.1f} s
 
   API             {api}   (OpenAPI document: {api}openapi.json)
-{graphql}{storefront}  AWS emulator    {emulator}   (moto)
+{graphql}{storefront}{console}  AWS emulator    {emulator}   (moto)
   Stack outputs   {state}/outputs.json
   Notifications   {state}/outbox.jsonl   (SNS messages, and e-mails as SES would send them)
   Function logs   {state}/logs/
@@ -547,6 +625,8 @@ mapping's
   EventBridge targets moto cannot deliver go through the local relay:
   {relay_description(self.deployment.relays)};
   SES sends nothing (identities need no DNS or DKIM): the outbox records each e-mail;
+  the console sees every event through a tap: a hidden rule on each bus matching every
+  event ({", ".join(f"{TAP_PREFIX}{bus}" for bus in self.taps)}) → a hidden queue;
   EventBridge pipes (moto moves nothing) are played from their DynamoDB streams:
   {pipes_description(self.pipes)}.
   EventBridge Scheduler schedules (moto stores them, fires none) are fired by the local

@@ -50,6 +50,8 @@ class LocalCloudProcess:
                 str(free_port()),
                 "--web-port",
                 str(free_port()),
+                "--console-port",
+                str(free_port()),
                 "--state-dir",
                 str(state_dir),
                 *extra_args,

@@ -56,8 +56,12 @@ class Poller:
         sqs: "SQSClient",
         invoke: Callable[[str, dict[str, Any]], Invocation],
         console: Console,
+        observe: Callable[[str, str], None] | None = None,
     ):
+        """observe(queue ARN, body): told of each message received (the console's record of
+        what reached the queue)."""
         self.mapping, self.sqs, self.invoke, self.console = mapping, sqs, invoke, console
+        self.observe = observe
         self.stopping = threading.Event()
         self.name = mapping.queue_arn.rsplit(":", 1)[-1]
         self.thread = threading.Thread(target=self._run, name=f"poller-{self.name}", daemon=True)
@@ -117,6 +121,9 @@ class Poller:
             self.in_flight += 1
             self.most_in_flight = max(self.most_in_flight, self.in_flight)
         try:
+            if self.observe is not None:
+                for message in batch:
+                    self.observe(self.mapping.queue_arn, message["Body"])
             self.deliver(batch)
         except Exception as error:  # the batch stays in the queue; say what happened
             if not self.stopping.is_set():

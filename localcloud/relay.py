@@ -25,6 +25,8 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from mypy_boto3_sns import SNSClient
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_stepfunctions import SFNClient
@@ -46,9 +48,11 @@ class Relayer:
         stepfunctions: SFNClient,
         console: Console,
         sts: STSClient | None = None,
+        observe: Callable[[str, str], None] | None = None,
     ):
-        """sts: the emulator's, for the roles of AppSync targets."""
-        self.relays, self.console = relays, console
+        """sts: the emulator's, for the roles of AppSync targets. observe(target ARN, body):
+        told of each message delivered (the console's record of deliveries)."""
+        self.relays, self.console, self.observe = relays, console, observe
         self.sqs, self.sns, self.stepfunctions, self.sts = sqs, sns, stepfunctions, sts
         self._roles: dict[str, CredentialsTypeDef] = {}
         self._roles_lock = threading.Lock()
@@ -75,6 +79,8 @@ class Relayer:
                 ).get("Messages", [])
                 for message in messages:
                     self.deliver(relay, message["MessageId"], message["Body"])
+                    if self.observe is not None:
+                        self.observe(relay.target_arn, message["Body"])
                     self.sqs.delete_message(
                         QueueUrl=relay.queue_url, ReceiptHandle=message["ReceiptHandle"]
                     )

@@ -245,6 +245,8 @@ class FunctionWorker:
         self._environments: set[ExecutionEnvironment] = set()  # idle, busy or starting
         self._started = itertools.count(1)
         self.stopped = False
+        self.invocations = 0  # completed or refused (throttled), for the console
+        self._counting = threading.Lock()
 
     # -- the pool --------------------------------------------------------------------------
 
@@ -351,6 +353,8 @@ class FunctionWorker:
                 self.console.line(self.name, line.rstrip("\n"), self.color)
 
     def _report(self, invocation: Invocation, environment: ExecutionEnvironment | None) -> None:
+        with self._counting:
+            self.invocations += 1
         init = (
             f"\tInit Duration: {invocation.init_duration_ms:.2f} ms"
             if invocation.init_duration_ms is not None

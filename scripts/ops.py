@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_sqs.type_defs import MessageTypeDef, SendMessageBatchRequestEntryTypeDef
     from mypy_boto3_stepfunctions import SFNClient
+    from mypy_boto3_stepfunctions.type_defs import DescribeExecutionOutputTypeDef
 
 LOCAL_OUTPUTS = Path(".localcloud/outputs.json")
 BATCH = 10  # what SQS receives and sends, and PutEvents takes, at most at once
@@ -243,13 +244,11 @@ def reput(stack: Stack, dlq_output: str, limit: int | None = None, say: Say = pr
 # --- an order's story ---------------------------------------------------------------------
 
 
-def story(stack: Stack, order_id: str, say: Say = print) -> list[dict[str, Any]]:
+def audit_events(stack: Stack, order_id: str) -> list[dict[str, Any]]:
     """The order's events as the audit kept them (once per event id), in the order they
-    reached the bus, and its workflow executions; then where the functions' lines about it
-    are. Returns the events."""
-    table = stack.output("auditTableName")
+    reached the bus."""
     query: dict[str, Any] = {
-        "TableName": table,
+        "TableName": stack.output("auditTableName"),
         "KeyConditionExpression": "correlationId = :order",
         "ExpressionAttributeValues": {":order": {"S": order_id}},
     }
@@ -262,27 +261,42 @@ def story(stack: Stack, order_id: str, say: Say = print) -> list[dict[str, Any]]
         query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
     # EventBridge's time has whole seconds; the recorder's orders the events of one second.
     found.sort(key=lambda event: (event["time"], event["recordedAt"]))
-    say(f"events of order {order_id} ({table}):")
-    for event in found:
-        say(f"  {event['time']}  {event['detailType']}  ({event['eventId']})")
-    sfn = stack.stepfunctions()
+    return found
 
-    def show(output: str, name: str) -> bool:
+
+def order_executions(stack: Stack, order_id: str) -> list["DescribeExecutionOutputTypeDef"]:
+    """The order's workflow executions that exist: the order workflow's (named after the
+    order), its re-drives' ({orderId}-r1, -r2, …: the sweeper's) until one is missing, and
+    the refund workflow's ({orderId}-refund)."""
+    sfn = stack.stepfunctions()
+    found: list[DescribeExecutionOutputTypeDef] = []
+
+    def add(output: str, name: str) -> bool:
         execution = f"{stack.output(output).replace(':stateMachine:', ':execution:')}:{name}"
         try:
-            described = sfn.describe_execution(executionArn=execution)
+            found.append(sfn.describe_execution(executionArn=execution))
         except sfn.exceptions.ExecutionDoesNotExist:
             return False
-        say(f"execution {name}: {described['status']} ({execution})")
         return True
 
-    # The order's execution, its re-drives' ({orderId}-r1, -r2, …: the sweeper's) until one
-    # is missing, and its refund's.
-    show("stateMachineArn", order_id)
+    add("stateMachineArn", order_id)
     redrive = 1
-    while show("stateMachineArn", execution_name(order_id, redrive)):
+    while add("stateMachineArn", execution_name(order_id, redrive)):
         redrive += 1
-    show("refundStateMachineArn", f"{order_id}{REFUND_SUFFIX}")
+    add("refundStateMachineArn", f"{order_id}{REFUND_SUFFIX}")
+    return found
+
+
+def story(stack: Stack, order_id: str, say: Say = print) -> list[dict[str, Any]]:
+    """The order's events as the audit kept them (once per event id), in the order they
+    reached the bus, and its workflow executions; then where the functions' lines about it
+    are. Returns the events."""
+    found = audit_events(stack, order_id)
+    say(f"events of order {order_id} ({stack.output('auditTableName')}):")
+    for event in found:
+        say(f"  {event['time']}  {event['detailType']}  ({event['eventId']})")
+    for described in order_executions(stack, order_id):
+        say(f"execution {described['name']}: {described['status']} ({described['executionArn']})")
     say(
         "function log lines: CloudWatch Logs Insights over /aws/lambda/<prefix>-*, "
         f"filter correlation_id = '{order_id}' (docs/runbooks.md)"

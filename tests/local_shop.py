@@ -28,6 +28,7 @@ class Shop:
     def __init__(self, outputs: dict, state_dir: Path):
         self.outputs, self.state_dir = outputs, state_dir
         self.api = outputs["apiUrl"].rstrip("/")
+        self.console = outputs["consoleUrl"].rstrip("/")  # the local console
         self.http = requests.Session()
         self._tokens: dict[str, str] = {}
 

@@ -12,6 +12,10 @@ RELAYED_SERVICES = {
     "appsync": "AppSync GraphQL APIs",
 }
 
+# The console's tap (tap()): a rule of the local cloud's own on each bus, matching every event.
+TAP_PREFIX = "localcloud-tap-"
+TAP_PATTERN = '{"source": [{"prefix": ""}]}'
+
 
 @handles("aws:cloudwatch/eventBus:EventBus")
 def _event_bus(mocks: EmulatorMocks, name: str, inputs: Properties) -> tuple[str, Properties]:
@@ -82,11 +86,34 @@ def _event_target(mocks: EmulatorMocks, name: str, inputs: Properties) -> tuple[
     return f"{bus}-{inputs['rule']}-{target_id}", {"targetId": target_id}
 
 
+def _hidden_queue(mocks: EmulatorMocks, name: str) -> tuple[str, str]:
+    """A queue of the local cloud's own (not the program's) that a rule delivers to: its URL
+    and ARN."""
+    name = name[:80]
+    return mocks.client("sqs").create_queue(QueueName=name)["QueueUrl"], mocks.arn("sqs", name)
+
+
+def tap(mocks: EmulatorMocks, bus: str) -> str:
+    """The console's tap on a bus: a hidden rule matching every event, delivering (as the
+    relay's targets do) to a hidden queue, whose URL this returns."""
+    name = f"{TAP_PREFIX}{bus}"[:64]
+    events = mocks.client("events")
+    events.put_rule(
+        Name=name,
+        EventBusName=bus,
+        EventPattern=TAP_PATTERN,
+        Description="the local console's tap: every event on the bus (not the program's)",
+        State="ENABLED",
+    )
+    url, arn = _hidden_queue(mocks, name)
+    events.put_targets(Rule=name, EventBusName=bus, Targets=[{"Id": "tap", "Arn": arn}])
+    return url
+
+
 def _relay_queue(mocks: EmulatorMocks, inputs: Properties, target_id: str) -> str:
     """A hidden queue standing in for a target moto cannot deliver to; its ARN."""
     rule, target_arn = inputs["rule"], inputs["arn"]
-    name = f"localcloud-relay-{rule}-{target_id}"[:80]
-    url = mocks.client("sqs").create_queue(QueueName=name)["QueueUrl"]
+    url, arn = _hidden_queue(mocks, f"localcloud-relay-{rule}-{target_id}")
     graphql: dict[str, Any] = {}
     if target_arn.split(":")[2] == "appsync":
         # arn:aws:appsync:<region>:<account>:endpoints/graphql-api/<endpoint id>: on AWS the
@@ -102,4 +129,4 @@ def _relay_queue(mocks: EmulatorMocks, inputs: Properties, target_id: str) -> st
             "graphql_url": urls.get(endpoint_id) or next(iter(urls.values())),
         }
     mocks.record_relay(Relay(target_arn=target_arn, queue_url=url, rule=rule, **graphql))
-    return mocks.arn("sqs", name)
+    return arn

@@ -1,8 +1,8 @@
 """Browser tests: Playwright driving a Chromium installed on the machine (Debian's
 `chromium` package: /usr/bin/chromium), against the local cloud of tests/local_shop.py.
 
-The fixtures here are shared by every browser test (the storefront's, and the local
-console's when it exists): `browser` (one for this folder), `page` (a fresh context each
+The fixtures here are shared by every browser test (the storefront's and the local
+console's): `browser` (one for this folder), `page` (a fresh context each
 test), `screenshot` (writes PNGs to a temporary folder, or to $SCREENSHOTS_DIR: `make
 screenshots` sets it to docs/img). Without a Chromium, the browser tests are skipped with
 a message naming the versions that go together.
