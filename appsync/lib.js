@@ -101,9 +101,24 @@ function utf8Bytes(text) {
   return bytes;
 }
 
-// A text field's problems: blank, or longer than its limit (in characters, or in bytes of
-// UTF-8 as Comprehend counts its text).
+// False for text holding a lone UTF-16 surrogate (JSON's \ud800 escapes allow one): it has
+// no UTF-8 form, so DynamoDB cannot store it (the HTTP API's validation.is_unicode).
+function isUnicode(text) {
+  for (const character of text) {
+    const code = character.charCodeAt(0);
+    if (character.length === 1 && code >= 0xd800 && code <= 0xdfff) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// A text field's problems: not Unicode text, blank, or longer than its limit (in
+// characters, or in bytes of UTF-8 as Comprehend counts its text).
 function textProblems(field, text, limit, unit) {
+  if (!isUnicode(text)) {
+    return [{ field, message: 'is not valid Unicode text' }];
+  }
   if (text.trim() === '') {
     return [{ field, message: 'must not be blank' }];
   }

@@ -545,8 +545,8 @@ def _excluded(result: Estimate, measured: dict[str, Any], catalogue: Catalogue) 
     if "comprehend" not in actions:
         p = catalogue.prices["comprehend_sentiment_unit"]
         result.not_built.append(
-            f"Comprehend (review sentiment): not in the program yet (no call measured); "
-            f"{p.what}: ${p.usd:g} per {p.per:,.0f}"
+            f"Comprehend (review sentiment): none on the order path (a review's: {p.what}: "
+            f"${p.usd:g} per {p.per:,.0f}; per 1M reviews: docs/cost-and-capacity.md)"
         )
 
 

@@ -294,7 +294,10 @@ def capacity_report(catalogue: Catalogue, measured: dict[str, Any]) -> str:
         for path in PATHS:
             met = first[path]
             if met is None:
-                out.append(f"  {path}: nothing to meet: not in the program yet")
+                out.append(
+                    f"  {path}: not on the measured order's path (on paper: "
+                    "docs/cost-and-capacity.md)"
+                )
                 continue
             out.append(f"  {path}: first meets {met.name} at {_rate(met.hits_at)}")
             for limit in sorted(

@@ -10,19 +10,18 @@ the configured issuer and audience (`aud` or `client_id`), else 401.
 import base64
 import json
 import re
-import socket
-import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import jwt
 
+from localcloud.http_servers import LocalServer
 from localcloud.lambda_events import http_api_event
 from localcloud.workers import Console, Invocation
 
@@ -238,14 +237,7 @@ def cors_headers(cors: "CorsOutputTypeDef", origin: str | None, preflight: bool)
     return headers
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    # The default backlog of 5 drops connections from a burst of clients; API Gateway
-    # takes Lambda-scale bursts.
-    request_queue_size = socket.SOMAXCONN
-
-
-class Gateway:
+class Gateway(LocalServer):
     def __init__(
         self,
         host: str,
@@ -255,18 +247,8 @@ class Gateway:
         console: Console,
     ):
         self.api, self.invoke, self.console = api, invoke, console
-        self.server = _Server((host, port), self._handler_class())
-        self.url = f"http://{host}:{self.server.server_address[1]}/"
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, name="gateway", daemon=True
-        )
-
-    def start(self) -> None:
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(host, port, self._handler_class(), "gateway")
+        self.url = f"http://{host}:{self.port}/"
 
     # -- CORS ------------------------------------------------------------------------------
 

@@ -8,7 +8,6 @@ GET and HEAD only; a path outside the site's folder, or a file that is not there
 """
 
 import json
-import threading
 from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -17,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 
 from components.storefront import CACHE_CONTROL, CONFIG_OBJECT, INDEX, content_type
 from localcloud import ROOT
-from localcloud.gateway import _Server
+from localcloud.http_servers import LocalServer
 
 SITE_DIR = ROOT / "web" / "storefront"
 
@@ -33,22 +32,12 @@ def local_config(outputs: Mapping[str, Any], config_keys: tuple[str, ...]) -> di
     return {key: values[key] for key in config_keys}
 
 
-class StorefrontServer:
+class StorefrontServer(LocalServer):
     def __init__(self, host: str, port: int, config: Mapping[str, Any], site_dir: Path = SITE_DIR):
         self.site_dir = site_dir.resolve()
         self.config = json.dumps(dict(config), indent=2).encode()
-        self.server = _Server((host, port), self._handler_class())
-        self.url = f"http://{host}:{self.server.server_address[1]}/"
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, name="storefront", daemon=True
-        )
-
-    def start(self) -> None:
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(host, port, self._handler_class(), "storefront")
+        self.url = f"http://{host}:{self.port}/"
 
     def answer(self, path: str) -> tuple[int, str, bytes]:
         """(status, content type, body) for a GET of the path."""

@@ -194,7 +194,7 @@ def resolver_constants() -> dict[str, Any]:
         ],
         "AUDIT_EVENT_FIELDS": list(contracts.MODELS["AuditEvent"]["properties"]),
         "AUDIT_NARROWING": [[name, *compared] for name, compared in NARROWING.items()],
-        "AUDIT_QUERY": {name: contracts.AUDIT_QUERY[name] for name in NARROWING},
+        "AUDIT_QUERY": contracts.AUDIT_QUERY,
         "STATUS_AFTER": {
             str(e.detail_type): e.order_status
             for e in contracts.EVENTS.values()

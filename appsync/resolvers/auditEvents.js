@@ -7,7 +7,7 @@ import { util } from '@aws-appsync/utils';
 // uses: AUDIT_EVENT_FIELDS AUDIT_NARROWING AUDIT_QUERY pick failOnError
 const AUDIT_EVENT_FIELDS = ["eventId", "correlationId", "source", "detailType", "time", "recordedAt", "data"];
 const AUDIT_NARROWING = [["source", "source", "="], ["detailType", "detailType", "="], ["from", "time", ">="], ["to", "time", "<="]];
-const AUDIT_QUERY = {"source": {"type": "string", "enum": ["shop.products", "shop.basket", "shop.ordering", "shop.reviews"]}, "detailType": {"type": "string", "enum": ["CheckoutBasket", "OrderCreated", "OrderPaid", "OrderPaymentFailed", "OrderCancelled", "OrderRefunded", "OrderShipped", "StockReserved", "OrderRejected", "OrderStalled", "CheckoutStalled", "ProductCreated", "ProductUpdated", "ProductDeleted", "ReviewSubmitted", "ReviewAnalysed", "CaseOpened", "CaseResolved"]}, "from": {"type": "string", "pattern": "^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z$", "description": "UTC, with milliseconds: 2026-12-01T09:30:00.000Z"}, "to": {"type": "string", "pattern": "^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z$", "description": "UTC, with milliseconds: 2026-12-01T09:30:00.000Z"}};
+const AUDIT_QUERY = {"correlationId": {"type": "string", "minLength": 1, "maxLength": 128}, "source": {"type": "string", "enum": ["shop.products", "shop.basket", "shop.ordering", "shop.reviews"]}, "detailType": {"type": "string", "enum": ["CheckoutBasket", "OrderCreated", "OrderPaid", "OrderPaymentFailed", "OrderCancelled", "OrderRefunded", "OrderShipped", "StockReserved", "OrderRejected", "OrderStalled", "CheckoutStalled", "ProductCreated", "ProductUpdated", "ProductDeleted", "ReviewSubmitted", "ReviewAnalysed", "CaseOpened", "CaseResolved"]}, "from": {"type": "string", "pattern": "^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z$", "description": "UTC, with milliseconds: 2026-12-01T09:30:00.000Z"}, "to": {"type": "string", "pattern": "^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z$", "description": "UTC, with milliseconds: 2026-12-01T09:30:00.000Z"}};
 // The item's contract fields, nothing the table keeps for itself.
 function pick(item, fields) {
   const picked = {};
@@ -36,12 +36,23 @@ function failOnError(ctx) {
 }
 // END generated
 
-// A narrowing the HTTP API would refuse (422) is refused the same way.
+// What the HTTP API would refuse (422) is refused the same way, naming the argument.
+function problem(schema, value) {
+  if (schema.enum) {
+    return schema.enum.includes(value) ? null : `must be one of ${schema.enum.join(', ')}`;
+  }
+  if (schema.pattern) {
+    return util.matches(schema.pattern, value) ? null : schema.description;
+  }
+  if (value.length < schema.minLength || value.length > schema.maxLength) {
+    return `must be ${schema.minLength} to ${schema.maxLength} characters`;
+  }
+  return null;
+}
+
 function requireValid(name, value) {
-  const schema = AUDIT_QUERY[name];
-  const valid = schema.enum ? schema.enum.includes(value) : util.matches(schema.pattern, value);
-  if (!valid) {
-    const message = schema.enum ? `must be one of ${schema.enum.join(', ')}` : schema.description;
+  const message = problem(AUDIT_QUERY[name], value);
+  if (message) {
     util.error(`Invalid request: ${name} ${message}`, 'Invalid', null, {
       fields: [{ field: name, message }],
     });
@@ -49,6 +60,7 @@ function requireValid(name, value) {
 }
 
 export function request(ctx) {
+  requireValid('correlationId', ctx.args.correlationId);
   const given = AUDIT_NARROWING.filter((n) => ctx.args[n[0]] !== undefined && ctx.args[n[0]] !== null);
   given.forEach((n) => requireValid(n[0], ctx.args[n[0]]));
   const read = {

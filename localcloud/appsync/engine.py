@@ -324,7 +324,7 @@ class Engine:
 
     # -- fields ----------------------------------------------------------------------------
 
-    def _resolve(self, source: Any, info: Info, **arguments: Any) -> Any:
+    def _resolve(self, source: Any, info: Info, /, **arguments: Any) -> Any:
         call: Call = info.context
         parent, name = info.parent_type.name, info.field_name
         rule = self.rules.get((parent, name))

@@ -30,7 +30,8 @@ from websockets.sync.connection import Connection
 from websockets.typing import Subprotocol
 
 from localcloud.appsync.engine import Engine
-from localcloud.gateway import _body_length, _Rejected, _Server, cors_headers
+from localcloud.gateway import _body_length, _Rejected, cors_headers
+from localcloud.http_servers import LocalServer
 
 if TYPE_CHECKING:
     from mypy_boto3_apigatewayv2.type_defs import CorsOutputTypeDef
@@ -170,7 +171,7 @@ class _Session:
         self.send({"type": "complete", "id": subscription_id})
 
 
-class AppSyncServer:
+class AppSyncServer(LocalServer):
     def __init__(
         self,
         host: str,
@@ -182,22 +183,14 @@ class AppSyncServer:
     ):
         self.engine, self.authenticator, self.console = engine, authenticator, console
         self.keep_alive_seconds = keep_alive_seconds
-        self.server = _Server((host, port), self._handler_class())
-        bound = self.server.server_address[1]
-        self.url = f"http://{host}:{bound}{PATH}"
-        self.realtime_url = f"ws://{host}:{bound}{PATH}"
+        super().__init__(host, port, self._handler_class(), "appsync")
+        self.url = f"http://{host}:{self.port}{PATH}"
+        self.realtime_url = f"ws://{host}:{self.port}{PATH}"
         self.sessions: set[_Session] = set()
         self._sessions_lock = threading.Lock()
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, name="appsync", daemon=True
-        )
-
-    def start(self) -> None:
-        self.thread.start()
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().stop()
         with self._sessions_lock:
             sessions = list(self.sessions)
         for session in sessions:

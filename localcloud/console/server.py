@@ -18,15 +18,14 @@ import hmac
 import json
 import mimetypes
 import secrets
-import socket
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from localcloud import ROOT
 from localcloud.console.panels import PANELS, Context, Panel, Reply, Request, json_reply
+from localcloud.http_servers import LocalServer
 from localcloud.workers import Console
 
 WEB_ROOT = ROOT / "web" / "console"
@@ -49,12 +48,7 @@ class Forbidden(Exception):
     """A request the console refuses (403)."""
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = socket.SOMAXCONN
-
-
-class ConsoleServer:
+class ConsoleServer(LocalServer):
     def __init__(
         self,
         host: str,
@@ -68,20 +62,9 @@ class ConsoleServer:
         self.console = console or Console()
         self.panels = {p.name: p for p in (PANELS if panels is None else panels)}
         self.token = secrets.token_urlsafe(32)  # made at each start
-        self.server = _Server((host, port), self._handler_class())
-        self.port = self.server.server_address[1]
+        super().__init__(host, port, self._handler_class(), "console")
         self.url = f"http://127.0.0.1:{self.port}/"
         self.allowed_hosts = {f"127.0.0.1:{self.port}", f"localhost:{self.port}"}
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, name="console", daemon=True
-        )
-
-    def start(self) -> None:
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
     # -- the checks --------------------------------------------------------------------------
 

@@ -192,3 +192,58 @@ def test_lambda_fields_send_the_service_only_what_it_needs(js):
     assert payload["info"] == {"fieldName": "addToBasket", "parentTypeName": "Mutation"}
     assert payload["arguments"] == {"quantity": 1}
     assert payload["identity"] == ADA
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        ({"correlationId": ""}, "correlationId"),
+        ({"correlationId": "x" * 129}, "correlationId"),
+        ({"correlationId": ORDER_ID, "source": "shop.nowhere"}, "source"),
+        ({"correlationId": ORDER_ID, "from": "2026-12-01T09:30:00Z"}, "from"),
+    ],
+)
+def test_audit_events_refuse_what_the_http_api_refuses_naming_the_argument(js, args, field):
+    outcome = run(js, "auditEvents.js", "request", args=args, identity=ADMIN)
+
+    assert outcome.kind == "error"
+    assert outcome.error["errorType"] == "Invalid"
+    assert [f["field"] for f in outcome.error["errorInfo"]["fields"]] == [field]
+
+
+def test_audit_events_read_the_correlations_partition_narrowed_by_source(js):
+    args = {"correlationId": ORDER_ID, "source": "shop.ordering"}
+    outcome = run(js, "auditEvents.js", "request", args=args, identity=ADMIN)
+
+    assert outcome.kind == "value"
+    query = outcome.value["query"]
+    assert query["expressionValues"] == {":correlationId": {"S": ORDER_ID}}
+    assert outcome.value["filter"]["expression"] == "#source = :source"
+    assert outcome.value["filter"]["expressionValues"] == {":source": {"S": "shop.ordering"}}
+
+
+LONE_SURROGATE = "\udc00abc"  # JSON's \udc00 escape: a string with no UTF-8 form
+
+
+@pytest.mark.parametrize(
+    ("resolver", "args", "field"),
+    [
+        (
+            "submitReview.js",
+            {"productId": PRODUCT_ID, "rating": 3, "title": LONE_SURROGATE, "text": "ok"},
+            "title",
+        ),
+        (
+            "submitReview.js",
+            {"productId": PRODUCT_ID, "rating": 3, "title": "ok", "text": LONE_SURROGATE},
+            "text",
+        ),
+        ("resolveCase.js", {"caseId": ORDER_ID, "resolution": LONE_SURROGATE}, "resolution"),
+    ],
+)
+def test_text_that_is_not_unicode_is_invalid_naming_the_field(js, resolver, args, field):
+    outcome = run(js, resolver, "request", args=args, identity=ADMIN)
+
+    assert (outcome.kind, outcome.error["errorType"]) == ("error", "Invalid")
+    fields = outcome.error["errorInfo"]["fields"]
+    assert {"field": field, "message": "is not valid Unicode text"} in fields

@@ -112,8 +112,8 @@ def test_the_audit_is_refused_to_customers(shop, customer):
 TIMELINE = (
     """query T($id: ID!) { orderTimeline(orderId: $id) { orderId status events { event at } } }"""
 )
-AUDIT_EVENTS = """query A($id: ID!, $type: String, $from: AWSDateTime) {
-  auditEvents(correlationId: $id, detailType: $type, from: $from) {
+AUDIT_EVENTS = """query A($id: ID!, $source: String, $type: String, $from: AWSDateTime) {
+  auditEvents(correlationId: $id, source: $source, detailType: $type, from: $from) {
     items { eventId correlationId source detailType time recordedAt data } nextToken } }"""
 
 
@@ -153,6 +153,14 @@ def test_graphql_audit_events_are_the_http_ones_for_admins_only(shop, customer):
     assert [e | {"data": json.loads(e["data"])} for e in answer["items"]] == items
     assert answer["nextToken"] is None
     assert [e["detailType"] for e in paid["auditEvents"]["items"]] == ["OrderPaid"]
+    # `source`, an argument named as graphql-core names a field's parent, narrows too
+    ordering = data(
+        graphql(shop, AUDIT_EVENTS, {"id": order_id, "source": "shop.ordering"}, "admin")
+    )
+    assert [e["detailType"] for e in ordering["auditEvents"]["items"]] == [
+        e["detailType"] for e in items if e["source"] == "shop.ordering"
+    ]
+    assert ordering["auditEvents"]["items"]
     assert [e["errorType"] for e in refused["errors"]] == ["Unauthorized"]
     [error] = unreadable["errors"]  # the HTTP API's rule: the shop's one form, with ms
     assert (error["errorType"], error["errorInfo"]["fields"][0]["field"]) == ("Invalid", "from")
