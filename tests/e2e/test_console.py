@@ -3,6 +3,7 @@ order placed through the API shows its events on the console's stream in the ord
 happened; a message held in a DLQ shows with depth 1, and the console's redrive (a POST
 with the page's token, from its own origin) empties the DLQ and the order is made."""
 
+import json
 import re
 
 import pytest
@@ -103,3 +104,29 @@ def test_a_message_held_in_a_dlq_shows_and_the_consoles_redrive_empties_it(shop,
     assert answer.json()["moved"] == 1
     assert shop.wait_for(lambda: listed()["visible"] + listed()["inFlight"] == 0)
     shop.order_status(customer, data["orderId"], until={"PAID"})
+
+
+def test_the_explorers_send_requests_to_the_local_api_and_graphql_only(shop):
+    console = ConsolePage(shop)
+    operations = console.get("/api/explorers/openapi")
+    assert "/products" in operations["paths"]  # the API's own document, as the page renders it
+
+    products = console.post("/api/explorers/http", {"method": "GET", "path": "/products"})
+    assert products.status_code == 200
+    assert products.json()["status"] == 200
+    assert "items" in json.loads(products.json()["body"])
+
+    token = console.post("/api/explorers/token", {"user": "customer"}).json()["token"]
+    basket = console.post(
+        "/api/explorers/graphql", {"query": "{ basket { status totalPrice } }", "token": token}
+    ).json()
+    assert basket["status"] == 200
+    assert json.loads(basket["body"])["data"]["basket"]["status"] == "ACTIVE"  # an empty one
+
+    # Only paths of the local API: no other host, no other scheme, no header injection.
+    for path in ("//example.com/", "http://example.com/", "products", "/products\r\nX: y"):
+        refused = console.post("/api/explorers/http", {"method": "GET", "path": path})
+        assert refused.status_code == 400, path
+    # and only with the page's token
+    forged = console.post("/api/explorers/token", {"user": "admin"}, token="forged")
+    assert forged.status_code == 403

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from http.client import HTTPException
 from typing import Any
 
 from localcloud.console.panels.base import Context, Panel, Reply, Request, json_reply
@@ -30,12 +31,14 @@ def config(context: Context, _: Request) -> Reply:
 
 
 def _send(url: str, method: str, body: bytes | None, headers: dict[str, str]) -> dict[str, Any]:
-    request = urllib.request.Request(url, data=body, method=method, headers=headers)  # noqa: S310 - the local API's own http:// URL
     try:
+        request = urllib.request.Request(url, data=body, method=method, headers=headers)  # noqa: S310 - the local API's own http:// URL
         with urllib.request.urlopen(request, timeout=_TIMEOUT_SECONDS) as response:  # noqa: S310
             status, text = response.status, response.read().decode("utf-8", "replace")
     except urllib.error.HTTPError as error:
         status, text = error.code, error.read().decode("utf-8", "replace")
+    except (ValueError, OSError, HTTPException) as error:  # refused, or no answer
+        status, text = 502, json.dumps({"message": f"not sent: {error}"})
     return {"status": status, "body": text}
 
 
@@ -54,7 +57,12 @@ def _authorization(body: dict[str, Any], bearer: bool) -> dict[str, str]:
 def http(context: Context, request: Request) -> Reply:
     body = request.body if isinstance(request.body, dict) else {}
     method, path = str(body.get("method", "")).upper(), str(body.get("path", ""))
-    if method not in _METHODS or not path.startswith("/") or path.startswith("//"):
+    if (
+        method not in _METHODS
+        or not path.startswith("/")
+        or path.startswith("//")
+        or any(ord(c) < 0x20 or c == "\x7f" for c in path)
+    ):
         return json_reply({"message": f"method: one of {sorted(_METHODS)}; path: /…"}, 400)
     payload = body.get("body")
     data = None if payload in (None, "") else str(payload).encode()
