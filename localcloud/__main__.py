@@ -177,8 +177,18 @@ def main() -> int:
     if not argv or argv[0] not in {"up", "token", "schedule", "-h", "--help"}:
         argv = ["up", *argv]
     args = parser.parse_args(argv)
-    run = {"token": _token, "schedule": _schedule}.get(args.command, _up)
-    return run(args)
+    if args.command == "up":
+        return _up(args)
+    from botocore.exceptions import EndpointConnectionError  # noqa: PLC0415 - the commands' boto3
+
+    command = {"token": _token, "schedule": _schedule}[args.command]
+    try:
+        return command(args)
+    except FileNotFoundError:
+        print(f"no local cloud's outputs in {args.state_dir}: start one with `make local`")
+    except EndpointConnectionError as error:
+        print(f"the local cloud of {args.state_dir} does not answer ({error}): is it running?")
+    return 2
 
 
 if __name__ == "__main__":
