@@ -150,10 +150,10 @@ class Storefront(pulumi.ComponentResource):
                 "compress": True,
             },
             restrictions={"geo_restriction": {"restriction_type": "none"}},
-            viewer_certificate={
-                "cloudfront_default_certificate": True,
-                "minimum_protocol_version": "TLSv1.2_2021",
-            },
+            # The *.cloudfront.net certificate: CloudFront then sets the TLS policy itself
+            # (TLSv1) whatever minimum_protocol_version says; a TLS 1.2 floor needs a domain
+            # of the shop's with an ACM certificate (docs/decisions.md).
+            viewer_certificate={"cloudfront_default_certificate": True},
             opts=child,
         )
         self.bucket_policy = aws.s3.BucketPolicy(

@@ -179,7 +179,7 @@ def main() -> int:
     args = parser.parse_args(argv)
     if args.command == "up":
         return _up(args)
-    from botocore.exceptions import EndpointConnectionError  # noqa: PLC0415 - the commands' boto3
+    from botocore.exceptions import ClientError, EndpointConnectionError  # noqa: PLC0415
 
     command = {"token": _token, "schedule": _schedule}[args.command]
     try:
@@ -188,6 +188,8 @@ def main() -> int:
         print(f"no local cloud's outputs in {args.state_dir}: start one with `make local`")
     except EndpointConnectionError as error:
         print(f"the local cloud of {args.state_dir} does not answer ({error}): is it running?")
+    except ClientError as error:  # e.g. a user the user pool does not have
+        print(f"{error.response['Error'].get('Code')}: {error.response['Error'].get('Message')}")
     return 2
 
 

@@ -44,9 +44,12 @@ class StorefrontServer(LocalServer):
         relative = unquote(urlsplit(path).path).lstrip("/") or INDEX
         if relative == CONFIG_OBJECT:
             return 200, content_type(Path(CONFIG_OBJECT)), self.config
+        not_found = 404, "text/plain; charset=utf-8", b"Not Found"
+        if "\x00" in relative:  # no file has one; the OS would refuse the name
+            return not_found
         file = (self.site_dir / relative).resolve()
         if not file.is_relative_to(self.site_dir) or not file.is_file():
-            return 404, "text/plain; charset=utf-8", b"Not Found"
+            return not_found
         return 200, content_type(file), file.read_bytes()
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:

@@ -262,3 +262,12 @@ def test_the_nightly_report_lands_in_the_outbox_and_is_kept(shop, customer):
     stored = table(shop, "salesTableName").get_item(Key={"period": f"report#{second['until']}"})
     assert stored["Item"]["paid"] == second["ordersPaid"]
     assert stored["Item"]["publishedAt"] >= second["until"]
+
+
+def test_a_token_for_a_user_the_pool_does_not_have_is_refused_in_words(shop):
+    done = localcloud(shop, "token", "nobody@example.com")
+
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    # Cognito's answer, as it names it (a pool that hides users' existence says NotAuthorized)
+    assert done.stdout.split(":")[0] in {"UserNotFoundException", "NotAuthorizedException"}

@@ -1,5 +1,5 @@
 """The local cloud's commands that read a running one (`token`, `schedule`): without one,
-they say so and exit 2, rather than a traceback."""
+or for a user it does not have, they say so and exit 2, rather than a traceback."""
 
 import json
 import subprocess

@@ -41,8 +41,8 @@ export function api(config, session) {
 // the user pool token as it is (no "Bearer"); an error names the fields it refused.
 export class GraphqlError extends Error {
   constructor(error) {
-    const fields = error.errorInfo?.fields;
-    super(fields ? `${error.message} (${Object.keys(fields).join(", ")})` : error.message);
+    const fields = error.errorInfo?.fields; // [{field, message}]
+    super(fields?.length ? `${error.message} (${fields.map((f) => f.field).join(", ")})` : error.message);
     this.errorType = error.errorType;
   }
 }

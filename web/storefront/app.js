@@ -5,7 +5,7 @@ import { watchMyOrders } from "./realtime.js";
 
 const $ = (selector) => document.querySelector(selector);
 const OPEN = new Set(["PENDING", "PAID"]); // what a customer may still cancel
-const REOPENS_BASKET = new Set(["PAYMENT_FAILED", "REJECTED", "CANCELLED"]);
+const FAILED = new Set(["PAYMENT_FAILED", "REJECTED"]); // the basket comes back
 
 const state = {
   config: null, session: null, shop: null, graphql: null, products: [], orders: new Map(), unwatch: null,
@@ -157,15 +157,16 @@ function renderBasket(next) {
   $("#checkout").hidden = !(state.session && open && lines.length);
 }
 
-/** The basket consumer reopens a failed order's basket just after the failure is pushed:
- * read it until it is open again (a bounded wait, then say so). */
-async function awaitReopenedBasket() {
+/** The basket consumer empties a paid order's basket, and reopens a failed or cancelled
+ * one's, just after the outcome is pushed: read it until it is no longer checked out (a
+ * bounded wait, then say so), and the catalogue (its stock) again. */
+async function awaitSettledBasket() {
   for (let delay = 250; delay < 8000; delay *= 2) {
     await loadBasket();
-    if (basket?.status !== "CHECKED_OUT") return;
+    if (basket?.status !== "CHECKED_OUT") return loadProducts();
     await new Promise((resolve) => setTimeout(resolve, delay));
   }
-  say("Your basket is still being reopened; reload in a moment.", true);
+  say("Your basket is still being updated; reload in a moment.", true);
 }
 
 async function checkout(form) {
@@ -222,10 +223,20 @@ async function onStatusChange(change) {
   } else {
     await loadOrders(); // an order placed elsewhere (another tab, the API)
   }
-  if (change.status === "PAID") say(`Order ${change.orderId.slice(0, 8)} is paid.`);
-  if (REOPENS_BASKET.has(change.status)) {
-    say(`Order ${change.orderId.slice(0, 8)}: ${change.status}. Your basket is back.`, change.status !== "CANCELLED");
-    await awaitReopenedBasket();
+  const order = change.orderId.slice(0, 8);
+  if (change.event === "OrderRefunded") {
+    say(`Order ${order} is refunded.`);
+  } else if (change.status === "PAID") {
+    say(`Order ${order} is paid.`);
+    await awaitSettledBasket(); // emptied
+  } else if (change.status === "CANCELLED" && known?.paidAt) {
+    say(`Order ${order} is cancelled; it will be refunded.`); // its basket was emptied when paid
+  } else if (change.status === "CANCELLED") {
+    say(`Order ${order} is cancelled. Your basket is back.`);
+    await awaitSettledBasket();
+  } else if (FAILED.has(change.status)) {
+    say(`Order ${order}: ${change.status}. Your basket is back.`, true);
+    await awaitSettledBasket();
   }
 }
 
@@ -255,6 +266,9 @@ async function startSession(session) {
   } else {
     state.unwatch?.();
     state.unwatch = null;
+    $("#checkout").reset(); // nothing the last customer typed stays on the page
+    $("#review-form").reset();
+    say("");
   }
   await Promise.all([loadProducts(), loadBasket(), loadOrders()]);
 }

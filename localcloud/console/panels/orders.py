@@ -12,17 +12,19 @@ from typing import TYPE_CHECKING, Any
 
 from localcloud.console.panels.base import Context, Panel, Reply, Request, json_reply
 from scripts.ops import audit_events, order_executions
+from shop_common.contracts import UUID_PATTERN
 
 if TYPE_CHECKING:
     from mypy_boto3_stepfunctions.type_defs import HistoryEventTypeDef
 
-_ORDER_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
+# The ids the shop issues: a part of one would match other orders' notifications.
+_ORDER_ID = re.compile(UUID_PATTERN)
 
 
 def story(context: Context, request: Request) -> Reply:
     order_id = request.query.get("orderId", "").strip()
     if not _ORDER_ID.match(order_id):
-        return json_reply({"message": "orderId: letters, digits and '-', at most 64"}, 400)
+        return json_reply({"message": "orderId: an order's id (a UUID, as the shop issues)"}, 400)
     from boto3.dynamodb.types import TypeDeserializer  # noqa: PLC0415
 
     item = (

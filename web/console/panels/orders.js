@@ -53,6 +53,6 @@ Console.panel("orders", (section) => {
       table(["kind", "to / topic", "subject", "received"],
         story.notifications.map((n) => [n.kind, n.kind === "email" ? (n.to || []).join(", ") : n.topicArn, n.subject || "", n.receivedAt]),
         "order-notifications"),
-    ];
+    ].filter((part) => part !== null); // replaceChildren would write a null out as text
   }
 });
