@@ -149,7 +149,7 @@ def main() -> int:
         "--console-port",
         type=int,
         default=int(os.environ.get("LOCALCLOUD_CONSOLE_PORT", "3003")),
-        help="the local console (architecture, event stream, orders, queues, explorers)",
+        help="the local console (architecture, events, orders, queues, schedules, explorers)",
     )
     up.add_argument(
         "--queue-visibility-timeout",

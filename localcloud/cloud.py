@@ -579,7 +579,7 @@ class LocalCloud:
         )
         console = (
             f"  Console         {self.console_server.url}   "
-            "(architecture, events, orders, queues, explorers)\n"
+            "(architecture, events, orders, queues, schedules, explorers)\n"
             if self.console_server
             else ""
         )
