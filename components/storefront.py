@@ -10,6 +10,10 @@
   the user pool and its client): `pulumi.Output.json_dumps`, no resource made in apply().
   Every object is served `Cache-Control: no-cache` (revalidated, never stale): the files
   have no content hashes in their names, and there is no build step to add them.
+- Security headers on every answer (a response headers policy): a Content-Security-Policy
+  that lets the page load only its own files and talk only to the endpoints its config.json
+  names, no framing, nosniff, no referrer, HSTS. The local server sends the same
+  (`security_headers`), bar HSTS (it serves http).
 """
 
 import mimetypes
@@ -49,6 +53,52 @@ CONTENT_TYPES = {
     ".png": "image/png",
     ".ico": "image/x-icon",
 }
+
+
+# Where a page may connect: the endpoints config.json names (the APIs, the real-time
+# WebSocket, Cognito's endpoint).
+CONNECT_KEYS = ("apiUrl", "graphqlUrl", "graphqlRealtimeUrl", "cognitoEndpoint")
+
+
+def aws_connect_origins(region: str) -> list[str]:
+    """Those endpoints' origins on AWS, by the region alone: the API's URL cannot be used,
+    since the API's CORS names the distribution (a cycle)."""
+    return [
+        f"https://*.execute-api.{region}.amazonaws.com",
+        f"https://*.appsync-api.{region}.amazonaws.com",
+        f"wss://*.appsync-realtime-api.{region}.amazonaws.com",
+        f"https://cognito-idp.{region}.amazonaws.com",
+    ]
+
+
+def connect_origins(config: Mapping[str, str]) -> list[str]:
+    """The origins of the endpoints a config names (the local cloud's)."""
+    return sorted({_origin(config[key]) for key in CONNECT_KEYS})
+
+
+def content_security_policy(origins: list[str]) -> str:
+    """The page's own files, and connections to those origins only."""
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
+        f"connect-src 'self' {' '.join(origins)}; frame-ancestors 'none'; base-uri 'none'; "
+        "form-action 'self'; object-src 'none'"
+    )
+
+
+def _origin(url: str) -> str:
+    scheme, rest = url.split("://", 1)
+    return f"{scheme}://{rest.split('/', 1)[0]}"
+
+
+def security_headers(config: Mapping[str, str]) -> dict[str, str]:
+    """The headers every answer of the local server carries (CloudFront's response headers
+    policy has the same, and HSTS)."""
+    return {
+        "Content-Security-Policy": content_security_policy(connect_origins(config)),
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": "no-referrer",
+    }
 
 
 def content_type(path: Path) -> str:
@@ -125,6 +175,27 @@ class Storefront(pulumi.ComponentResource):
             signing_protocol="sigv4",
             opts=child,
         )
+        self.response_headers = aws.cloudfront.ResponseHeadersPolicy(
+            f"{name}-response-headers",
+            comment="The storefront's security headers",
+            security_headers_config={
+                "content_security_policy": {
+                    "content_security_policy": aws.get_region_output().region.apply(
+                        lambda region: content_security_policy(aws_connect_origins(region))
+                    ),
+                    "override": True,
+                },
+                "content_type_options": {"override": True},
+                "frame_options": {"frame_option": "DENY", "override": True},
+                "referrer_policy": {"referrer_policy": "no-referrer", "override": True},
+                "strict_transport_security": {
+                    "access_control_max_age_sec": 63072000,  # two years
+                    "include_subdomains": True,
+                    "override": True,
+                },
+            },
+            opts=child,
+        )
         origin_id = "site"
         self.distribution = aws.cloudfront.Distribution(
             f"{name}-distribution",
@@ -147,6 +218,7 @@ class Storefront(pulumi.ComponentResource):
                 "allowed_methods": ["GET", "HEAD"],
                 "cached_methods": ["GET", "HEAD"],
                 "cache_policy_id": CACHING_OPTIMIZED,
+                "response_headers_policy_id": self.response_headers.id,
                 "compress": True,
             },
             restrictions={"geo_restriction": {"restriction_type": "none"}},

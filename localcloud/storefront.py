@@ -14,7 +14,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from components.storefront import CACHE_CONTROL, CONFIG_OBJECT, INDEX, content_type
+from components.storefront import (
+    CACHE_CONTROL,
+    CONFIG_OBJECT,
+    INDEX,
+    content_type,
+    security_headers,
+)
 from localcloud import ROOT
 from localcloud.http_servers import LocalServer
 
@@ -36,6 +42,7 @@ class StorefrontServer(LocalServer):
     def __init__(self, host: str, port: int, config: Mapping[str, Any], site_dir: Path = SITE_DIR):
         self.site_dir = site_dir.resolve()
         self.config = json.dumps(dict(config), indent=2).encode()
+        self.headers = security_headers(config)  # as CloudFront's response headers policy
         super().__init__(host, port, self._handler_class(), "storefront")
         self.url = f"http://{host}:{self.port}/"
 
@@ -65,6 +72,8 @@ class StorefrontServer(LocalServer):
                 self.send_header("Content-Type", kind)
                 self.send_header("Content-Length", str(len(body)))
                 self.send_header("Cache-Control", CACHE_CONTROL)
+                for header, value in site.headers.items():
+                    self.send_header(header, value)
                 self.end_headers()
                 if with_body:
                     self.wfile.write(body)

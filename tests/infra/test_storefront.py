@@ -3,11 +3,18 @@ access control), viewers on HTTPS, the site's files with their content types, co
 built from the stack's outputs, and the HTTP API allowing the distribution's origin."""
 
 import json
+from fnmatch import fnmatch
 from pathlib import Path
 
 import pytest
 
-from components.storefront import CONFIG_KEYS, CONFIG_OBJECT, StorefrontArgs, site_files
+from components.storefront import (
+    CONFIG_KEYS,
+    CONFIG_OBJECT,
+    CONNECT_KEYS,
+    StorefrontArgs,
+    site_files,
+)
 from tests.infra.mocks import Deployment
 
 BUCKET = "aws:s3/bucket:Bucket"
@@ -143,3 +150,25 @@ def test_a_site_without_an_index_or_a_config_with_other_keys_is_refused(tmp_path
     (tmp_path / "index.html").write_text("<!doctype html>")
     with pytest.raises(ValueError, match="exactly the keys"):
         StorefrontArgs(site_dir=tmp_path, config={"apiUrl": "x"})
+
+
+def test_every_answer_carries_security_headers_whose_csp_admits_the_configs_endpoints(
+    deployment,
+):
+    distribution = only(deployment, DISTRIBUTION)
+    [policy] = deployment.of_type("aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy")
+    assert distribution.inputs["defaultCacheBehavior"]["responseHeadersPolicyId"] == policy.id
+    headers = policy.inputs["securityHeadersConfig"]
+    assert headers["frameOptions"]["frameOption"] == "DENY"
+    assert headers["contentTypeOptions"]["override"] is True
+    assert headers["strictTransportSecurity"]["accessControlMaxAgeSec"] >= 31536000
+    csp = headers["contentSecurityPolicy"]["contentSecurityPolicy"]
+    assert "frame-ancestors 'none'" in csp
+    assert "script-src 'self';" in csp
+    # every endpoint config.json names is an origin the CSP lets the page connect to
+    [stored] = [o for o in deployment.of_type(OBJECT) if o.inputs["key"] == CONFIG_OBJECT]
+    config = json.loads(stored.inputs["content"])
+    allowed = csp.split("connect-src ", 1)[1].split(";", 1)[0].split()
+    for key in CONNECT_KEYS:
+        host = config[key].split("://", 1)[1].split("/", 1)[0]
+        assert any(fnmatch(f"{config[key].split('://')[0]}://{host}", o) for o in allowed), key

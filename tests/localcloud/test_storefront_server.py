@@ -5,9 +5,16 @@ import json
 
 import pytest
 
+from components.storefront import security_headers
 from localcloud.storefront import StorefrontServer
 
-CONFIG = {"apiUrl": "http://127.0.0.1:3000/", "userPoolId": "us-east-1_local"}
+CONFIG = {
+    "apiUrl": "http://127.0.0.1:3000/",
+    "graphqlUrl": "http://127.0.0.1:3001/graphql",
+    "graphqlRealtimeUrl": "ws://127.0.0.1:3001/graphql",
+    "cognitoEndpoint": "http://127.0.0.1:4566/",
+    "userPoolId": "us-east-1_local",
+}
 
 
 @pytest.fixture(scope="module")
@@ -38,3 +45,17 @@ def test_the_page_and_its_local_config_are_served(server):
 )
 def test_any_other_path_is_not_found(server, path):
     assert server.answer(path)[0] == 404
+
+
+def test_the_page_may_connect_only_to_its_configs_endpoints():
+    headers = security_headers(CONFIG)
+
+    connect = headers["Content-Security-Policy"].split("connect-src ", 1)[1].split(";")[0]
+    assert connect.split() == [
+        "'self'",
+        "http://127.0.0.1:3000",
+        "http://127.0.0.1:3001",
+        "http://127.0.0.1:4566",
+        "ws://127.0.0.1:3001",
+    ]
+    assert headers["X-Frame-Options"] == "DENY"
