@@ -5,7 +5,6 @@ registered for every test by tests/conftest.py. Tokens come from Cognito Initiat
 as on AWS."""
 
 import json
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +14,7 @@ import pytest
 import requests
 
 from localcloud.harness import LocalCloudProcess
+from tests import wait_for
 from tests.samples import ADDRESS
 
 VISIBILITY_TIMEOUT = 2  # seconds: poison messages reach their DLQ in ~10 s, not minutes
@@ -99,14 +99,7 @@ class Shop:
         )
 
     def wait_for(self, probe, timeout: float = 20, interval: float = 0.2):
-        """probe() until it returns something truthy; that value, or fail."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            value = probe()
-            if value:
-                return value
-            time.sleep(interval)
-        raise AssertionError(f"gave up after {timeout}s waiting for {probe}")
+        return wait_for(probe, timeout, interval)
 
     def order_status(
         self, user: str, order_id: str, *, until: set[str], timeout: float = 20

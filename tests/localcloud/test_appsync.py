@@ -6,7 +6,6 @@ import asyncio
 import base64
 import json
 import re
-import time
 import uuid
 
 import pytest
@@ -24,6 +23,7 @@ from localcloud.appsync.definition import DataSource
 from localcloud.appsync.js import CodeError, JsRuntime, check
 from localcloud.emulator import Emulator
 from localcloud.harness import free_port
+from tests import wait_for
 from tests.localcloud.appsync_app import client, role_credentials, start_notes
 
 ADD_NOTE = (
@@ -319,7 +319,9 @@ def test_an_eventbridge_data_source_puts_the_events_on_its_bus(notes, alice):
     result = json.loads(answered["data"]["announce"])
     assert result["FailedEntryCount"] == 0
     [entry] = result["Entries"]
-    [message] = wait_for(lambda: sqs.receive_message(QueueUrl=queue).get("Messages"))
+    [message] = wait_for(
+        lambda: sqs.receive_message(QueueUrl=queue).get("Messages"), timeout=10, interval=0.05
+    )
     event = json.loads(message["Body"])
     assert event["id"] == entry["EventId"]
     assert (event["detail-type"], event["detail"]) == (
@@ -491,15 +493,6 @@ def test_cors_is_answered_for_browsers(notes):
 
 
 # -- subscriptions ---------------------------------------------------------------------------
-
-
-def wait_for(probe, timeout: float = 10):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := probe():
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"gave up waiting for {probe}")
 
 
 def test_gqls_appsync_transport_receives_the_subscribers_own_notes_only(notes, alice, bob):

@@ -7,7 +7,6 @@ only once a delivery was seen."""
 import http.client
 import json
 import threading
-import time
 import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from localcloud.provisioning.events import tap
 from localcloud.scheduler import Schedule, Scheduler
 from localcloud.workers import Console, Invocation
 from scripts.ops import Stack
+from tests import wait_for
 
 SVG = "{http://www.w3.org/2000/svg}"
 SCHEDULE = "aws:scheduler/schedule:Schedule"
@@ -137,15 +137,6 @@ def console(provisioned, architecture, stream, scheduler, tmp_path_factory):
     server.start()
     yield server
     server.stop()
-
-
-def wait_for(probe, timeout: float = 15):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := probe():
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"gave up waiting for {probe}")
 
 
 def request(console, method: str, path: str, headers: dict | None = None, body=None):

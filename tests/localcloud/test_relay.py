@@ -4,7 +4,6 @@ program's would be, an event is put on the bus, and it arrives at both; and a ru
 target is an AppSync API runs the target's mutation at the local AppSync as its role."""
 
 import json
-import time
 
 import boto3
 import pytest
@@ -16,6 +15,7 @@ from localcloud.harness import free_port
 from localcloud.provisioning import EmulatorMocks
 from localcloud.relay import Relayer
 from localcloud.workers import Console
+from tests import wait_for
 from tests.localcloud.appsync_app import role_credentials, start_notes
 
 PASS_THROUGH = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}})
@@ -46,15 +46,6 @@ def aws(emulator):
         )
 
     return client
-
-
-def wait_for(probe, timeout: float = 15):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := probe():
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"gave up waiting for {probe}")
 
 
 def test_moto_still_fails_put_events_for_an_sns_target(aws):
