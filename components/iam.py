@@ -1,10 +1,13 @@
-"""IAM policy documents (helpers, not components). Statements may hold Outputs."""
+"""IAM policy documents, and a service's role with its one inline policy (helpers, not
+components). Statements may hold Outputs."""
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 
 
 def assume_role_policy(service: str) -> str:
@@ -71,6 +74,35 @@ TRACING_ACTIONS = (
     "xray:GetSamplingRules",
     "xray:GetSamplingTargets",
 )
+
+
+@dataclass
+class ServiceRole:
+    role: aws.iam.Role
+    policy: aws.iam.RolePolicy
+
+
+def service_role(
+    prefix: str,
+    owner: pulumi.Resource,
+    *,
+    service: str,
+    description: pulumi.Input[str],
+    statements: Sequence[Mapping[str, Any]],
+) -> ServiceRole:
+    """The role `<prefix>-role` that only `service` may assume, and its inline policy
+    `<prefix>-policy` allowing exactly `statements`, both children of `owner`."""
+    child = pulumi.ResourceOptions(parent=owner)
+    role = aws.iam.Role(
+        f"{prefix}-role",
+        assume_role_policy=assume_role_policy(service),
+        description=description,
+        opts=child,
+    )
+    policy = aws.iam.RolePolicy(
+        f"{prefix}-policy", role=role.id, policy=policy_document(statements), opts=child
+    )
+    return ServiceRole(role, policy)
 
 
 def state_machine_delivery() -> list[dict[str, Any]]:

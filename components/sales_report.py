@@ -20,7 +20,7 @@ import pulumi
 from components import schedule_expressions
 from components.iam import allow
 from components.pipeline import pipeline_options
-from components.schedules import scheduled_start
+from components.schedules import SCHEDULED_TIME_INPUT, scheduled_start
 from components.state_machines import express_machine
 from components.tables import TableArgs, own_table
 from ordering import sales
@@ -95,7 +95,7 @@ class SalesReport(pulumi.ComponentResource):
             expression=args.schedule_expression,
             timezone=args.timezone,
             state_machine_arn=self.state_machine.arn,
-            execution_input={"scheduledTime": "<aws.scheduler.scheduled-time>"},
+            execution_input=SCHEDULED_TIME_INPUT,
             description="The sales since the last report, to the ops topic",
         )
         self.schedule, self.schedule_dlq = scheduled.schedule, scheduled.dlq

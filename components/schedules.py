@@ -15,9 +15,12 @@ import pulumi
 import pulumi_aws as aws
 
 from components import schedule_expressions
-from components.iam import allow, assume_role_policy, policy_document
+from components.iam import allow, service_role
 from components.queues import dead_letter_queue
 
+# The input of a schedule's execution: Scheduler fills in the time the run was due for, so
+# each execution says which run it is (the local scheduler fills it in too).
+SCHEDULED_TIME_INPUT = {"scheduledTime": "<aws.scheduler.scheduled-time>"}
 # Scheduler retries a failed StartExecution with backoff, then hands the invocation to the
 # DLQ. An hour: the next run of a frequent schedule does the same work anyway, and a
 # nightly one is still on time.
@@ -53,24 +56,16 @@ def scheduled_start(
     )
     if wrong:
         raise ValueError(f"schedule {schedule_name}: {expression!r} in {timezone}: {wrong}")
-    child = pulumi.ResourceOptions(parent=owner)
     dlq = dead_letter_queue(f"{name}-dlq", owner)
-    role = aws.iam.Role(
-        f"{name}-role",
-        assume_role_policy=assume_role_policy("scheduler.amazonaws.com"),
+    runs = service_role(
+        name,
+        owner,
+        service="scheduler.amazonaws.com",
         description=f"The schedule {schedule_name}: starts its state machine, nothing else",
-        opts=child,
-    )
-    policy = aws.iam.RolePolicy(
-        f"{name}-policy",
-        role=role.id,
-        policy=policy_document(
-            [
-                allow("StartItsStateMachine", ["states:StartExecution"], state_machine_arn),
-                allow("FillItsDeadLetterQueue", ["sqs:SendMessage"], dlq.arn),
-            ]
-        ),
-        opts=child,
+        statements=[
+            allow("StartItsStateMachine", ["states:StartExecution"], state_machine_arn),
+            allow("FillItsDeadLetterQueue", ["sqs:SendMessage"], dlq.arn),
+        ],
     )
     schedule = aws.scheduler.Schedule(
         name,
@@ -81,12 +76,12 @@ def scheduled_start(
         flexible_time_window={"mode": "OFF"},
         target={
             "arn": state_machine_arn,
-            "role_arn": role.arn,
+            "role_arn": runs.role.arn,
             "input": json.dumps(execution_input),
             "retry_policy": SCHEDULE_RETRY_POLICY,
             "dead_letter_config": {"arn": dlq.arn},
         },
         # The role must be allowed to start the machine before the first invocation.
-        opts=pulumi.ResourceOptions(parent=owner, depends_on=[policy]),
+        opts=pulumi.ResourceOptions(parent=owner, depends_on=[runs.policy]),
     )
-    return ScheduledStart(schedule, role, dlq)
+    return ScheduledStart(schedule, runs.role, dlq)

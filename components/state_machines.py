@@ -12,34 +12,22 @@ import pulumi
 import pulumi_aws as aws
 
 from components.alarms import at_least_one
-from components.iam import allow, assume_role_policy, policy_document, state_machine_delivery
+from components.iam import ServiceRole, allow, service_role, state_machine_delivery
 from components.queues import guarded_target
-
-
-@dataclass
-class MachineRole:
-    role: aws.iam.Role
-    policy: aws.iam.RolePolicy
 
 
 def machine_role(
     name: str, owner: pulumi.Resource, machine_name: str, statements: Sequence[dict[str, Any]]
-) -> MachineRole:
+) -> ServiceRole:
     """The role `<name>-role` a state machine runs with: its tasks' statements, and log
     delivery and tracing (iam.py state_machine_delivery)."""
-    role = aws.iam.Role(
-        f"{name}-role",
-        assume_role_policy=assume_role_policy("states.amazonaws.com"),
+    return service_role(
+        name,
+        owner,
+        service="states.amazonaws.com",
         description=f"Runs {machine_name}",
-        opts=pulumi.ResourceOptions(parent=owner),
+        statements=[*statements, *state_machine_delivery()],
     )
-    policy = aws.iam.RolePolicy(
-        f"{name}-policy",
-        role=role.id,
-        policy=policy_document([*statements, *state_machine_delivery()]),
-        opts=pulumi.ResourceOptions(parent=owner),
-    )
-    return MachineRole(role, policy)
 
 
 @dataclass
@@ -72,17 +60,12 @@ def started_by_rule(
         description=description,
         opts=child,
     )
-    target_role = aws.iam.Role(
-        f"{name}-target-role",
-        assume_role_policy=assume_role_policy("events.amazonaws.com"),
+    starts = service_role(
+        f"{name}-target",
+        owner,
+        service="events.amazonaws.com",
         description=f"EventBridge starts {machine_name}",
-        opts=child,
-    )
-    target_policy = aws.iam.RolePolicy(
-        f"{name}-target-policy",
-        role=target_role.id,
-        policy=policy_document([allow("StartMachine", ["states:StartExecution"], machine_arn)]),
-        opts=child,
+        statements=[allow("StartMachine", ["states:StartExecution"], machine_arn)],
     )
     target, target_dlq = guarded_target(
         f"{name}-target",
@@ -91,10 +74,10 @@ def started_by_rule(
         rule,
         bus_name,
         machine_arn,
-        ready=target_policy,
-        role_arn=target_role.arn,
+        ready=starts.policy,
+        role_arn=starts.role.arn,
     )
-    return RuleStart(rule, target_role, target_policy, target, target_dlq)
+    return RuleStart(rule, starts.role, starts.policy, target, target_dlq)
 
 
 @dataclass
@@ -163,7 +146,7 @@ def logged_state_machine(
 class ExpressMachine:
     """An EXPRESS state machine and the role it runs with."""
 
-    role: MachineRole
+    role: ServiceRole
     built: LoggedStateMachine
 
 
@@ -199,7 +182,7 @@ def express_machine(
 class StartedMachine:
     """An EXPRESS state machine that a rule starts, and everything it is built with."""
 
-    role: MachineRole
+    role: ServiceRole
     machine: LoggedStateMachine
     start: RuleStart
 

@@ -19,7 +19,7 @@ from components import alarms, schedule_expressions
 from components.event_bus import EventBus
 from components.iam import allow
 from components.pipeline import pipeline_options
-from components.schedules import scheduled_start
+from components.schedules import SCHEDULED_TIME_INPUT, scheduled_start
 from components.state_machines import express_machine
 from ordering.status_index import INDEX
 from shop_common.contracts import SWEEPER, produced_by
@@ -102,7 +102,7 @@ class Sweeper(pulumi.ComponentResource):
             expression=args.schedule_expression,
             timezone=schedule_expressions.DEFAULT_TIMEZONE,
             state_machine_arn=self.state_machine.arn,
-            execution_input={"scheduledTime": "<aws.scheduler.scheduled-time>"},
+            execution_input=SCHEDULED_TIME_INPUT,
             description="Sweeps stale PENDING orders and CHECKED_OUT baskets",
         )
         self.schedule, self.schedule_dlq = scheduled.schedule, scheduled.dlq
