@@ -47,16 +47,17 @@ from workflows.asl import (
 )
 from workflows.reviews import (
     EVENT,
+    REVIEW,
     REVIEW_ID,
     compose,
     fail,
     get_item,
     key,
+    load_review,
     mail_reviewer,
     read_reviewer,
 )
 
-_REVIEW = "$.review.Item"
 _CASE = "$.case.Item"
 # The waits' errors, as the AWS SDK integration names DynamoDB's (not the optimised one's).
 _SDK_CONDITION_FAILED = "DynamoDb.ConditionalCheckFailedException"
@@ -71,12 +72,12 @@ APOLOGY = Message(
     "About your review",
     'We are sorry that your purchase disappointed you ("{}"). Our customer service looked '
     "into it: {}",
-    (f"{_REVIEW}.title.S", f"{_CASE}.resolution.S"),
+    (f"{REVIEW}.title.S", f"{_CASE}.resolution.S"),
 )
 
 
 def _field(name: str, kind: str = "S") -> dict[str, str]:
-    return {f"{kind}.$": f"{_REVIEW}.{name}.{kind}"}
+    return {f"{kind}.$": f"{REVIEW}.{name}.{kind}"}
 
 
 def _open_case(table: str) -> State:
@@ -221,14 +222,7 @@ def definition(
     if not 0 < escalation_seconds < timeout_seconds:
         raise ValueError("a case escalates (escalation_seconds) before it closes (timeout_seconds)")
     states: dict[str, State] = {
-        "LoadReview": get_item(
-            reviews_table, key(REVIEW_ID, items.REVIEW), "$.review", "ReviewNotRead", "CheckReview"
-        ),
-        "CheckReview": {
-            "Type": "Choice",
-            "Choices": [{"Variable": _REVIEW, "IsPresent": False, "Next": "ReviewNotFound"}],
-            "Default": "OpenCase",
-        },
+        **load_review(reviews_table, "OpenCase"),
         "OpenCase": _open_case(reviews_table),
         # CaseOpened is for the record (no service consumes it): without it the case goes on.
         "PublishCaseOpened": publish(
@@ -243,8 +237,8 @@ def definition(
             support_topic_arn,
             _case_line("is open"),
             f'States.Format(\'A customer rated a product {{}}/5: "{{}}". Case {{}} is open: '
-            f"resolve it with the GraphQL mutation resolveCase.', {_REVIEW}.rating.N, "
-            f"{_REVIEW}.title.S, {REVIEW_ID})",
+            f"resolve it with the GraphQL mutation resolveCase.', {REVIEW}.rating.N, "
+            f"{REVIEW}.title.S, {REVIEW_ID})",
             "WaitForAgent",
         ),
         "WaitForAgent": _wait(reviews_table, "OPEN", timeout_seconds, escalation_seconds),
@@ -282,7 +276,7 @@ def definition(
             "Default": "CaseNotResolved",
         },
         "ReadReviewer": read_reviewer(
-            user_pool_id, f"{_REVIEW}.userId.S", "ApologyNotSent", "ComposeApology"
+            user_pool_id, f"{REVIEW}.userId.S", "ApologyNotSent", "ComposeApology"
         ),
         "ComposeApology": compose(APOLOGY, "SendApology"),
         "SendApology": mail_reviewer(sender, configuration_set, "ApologyNotSent", "Apologised"),

@@ -115,14 +115,32 @@ def mail_reviewer(sender: str, configuration_set: str, on_error: str, then: str)
 
 # --- the analysis ---------------------------------------------------------------------------
 
-_REVIEW = "$.review.Item"  # the review as GetItem returns it (DynamoDB JSON)
+REVIEW = "$.review.Item"  # the review as GetItem returns it (DynamoDB JSON)
+
+
+def load_review(reviews_table: str, default: str, *choices: State) -> dict[str, State]:
+    """LoadReview (the event's review) and CheckReview: a review that is not there ends in
+    ReviewNotFound; then `choices`, else `default`."""
+    return {
+        "LoadReview": get_item(
+            reviews_table, key(REVIEW_ID, items.REVIEW), "$.review", "ReviewNotRead", "CheckReview"
+        ),
+        "CheckReview": {
+            "Type": "Choice",
+            "Choices": [
+                {"Variable": REVIEW, "IsPresent": False, "Next": "ReviewNotFound"},
+                *choices,
+            ],
+            "Default": default,
+        },
+    }
 
 
 def _detect_sentiment(language: str) -> State:
     return {
         "Type": "Task",
         "Resource": "arn:aws:states:::aws-sdk:comprehend:detectSentiment",
-        "Parameters": {"Text.$": f"{_REVIEW}.text.S", "LanguageCode": language},
+        "Parameters": {"Text.$": f"{REVIEW}.text.S", "LanguageCode": language},
         "ResultSelector": {
             "sentiment.$": "$.Sentiment",
             "scores": {
@@ -169,17 +187,11 @@ def _store_sentiment(table: str) -> State:
 
 def analysis(*, reviews_table: str, event_bus: str, language: str) -> dict[str, Any]:
     states: dict[str, State] = {
-        "LoadReview": get_item(
-            reviews_table, key(REVIEW_ID, items.REVIEW), "$.review", "ReviewNotRead", "CheckReview"
+        **load_review(
+            reviews_table,
+            "DetectSentiment",
+            {"Variable": f"{REVIEW}.sentiment", "IsPresent": True, "Next": "AlreadyAnalysed"},
         ),
-        "CheckReview": {
-            "Type": "Choice",
-            "Choices": [
-                {"Variable": _REVIEW, "IsPresent": False, "Next": "ReviewNotFound"},
-                {"Variable": f"{_REVIEW}.sentiment", "IsPresent": True, "Next": "AlreadyAnalysed"},
-            ],
-            "Default": "DetectSentiment",
-        },
         "DetectSentiment": _detect_sentiment(language),
         "StoreSentiment": _store_sentiment(reviews_table),
         "PublishReviewAnalysed": publish(
@@ -187,7 +199,7 @@ def analysis(*, reviews_table: str, event_bus: str, language: str) -> dict[str, 
             DetailType.REVIEW_ANALYSED,
             {
                 "reviewId": REVIEW_ID,
-                "productId": f"{_REVIEW}.productId.S",
+                "productId": f"{REVIEW}.productId.S",
                 "sentiment": "$.analysis.sentiment",
                 "scores": "$.analysis.scores",
             },
